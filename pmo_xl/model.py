@@ -1,0 +1,89 @@
+"""What the reader hands the engine: typed tables and settings, cell addresses kept.
+
+A :class:`Book` is plain data. The reader (``pmo_xl.io.reader``) builds one from a file;
+tests and the Excel layer can build one directly from DataFrames. The engine reads only
+this, never a file.
+
+Addresses: every table's DataFrame is indexed by the **Excel row number** of each data
+row, and :attr:`TableData.letters` maps each header to its column letter, so
+``table.cell(row, "Start")`` gives ``"G12"`` and ``table.where(row, "Start")`` gives
+``"Plan!G12"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pandas is imported lazily by whoever builds frames
+    import pandas as pd
+
+
+@dataclass
+class CellIssue:
+    """A cell whose value does not have the type the contract declares.
+
+    The typed frame holds an empty value there; the original is kept in ``raw``.
+    """
+
+    sheet: str
+    cell: str  # A1 address, e.g. "G12"
+    table: str
+    column: str
+    row: int  # Excel row number
+    raw: Any
+    expected: str  # the column's kind: date, int, number, percent...
+    message: str
+
+
+@dataclass
+class StructureIssue:
+    """Something the template expects that the workbook lacks (rule family WB)."""
+
+    kind: str  # "sheet" | "table" | "column" | "name" | "version"
+    name: str
+    sheet: str = ""
+    cell: str = ""
+    message: str = ""
+    severity: str = "error"
+
+
+@dataclass
+class TableData:
+    name: str
+    sheet: str
+    frame: "pd.DataFrame"  # index = Excel row numbers; columns = headers (typed)
+    letters: dict[str, str] = field(default_factory=dict)  # header -> column letter
+    ref: str = ""  # the table's range including its header row, e.g. "A4:R60"
+    header_row: int = 0
+    present: bool = True  # False when the workbook lacks the table (empty stand-in)
+
+    def cell(self, row: int, column: str) -> str:
+        letter = self.letters.get(column)
+        return f"{letter}{row}" if letter else ""
+
+    def where(self, row: int, column: str) -> str:
+        c = self.cell(row, column)
+        return f"{self.sheet}!{c}" if c else self.sheet
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+@dataclass
+class Book:
+    path: str
+    settings: dict[str, Any]  # typed values, defaults applied for missing optional ones
+    setting_cells: dict[str, str] = field(default_factory=dict)  # name -> "Project!C4"
+    tables: dict[str, TableData] = field(default_factory=dict)
+    sheets: list[str] = field(default_factory=list)
+    issues: list[CellIssue] = field(default_factory=list)
+    structure: list[StructureIssue] = field(default_factory=list)
+    date1904: bool = False
+    template_version: int | None = None
+
+    def table(self, name: str) -> TableData:
+        return self.tables[name]
+
+    def frame(self, name: str) -> "pd.DataFrame":
+        return self.tables[name].frame

@@ -1,0 +1,1 @@
+"""xlwings entry points (custom functions and button scripts) — see issue 7."""
