@@ -87,3 +87,30 @@ class Book:
 
     def frame(self, name: str) -> "pd.DataFrame":
         return self.tables[name].frame
+
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass
+class Finding:
+    """One validation finding (SPEC §4): what is wrong, where, and how to fix it."""
+
+    severity: str  # "error" | "warning" | "info"
+    rule: str  # stable rule ID, e.g. "PL003" (docs/rules.md)
+    sheet: str
+    cell: str  # A1 address on ``sheet`` ("" when the finding is about a whole sheet/table)
+    key: str  # row key: task ID, CR ID, person... ("" when none)
+    message: str
+    hint: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "severity": self.severity,
+            "rule": self.rule,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "key": self.key,
+            "message": self.message,
+            "hint": self.hint,
+        }
