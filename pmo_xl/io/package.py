@@ -1,0 +1,640 @@
+"""Safe opening of an OOXML package (.xlsx / .xlsm), shared by the reader and the writer.
+
+Everything a hostile or broken file can do is checked *before* anything is inflated, and
+again while inflating, because zip headers can lie (SPEC §9 "bad input gets a clear
+message, never a traceback"):
+
+- not a file / empty / not a zip / an OLE compound file (encrypted workbook or old .xls) /
+  a truncated or corrupt zip / a zip that is not a workbook;
+- unsafe part names (``..``, absolute paths, backslashes, drive letters);
+- zip bombs: entry count, total declared uncompressed size and per-entry compression
+  ratio are checked from the central directory; :meth:`Package.read` then inflates in
+  chunks and stops as soon as an entry yields more than it declared or the package
+  more than :data:`MAX_TOTAL_SIZE`;
+- XML with a DTD or entity declarations (billion laughs, external entities) is refused by
+  :func:`parse_xml`; the parser never touches the network.
+
+Each failure is a :class:`~pmo_xl.errors.NotAWorkbook` whose one-line message names the
+file. The small parts both the reader and the writer need (workbook part, sheets, tables,
+defined names, the 1904 date system) are parsed here with lxml; strict-OOXML namespaces
+are mapped to transitional ones when reading.
+
+Example::
+
+    with open_package("project.xlsx") as pkg:
+        pkg.sheets[0].name, pkg.date1904, pkg.tables_by_name()["tblPlan"].ref
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import stat
+import zipfile
+import zlib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterator
+
+from lxml import etree
+
+from ..errors import NotAWorkbook
+
+# --------------------------------------------------------------------------- limits
+
+#: Most entries a package may have (a big workbook has a few hundred).
+MAX_ENTRIES = 10_000
+#: Most bytes the whole package may inflate to (declared, and actually inflated).
+MAX_TOTAL_SIZE = 2 * 1024**3
+#: Highest compression ratio (uncompressed / compressed) of one entry ...
+MAX_RATIO = 200
+#: ... enforced for entries that inflate to more than this (small parts compress wildly).
+RATIO_MIN_SIZE = 8 * 1024**2
+#: Chunk size used while inflating.
+CHUNK = 1024**2
+
+# --------------------------------------------------------------------------- namespaces
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+STRICT_R = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+
+_STRICT_TO_TRANSITIONAL = (
+    (STRICT_MAIN.encode(), NS_MAIN.encode()),
+    (STRICT_R.encode(), NS_R.encode()),
+)
+
+M = f"{{{NS_MAIN}}}"  # Clark-notation prefix for spreadsheetml elements
+R = f"{{{NS_R}}}"
+PR = f"{{{NS_PKG_REL}}}"
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+# --------------------------------------------------------------------------- XML
+
+
+def _refuse(message: str, path: Any = None) -> NotAWorkbook:
+    return NotAWorkbook(message, path=str(path) if path is not None else None)
+
+
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=True,
+    remove_blank_text=False,
+)
+
+
+def parse_xml(data: bytes, *, part: str = "", path: Any = None, transitional: bool = True) -> etree._Element:
+    """Parse one XML part safely and return its root element.
+
+    A DTD or entity declaration anywhere is refused (:class:`NotAWorkbook`): a workbook
+    never needs one, and it is how entity-expansion and external-entity attacks work.
+    With ``transitional`` (the default), strict-OOXML namespaces are read as the
+    transitional ones, so callers look for one set of names.
+    """
+    where = f"part {part!r}" if part else "an XML part"
+    if any(marker in data for marker in _DTD_MARKERS):
+        raise _refuse(f"refused: {where} declares a DTD or entities, which a workbook never needs", path)
+    if transitional and b"purl.oclc.org/ooxml" in data:
+        for strict, trans in _STRICT_TO_TRANSITIONAL:
+            data = data.replace(strict, trans)
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise _refuse(f"the workbook is damaged: {where} is not well-formed XML ({_one_line(exc)})", path) from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise _refuse(f"refused: {where} declares a DTD or entities, which a workbook never needs", path)
+    return root
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+# --------------------------------------------------------------------------- part records
+
+
+@dataclass(frozen=True)
+class Relationship:
+    id: str
+    type: str  # full type URI; compare with :func:`rel_kind`
+    target: str  # resolved part name (no leading "/"), or the raw target when external
+    external: bool = False
+
+    @property
+    def kind(self) -> str:
+        return rel_kind(self.type)
+
+
+@dataclass(frozen=True)
+class SheetRef:
+    """One sheet of workbook.xml, in workbook order."""
+
+    name: str
+    part: str  # e.g. "xl/worksheets/sheet3.xml" ("" when the relationship is broken)
+    sheet_id: int
+    rid: str
+    index: int  # 0-based position (localSheetId of defined names)
+    state: str = "visible"  # visible | hidden | veryHidden
+    kind: str = "worksheet"  # worksheet | chartsheet | dialogsheet | macrosheet
+
+
+@dataclass(frozen=True)
+class TablePart:
+    """An Excel table (ListObject) as declared in ``xl/tables/tableN.xml``."""
+
+    name: str  # displayName: the name formulas and pmo_xl use
+    ref: str  # e.g. "A4:R60", header and totals rows included
+    columns: tuple[str, ...]  # header texts, in sheet order
+    sheet: str
+    sheet_part: str
+    part: str
+    id: int = 0
+    internal_name: str = ""  # the ``name`` attribute (usually equal to displayName)
+    header_row_count: int = 1
+    totals_row_count: int = 0
+
+    @property
+    def first_cell(self) -> tuple[int, int]:
+        """(row, column) 1-based of the top-left cell of ``ref``."""
+        return split_cell(self.ref.split(":")[0])
+
+    @property
+    def last_cell(self) -> tuple[int, int]:
+        return split_cell(self.ref.split(":")[-1])
+
+    @property
+    def header_row(self) -> int:
+        """Excel row of the header (0 when the table has no header row)."""
+        return self.first_cell[0] if self.header_row_count else 0
+
+    @property
+    def first_data_row(self) -> int:
+        return self.first_cell[0] + (1 if self.header_row_count else 0)
+
+    @property
+    def last_data_row(self) -> int:
+        return self.last_cell[0] - (1 if self.totals_row_count else 0)
+
+    @property
+    def letters(self) -> dict[str, str]:
+        """Header -> column letter."""
+        first = self.first_cell[1]
+        return {name: column_letter(first + i) for i, name in enumerate(self.columns)}
+
+
+@dataclass(frozen=True)
+class DefinedName:
+    name: str
+    formula: str  # e.g. "Project!$C$4" (may be a constant or any formula)
+    local_sheet_id: int | None = None  # None = workbook scope
+    hidden: bool = False
+
+    def target(self) -> tuple[str, str] | None:
+        """(sheet, "C4") of the first cell the name refers to, or None when it is not a
+        plain reference (a constant, a formula, #REF!...)."""
+        return parse_reference(self.formula)
+
+
+# --------------------------------------------------------------------------- cell helpers
+
+_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!:]+))!(\$?[A-Za-z]{1,3}\$?\d{1,7})(?::\$?[A-Za-z]{1,3}\$?\d{1,7})?$")
+
+
+def column_letter(index: int) -> str:
+    """1 -> "A", 27 -> "AA"."""
+    letters = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """"A" -> 1, "AA" -> 27."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def split_cell(cell: str) -> tuple[int, int]:
+    """"$C$4" -> (4, 3)."""
+    m = _CELL.match(cell.strip())
+    if not m:
+        raise ValueError(f"not a cell address: {cell!r}")
+    return int(m.group(2)), column_index(m.group(1))
+
+
+def parse_reference(formula: str) -> tuple[str, str] | None:
+    """"Project!$C$4" / "'Change Log'!$A$1:$B$2" -> (sheet, first cell without $)."""
+    m = _REF.match(formula.strip().lstrip("="))
+    if not m:
+        return None
+    sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
+    return sheet, m.group(3).replace("$", "").upper()
+
+
+def rel_kind(type_uri: str) -> str:
+    """The last segment of a relationship type: "worksheet", "table", "officeDocument"..."""
+    return type_uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def resolve_target(source_part: str, target: str) -> str:
+    """Resolve a relationship target against the part that holds the relationship."""
+    if target.startswith("/"):
+        resolved = posixpath.normpath(target.lstrip("/"))
+    else:
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+    return "" if resolved.startswith("..") or resolved == "." else resolved
+
+
+def rels_part(part: str) -> str:
+    """"xl/workbook.xml" -> "xl/_rels/workbook.xml.rels"; "" (package) -> "_rels/.rels"."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def _unsafe_name(name: str) -> bool:
+    if not name or "\\" in name or name.startswith("/") or "\x00" in name:
+        return True
+    if re.match(r"^[A-Za-z]:", name):
+        return True
+    return any(seg == ".." for seg in name.split("/"))
+
+
+# --------------------------------------------------------------------------- the package
+
+
+class Package:
+    """An open, checked OOXML package. Use :func:`open_package` to get one."""
+
+    def __init__(self, path: Path, zf: zipfile.ZipFile) -> None:
+        self.path = path
+        self._zip = zf
+        self._infos: dict[str, zipfile.ZipInfo] = {i.filename: i for i in zf.infolist()}
+        self.names: list[str] = list(self._infos)
+        self._inflated = 0
+        self._xml_cache: dict[str, etree._Element] = {}
+
+    # ---- raw access
+
+    def __enter__(self) -> Package:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._zip.close()
+
+    @property
+    def zip(self) -> zipfile.ZipFile:
+        """The underlying zip (read-only), e.g. for a writer copying entries unchanged."""
+        return self._zip
+
+    def has(self, name: str) -> bool:
+        return name in self._infos
+
+    def info(self, name: str) -> zipfile.ZipInfo:
+        return self._infos[name]
+
+    def find(self, name: str) -> str | None:
+        """The stored name matching ``name`` case-insensitively (OPC names are)."""
+        if name in self._infos:
+            return name
+        low = name.lower()
+        for n in self._infos:
+            if n.lower() == low:
+                return n
+        return None
+
+    def read(self, name: str) -> bytes:
+        """Inflate one part, refusing to go past its declared size or the package limit."""
+        found = self.find(name)
+        if found is None:
+            raise _refuse(f"the workbook is damaged: part {name!r} is missing", self.path)
+        info = self._infos[found]
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with self._zip.open(info) as fh:
+                while True:
+                    chunk = fh.read(CHUNK)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    self._inflated += len(chunk)
+                    if size > info.file_size:
+                        raise _refuse(f"refused: part {found!r} inflates past its declared size (a lying zip header)", self.path)
+                    if self._inflated > MAX_TOTAL_SIZE:
+                        raise _refuse(f"refused: the package inflates to more than {_size(MAX_TOTAL_SIZE)}", self.path)
+                    chunks.append(chunk)
+        except NotAWorkbook:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError) as exc:
+            raise _refuse(f"the workbook is damaged: part {found!r} cannot be read ({_one_line(exc)})", self.path) from None
+        if size != info.file_size:
+            raise _refuse(f"the workbook is damaged: part {found!r} is shorter than declared", self.path)
+        return b"".join(chunks)
+
+    def xml(self, name: str, *, transitional: bool = True) -> etree._Element:
+        """Read and safely parse one XML part (cached when ``transitional``)."""
+        if transitional and name in self._xml_cache:
+            return self._xml_cache[name]
+        root = parse_xml(self.read(name), part=name, path=self.path, transitional=transitional)
+        if transitional:
+            self._xml_cache[name] = root
+        return root
+
+    def rels(self, part: str) -> list[Relationship]:
+        """The relationships of ``part`` ("" for the package's own ``_rels/.rels``)."""
+        name = "_rels/.rels" if part == "" else rels_part(part)
+        if self.find(name) is None:
+            return []
+        out = []
+        for el in self.xml(name).iter(f"{PR}Relationship"):
+            target = el.get("Target", "")
+            external = el.get("TargetMode") == "External"
+            out.append(
+                Relationship(
+                    id=el.get("Id", ""),
+                    type=el.get("Type", ""),
+                    target=target if external else resolve_target(part, target),
+                    external=external,
+                )
+            )
+        return out
+
+    # ---- the workbook
+
+    @cached_property
+    def workbook_part(self) -> str:
+        """Name of the workbook part (normally ``xl/workbook.xml``)."""
+        for rel in self.rels(""):
+            if rel.kind == "officeDocument" and not rel.external and rel.target:
+                found = self.find(rel.target)
+                if found:
+                    return found
+        found = self.find("xl/workbook.xml")
+        if found:
+            return found
+        raise _refuse("a zip file but not an Excel workbook (no workbook part)", self.path)
+
+    @property
+    def workbook(self) -> etree._Element:
+        return self.xml(self.workbook_part)
+
+    @cached_property
+    def strict(self) -> bool:
+        """True for a strict-OOXML workbook (ISO 29500 strict namespaces)."""
+        return b"purl.oclc.org/ooxml/spreadsheetml" in self.read(self.workbook_part)[:4096]
+
+    @cached_property
+    def date1904(self) -> bool:
+        """True when the workbook uses the 1904 date system."""
+        pr = self.workbook.find(f"{M}workbookPr")
+        if pr is None:
+            return False
+        return (pr.get("date1904") or "").lower() in ("1", "true", "on")
+
+    @cached_property
+    def sheets(self) -> list[SheetRef]:
+        """The sheets in workbook order, with their part names."""
+        rels = {r.id: r for r in self.rels(self.workbook_part)}
+        out = []
+        sheets_el = self.workbook.find(f"{M}sheets")
+        for index, el in enumerate(sheets_el if sheets_el is not None else ()):
+            if el.tag != f"{M}sheet":
+                continue
+            rid = el.get(f"{R}id", "")
+            rel = rels.get(rid)
+            part = self.find(rel.target) if rel and not rel.external and rel.target else None
+            try:
+                sheet_id = int(el.get("sheetId", "0"))
+            except ValueError:
+                sheet_id = 0
+            out.append(
+                SheetRef(
+                    name=el.get("name", ""),
+                    part=part or "",
+                    sheet_id=sheet_id,
+                    rid=rid,
+                    index=index,
+                    state=el.get("state", "visible"),
+                    kind=rel.kind if rel else "worksheet",
+                )
+            )
+        return out
+
+    def sheet(self, name: str) -> SheetRef | None:
+        """The sheet called ``name`` (Excel sheet names are case-insensitive)."""
+        low = name.lower()
+        for s in self.sheets:
+            if s.name.lower() == low:
+                return s
+        return None
+
+    @cached_property
+    def defined_names(self) -> list[DefinedName]:
+        out = []
+        names_el = self.workbook.find(f"{M}definedNames")
+        for el in names_el if names_el is not None else ():
+            if el.tag != f"{M}definedName":
+                continue
+            local = el.get("localSheetId")
+            out.append(
+                DefinedName(
+                    name=el.get("name", ""),
+                    formula=(el.text or "").strip(),
+                    local_sheet_id=int(local) if local and local.isdigit() else None,
+                    hidden=(el.get("hidden") or "").lower() in ("1", "true"),
+                )
+            )
+        return out
+
+    def defined_name(self, name: str) -> DefinedName | None:
+        """The workbook-scoped defined name ``name`` (case-insensitive), else a sheet-scoped one."""
+        low = name.lower()
+        scoped = None
+        for d in self.defined_names:
+            if d.name.lower() == low:
+                if d.local_sheet_id is None:
+                    return d
+                scoped = scoped or d
+        return scoped
+
+    def tables(self, sheet: SheetRef) -> list[TablePart]:
+        """The tables on ``sheet``, in the order of its relationships."""
+        if not sheet.part:
+            return []
+        out = []
+        for rel in self.rels(sheet.part):
+            if rel.kind != "table" or rel.external or not rel.target:
+                continue
+            part = self.find(rel.target)
+            if part is None:
+                continue
+            el = self.xml(part)
+            if el.tag != f"{M}table":
+                continue
+            cols_el = el.find(f"{M}tableColumns")
+            columns = tuple(
+                c.get("name", "") for c in (cols_el if cols_el is not None else ()) if c.tag == f"{M}tableColumn"
+            )
+            try:
+                table = TablePart(
+                    name=el.get("displayName") or el.get("name") or "",
+                    ref=el.get("ref", ""),
+                    columns=columns,
+                    sheet=sheet.name,
+                    sheet_part=sheet.part,
+                    part=part,
+                    id=int(el.get("id", "0") or 0),
+                    internal_name=el.get("name", ""),
+                    header_row_count=int(el.get("headerRowCount", "1") or 1),
+                    totals_row_count=int(el.get("totalsRowCount", "0") or 0),
+                )
+                table.first_cell, table.last_cell  # noqa: B018 - validate ref now
+            except ValueError:
+                raise _refuse(f"the workbook is damaged: table part {part!r} has a bad range {el.get('ref')!r}", self.path) from None
+            out.append(table)
+        return out
+
+    def tables_by_name(self) -> dict[str, TablePart]:
+        """Every table in the workbook by display name (case kept; see :meth:`table`)."""
+        out: dict[str, TablePart] = {}
+        for sheet in self.sheets:
+            for t in self.tables(sheet):
+                out.setdefault(t.name, t)
+        return out
+
+    def table(self, name: str) -> TablePart | None:
+        """Table ``name`` (display or internal name, case-insensitive, as Excel treats them)."""
+        low = name.lower()
+        for t in self.tables_by_name().values():
+            if t.name.lower() == low or t.internal_name.lower() == low:
+                return t
+        return None
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def _sniff(path: Path) -> None:
+    """Checks on the raw file before it is treated as a zip."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise _refuse("file not found", path) from None
+    except OSError as exc:
+        raise _refuse(f"cannot be read ({exc.strerror or exc})", path) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise _refuse("is a folder, not a workbook file", path)
+    if not stat.S_ISREG(st.st_mode):
+        raise _refuse("is not a regular file", path)
+    if st.st_size == 0:
+        raise _refuse("the file is empty (0 bytes), not a workbook", path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise _refuse(f"cannot be read ({exc.strerror or exc})", path) from None
+    if head.startswith(OLE_MAGIC):
+        raise _refuse("password-protected (encrypted) workbook or old .xls: save it as .xlsx without a password", path)
+    if not head.startswith(ZIP_MAGICS):
+        what = "looks like text (CSV?)" if _looks_like_text(path) else "is not a zip package"
+        raise _refuse(f"not an Excel workbook (.xlsx/.xlsm): the file {what}", path)
+
+
+def _looks_like_text(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        sample = fh.read(2048)
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in sample
+
+
+def _check_entries(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Central-directory checks, before anything is inflated."""
+    if len(infos) > MAX_ENTRIES:
+        raise _refuse(f"refused: the package has {len(infos):,} parts (limit {MAX_ENTRIES:,}), a possible zip bomb", path)
+    total = 0
+    for info in infos:
+        name = info.filename
+        if _unsafe_name(name):
+            raise _refuse(f"refused: unsafe part name {name!r} in the package", path)
+        if info.flag_bits & 0x1:
+            raise _refuse("password-protected (encrypted) zip entries: save it as .xlsx without a password", path)
+        total += info.file_size
+        if total > MAX_TOTAL_SIZE:
+            raise _refuse(
+                f"refused: the package would inflate to more than {_size(MAX_TOTAL_SIZE)} (a possible zip bomb)", path
+            )
+        if info.file_size > RATIO_MIN_SIZE:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > MAX_RATIO:
+                raise _refuse(
+                    f"refused: part {name!r} is compressed {ratio:,.0f}:1 (limit {MAX_RATIO}:1), a possible zip bomb",
+                    path,
+                )
+
+
+def open_package(path: str | Path) -> Package:
+    """Open ``path`` as an OOXML workbook package, refusing anything unsafe or broken.
+
+    Raises :class:`~pmo_xl.errors.NotAWorkbook` (one line naming the file). Nothing is
+    inflated before the central directory has passed the zip-bomb and name checks. The
+    file is opened read-only and never modified.
+    """
+    path = Path(path)
+    _sniff(path)
+    try:
+        zf = zipfile.ZipFile(path, "r")
+    except zipfile.BadZipFile as exc:
+        raise _refuse(f"the workbook is damaged (truncated or corrupt zip: {_one_line(exc)})", path) from None
+    except (OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise _refuse(f"the workbook is damaged (cannot read the zip: {_one_line(exc)})", path) from None
+    try:
+        infos = zf.infolist()
+        _check_entries(path, infos)
+        pkg = Package(path, zf)
+        if pkg.find("[Content_Types].xml") is None:
+            if pkg.find("mimetype") is not None:
+                raise _refuse("an OpenDocument file, not an Excel workbook: save it as .xlsx", path)
+            raise _refuse("a zip file but not an Excel workbook (no [Content_Types].xml)", path)
+        part = pkg.workbook_part
+        if part.lower().endswith(".bin"):
+            raise _refuse("a binary workbook (.xlsb) is not supported: save it as .xlsx", path)
+        pkg.workbook  # noqa: B018 - parse now so a broken workbook part fails here
+    except BaseException:
+        zf.close()
+        raise
+    return pkg
+
+
+def iter_parts(pkg: Package, prefix: str = "") -> Iterator[str]:
+    """Part names starting with ``prefix``, in package order."""
+    return (n for n in pkg.names if n.startswith(prefix))
