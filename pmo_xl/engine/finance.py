@@ -1,0 +1,759 @@
+"""Actuals vs budget, planned value, earned value and the roll-up tables (SPEC §5).
+
+Pure functions on the reader's DataFrames (columns as declared in :mod:`pmo_xl.schema`,
+index = Excel row numbers, dates datetime64, numbers float, IDs nullable Int64), the
+project settings and a working-day calendar. The one entry point is :func:`rollup`.
+
+How money is placed in time (details and sources in ``docs/finance.md``):
+
+* **Actual cost** (AC): timesheet Hours × the person's Rate, plus tblCosts Amount, for
+  rows dated on or before the status date. Later (or undated) rows are listed in
+  ``after_status_date`` and not counted.
+* **Budget phasing**: every tblBudget line is spread evenly over working days — a line
+  with a Period over that month's working days; a task line without Period over the
+  task's baseline working days (its planned Start..Finish when it has no baseline); a
+  project-level line without Period over the project's baseline window (earliest
+  Baseline Start .. latest Baseline Finish, else StartDate .. PlannedFinish). A window
+  without a working day puts the whole amount on the first working day after it.
+* **PV** = phased budget on working days ≤ status date; **BAC** = Σ Amount.
+* **EV** = Σ task budget × the task's % complete; project-level lines are level of
+  effort, EV = their PV.
+
+Everything is vectorised: the budget is phased over an array of working days
+(difference arrays + cumulative sums), actuals are grouped with pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Protocol
+
+import numpy as np
+import pandas as pd
+
+from pmo_xl.errors import PmoError
+from pmo_xl.engine.evm import EVM, RagThresholds, compute_evm, rag
+from pmo_xl.schema import LISTS, TABLES
+
+DEFAULT_CATEGORY = "Labour"
+#: Task-ID key of project-level amounts in grouped frames (task IDs are whole numbers).
+PROJECT_KEY = -0.5
+NO_CATEGORY = "(no category)"
+PROJECT_LEVEL = "(project level)"
+NOT_IN_PLAN = "(not in plan)"
+ON_SUMMARY = " (booked on the summary)"
+#: Changes whose cost impact is drawn from a reserve (Closed only when it was approved:
+#: it has an Implemented Date or a tblBudget line whose Source is its CR ID).
+DRAWING_STATUSES = ("Approved", "Implemented")
+RESERVES = (("Contingency", "ContingencyReserve"), ("Management Reserve", "ManagementReserve"))
+
+
+class WorkCalendar(Protocol):
+    """What the roll-up needs from :class:`pmo_xl.engine.calendar.Calendar`."""
+
+    def is_working(self, d: _dt.date) -> bool: ...
+
+
+def project_calendar(settings: Mapping[str, Any], holidays: pd.DataFrame | None = None):
+    """The project's :class:`~pmo_xl.engine.calendar.Calendar` from its settings
+    (StartDate, WorkWeek, HolidayCountry) and ``tblHolidays``."""
+    from pmo_xl.engine.calendar import Calendar
+
+    start = _first(_day(settings.get("StartDate")), _day(settings.get("StatusDate")))
+    if start is None:
+        start = np.datetime64(_dt.date.today(), "D")
+    dates = [] if holidays is None or "Date" not in holidays else list(_days(holidays["Date"]))
+    try:
+        return Calendar(
+            start.astype(object),
+            workweek=settings.get("WorkWeek") or "1111100",
+            holidays=[d.astype(object) for d in dates if not np.isnat(d)],
+            country=settings.get("HolidayCountry") or None,
+        )
+    except ValueError as e:
+        raise PmoError(f"Project calendar: {e}") from None
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _day(value: Any) -> np.datetime64 | None:
+    """A date-like value (date, datetime, Timestamp, ISO text) as datetime64[D]; None if empty."""
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return None
+    if ts is pd.NaT or pd.isna(ts):
+        return None
+    return np.datetime64(ts.date(), "D")
+
+
+def _days(series: pd.Series) -> np.ndarray:
+    """A date column as datetime64[D] (NaT kept)."""
+    if len(series) == 0:
+        return np.array([], dtype="datetime64[D]")
+    if not pd.api.types.is_datetime64_any_dtype(series):
+        series = pd.to_datetime(series, errors="coerce")
+    return series.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
+
+
+def _floats(series: pd.Series) -> np.ndarray:
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _texts(series: pd.Series, empty: str = "") -> pd.Series:
+    """Stripped text, ``empty`` for blanks."""
+    s = series.astype("string").str.strip().fillna("")
+    if empty:
+        s = s.mask(s == "", empty)
+    return s.astype(object)
+
+
+def _setting_number(settings: Mapping[str, Any], name: str, default: float = 0.0) -> float:
+    v = settings.get(name)
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return default
+    return f if math.isfinite(f) else default
+
+
+def _frame(tables: Mapping[str, Any], name: str) -> pd.DataFrame:
+    """Table ``name`` (a DataFrame or a :class:`~pmo_xl.model.TableData`), with every
+    contract column present (missing ones empty)."""
+    t = tables.get(name)
+    df = getattr(t, "frame", t)
+    headers = TABLES[name].headers
+    if df is None:
+        return pd.DataFrame({h: pd.Series(dtype=object) for h in headers})
+    missing = [h for h in headers if h not in df.columns]
+    if missing:
+        df = df.assign(**{h: pd.Series(np.nan, index=df.index) for h in missing})
+    return df
+
+
+def _plain(v: Any) -> Any:
+    """JSON-ready scalar: None for NaN/NaT/NA, ISO text for dates, Python numbers."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return f if math.isfinite(f) else None
+    if isinstance(v, np.datetime64):
+        return None if np.isnat(v) else str(v.astype("datetime64[D]"))
+    if isinstance(v, (pd.Timestamp, _dt.datetime)):
+        return v.date().isoformat()
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    return v
+
+
+def snake(header: str) -> str:
+    """A table header as a JSON key: ``% Spent`` → ``pct_spent``, ``Cum PV`` → ``cum_pv``."""
+    return re.sub(r"[^a-z0-9]+", "_", header.lower().replace("%", "pct")).strip("_")
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A roll-up table as JSON records: snake_case keys, plain values."""
+    keys = [snake(str(c)) for c in frame.columns]
+    return [{k: _plain(v) for k, v in zip(keys, row)} for row in frame.itertuples(index=False, name=None)]
+
+
+def _with_variance(df: pd.DataFrame) -> pd.DataFrame:
+    """Variance = Budget − AC; % Spent = AC / Budget (None when the budget is 0)."""
+    budget = df["Budget"].to_numpy(dtype=float)
+    ac = df["AC"].to_numpy(dtype=float)
+    df["Variance"] = budget - ac
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spent = np.where(np.abs(budget) > 1e-9, ac / np.where(budget == 0, 1, budget), np.nan)
+    df["% Spent"] = pd.Series(spent, index=df.index).astype(object).where(~np.isnan(spent), None)
+    return df
+
+
+# --------------------------------------------------------------------------- calendar axis
+
+
+@dataclass
+class DayAxis:
+    """Every calendar day from ``lo`` to ``hi`` and which of them are working days.
+
+    ``wcum[i]`` = working days among ``days[0..i]``; ``W(d)`` = working days on or before
+    ``d`` — the cumulative working-day index used for all phasing.
+    """
+
+    days: np.ndarray  # datetime64[D]
+    working: np.ndarray  # bool
+    wcum: np.ndarray  # int64
+    wdays: np.ndarray  # datetime64[D] of the working days, in order
+
+    @classmethod
+    def build(cls, calendar: WorkCalendar, lo: np.datetime64, hi: np.datetime64) -> "DayAxis":
+        days = np.arange(lo, hi + np.timedelta64(1, "D"), dtype="datetime64[D]")
+        indices_of = getattr(calendar, "indices_of", None)
+        if callable(indices_of):  # pmo_xl's Calendar: one vectorised call
+            # index_of(d) is the index of the last working day on or before d, so d is a
+            # working day exactly when its index is above the previous day's
+            idx = np.asarray(indices_of(np.concatenate([days[:1] - np.timedelta64(1, "D"), days])), dtype=float)
+            working = np.diff(idx) > 0
+        else:
+            working = np.fromiter((calendar.is_working(d) for d in days.astype(object)), dtype=bool, count=len(days))
+        return cls(days, working, np.cumsum(working, dtype=np.int64), days[working])
+
+    @property
+    def total(self) -> int:
+        return int(self.wcum[-1]) if len(self.wcum) else 0
+
+    def W(self, dates: np.ndarray) -> np.ndarray:
+        """Working days on or before each date (dates outside the axis are clamped)."""
+        dates = np.asarray(dates, dtype="datetime64[D]")
+        pos = (dates - self.days[0]).astype(np.int64)
+        out = self.wcum[np.clip(pos, 0, len(self.days) - 1)]
+        return np.where(pos < 0, 0, out)
+
+    def spread(self, starts: np.ndarray, ends: np.ndarray, snap: str = "after") -> tuple[np.ndarray, np.ndarray]:
+        """Each window [start, end] as (working days before it, working days in it ≥ 1).
+
+        A window without a working day is moved to one day: the first working day after
+        its start (``snap="after"``) or the last one on or before its end (``"before"``).
+        """
+        before = self.W(starts - np.timedelta64(1, "D"))
+        n = self.W(ends) - before
+        empty = n <= 0
+        if empty.any():
+            if snap == "before":
+                last = self.W(ends)
+                snapped = np.where(last > 0, last - 1, before)
+            else:
+                snapped = np.where(before < self.total, before, self.total - 1)
+            before = np.where(empty, snapped, before)
+            n = np.where(empty, 1, n)
+        return before.astype(np.int64), n.astype(np.int64)
+
+
+def _fraction(before: np.ndarray, n: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Share of each line (rows) phased by working index ``w`` (columns)."""
+    return np.clip((np.asarray(w, dtype=float)[None, :] - before[:, None]) / n[:, None], 0.0, 1.0)
+
+
+def _daily(before: np.ndarray, n: np.ndarray, amount: np.ndarray, total: int) -> np.ndarray:
+    """Amount per working day (index k = working day k + 1), by a difference array."""
+    diff = np.zeros(total + 2)
+    rate = np.divide(amount, n, out=np.zeros_like(amount), where=n > 0)
+    np.add.at(diff, before, rate)
+    np.add.at(diff, np.minimum(before + n, total + 1), -rate)
+    return np.cumsum(diff)[:total]
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass
+class RollupResult:
+    """Everything ``pmo-xl rollup`` reports for one workbook (SPEC §5, §8).
+
+    The DataFrames have the headers of the Rollup sheet's tables (schema.TABLES);
+    :meth:`to_dict` gives the JSON, :meth:`tables` the frames to write.
+    """
+
+    status_date: _dt.date
+    currency: str
+    evm: EVM
+    rag: str
+    by_task: pd.DataFrame
+    by_category: pd.DataFrame
+    by_month: pd.DataFrame
+    by_person: pd.DataFrame
+    reserves: pd.DataFrame
+    after_status_date: pd.DataFrame
+    unrated_people: pd.DataFrame
+    planned_duration: float | None = None  # working days, the earned schedule's PD
+    actual_time: float | None = None  # working days, AT
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status_date": self.status_date.isoformat(),
+            "currency": self.currency,
+            "evm": self.evm.to_dict(),
+            "rag": self.rag,
+            "by_category": records(self.by_category),
+            "by_month": records(self.by_month),
+            "by_task": records(self.by_task),
+            "by_person": records(self.by_person),
+            "reserves": records(self.reserves),
+            "after_status_date": records(self.after_status_date),
+            "unrated_people": records(self.unrated_people),
+            "planned_duration": _plain(self.planned_duration),
+            "actual_time": _plain(self.actual_time),
+            "notes": list(self.notes),
+        }
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The Rollup sheet's tables by name, columns as in the contract."""
+        return {
+            "tblEVM": self.evm.to_frame(),
+            "tblRollupTask": self.by_task,
+            "tblRollupCategory": self.by_category,
+            "tblRollupMonth": self.by_month,
+            "tblRollupPerson": self.by_person,
+            "tblReserves": self.reserves,
+        }
+
+
+# --------------------------------------------------------------------------- actuals
+
+
+AFTER_COLUMNS = ["Table", "Row", "Date", "Person", "Task ID", "Category", "Hours", "Amount", "Reason"]
+
+
+def actuals(
+    timesheet: pd.DataFrame, costs: pd.DataFrame, resources: pd.DataFrame, status: np.datetime64
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Actual cost lines, split at the status date (end of that day).
+
+    Returns ``(counted, excluded, unrated)``. ``counted`` and ``excluded`` have columns
+    Table, Row (Excel row), Date, Person, Task ID (float, NaN = project level), Category,
+    Hours, Amount, Reason: one row per timesheet row (Amount = Hours × Rate, SPEC §2
+    tblTimesheet; Category = the person's, default Labour) and per tblCosts row.
+    ``unrated`` lists people with counted hours but no rate (their cost is 0).
+    """
+    res = resources[resources["Person"].notna()]
+    people = _texts(res["Person"])
+    rate = pd.Series(_floats(res["Rate"]), index=people.to_numpy())
+    rate = rate[~rate.index.duplicated()]
+    category = pd.Series(_texts(res["Category"], DEFAULT_CATEGORY).to_numpy(), index=people.to_numpy())
+    category = category[~category.index.duplicated()]
+
+    person = _texts(timesheet["Person"])
+    hours = np.nan_to_num(_floats(timesheet["Hours"]))
+    person_rate = person.map(rate).to_numpy(dtype=float, na_value=np.nan)
+    ts = pd.DataFrame(
+        {
+            "Table": "tblTimesheet",
+            "Row": timesheet.index.to_numpy(),
+            "Date": _days(timesheet["Date"]),
+            "Person": person.to_numpy(),
+            "Task ID": _floats(timesheet["Task ID"]),
+            "Category": person.map(category).fillna(DEFAULT_CATEGORY).to_numpy(),
+            "Hours": hours,
+            "Amount": hours * np.nan_to_num(person_rate),
+            "_unrated": np.isnan(person_rate),
+        }
+    )
+    co = pd.DataFrame(
+        {
+            "Table": "tblCosts",
+            "Row": costs.index.to_numpy(),
+            "Date": _days(costs["Date"]),
+            "Person": None,
+            "Task ID": _floats(costs["Task ID"]),
+            "Category": _texts(costs["Category"], NO_CATEGORY).to_numpy(),
+            "Hours": 0.0,
+            "Amount": np.nan_to_num(_floats(costs["Amount"])),
+            "_unrated": False,
+        }
+    )
+    lines = pd.concat([ts, co], ignore_index=True) if len(co) else ts
+    date = lines["Date"].to_numpy(dtype="datetime64[D]")
+    ok = date <= status  # NaT compares False
+    lines["Reason"] = np.where(ok, "", np.where(np.isnat(date), "no date", "after status date"))
+    counted = lines[ok]
+    excluded = lines[~ok][AFTER_COLUMNS].reset_index(drop=True)
+
+    flagged = counted[counted["_unrated"] & (counted["Hours"] != 0)]
+    unrated = flagged.groupby("Person", sort=True)["Hours"].sum().reset_index()
+    known = set(rate.index)
+    unrated["Reason"] = [("no rate" if p in known else "not in tblResources") for p in unrated["Person"]]
+    return counted.drop(columns="_unrated"), excluded, unrated
+
+
+# --------------------------------------------------------------------------- windows
+
+
+def _task_windows(plan: pd.DataFrame) -> pd.DataFrame:
+    """Per task ID: the phasing window (baseline, else planned dates), % complete, and the
+    dates its progress is attributed to (actual start .. actual finish)."""
+    ids = _floats(plan["ID"])
+    keep = ~np.isnan(ids) & ~pd.Series(ids).duplicated().to_numpy()
+    p = plan[keep]
+    bs, bf = _days(p["Baseline Start"]), _days(p["Baseline Finish"])
+    s, f = _days(p["Start"]), _days(p["Finish"])
+    has_baseline = ~np.isnat(bs) & ~np.isnat(bf)
+    start = np.where(has_baseline, bs, np.where(np.isnat(s), f, s))
+    end = np.where(has_baseline, bf, np.where(np.isnat(f), s, f))
+    lo, hi = np.minimum(start, end), np.maximum(start, end)  # both NaT, or both dates
+    pct = np.nan_to_num(_floats(p["% Complete"]))
+    out = pd.DataFrame(
+        {
+            "start": lo,
+            "end": hi,
+            "pct": pct,
+            "actual_start": _days(p["Actual Start"]),
+            "actual_finish": _days(p["Actual Finish"]),
+            "planned_start": s,
+        },
+        index=pd.Index(ids[keep], name="Task ID"),
+    )
+    return out
+
+
+def _first(*values: Any) -> Any:
+    """The first value that is not None (np.datetime64 values can be falsy)."""
+    return next((v for v in values if v is not None), None)
+
+
+def _project_window(plan: pd.DataFrame, settings: Mapping[str, Any]) -> tuple[np.datetime64 | None, np.datetime64 | None]:
+    """Earliest Baseline Start .. latest Baseline Finish, else StartDate .. PlannedFinish,
+    else the plan's planned dates."""
+
+    def extreme(col: str, fn) -> np.datetime64 | None:
+        d = _days(plan[col]) if len(plan) else np.array([], dtype="datetime64[D]")
+        d = d[~np.isnat(d)]
+        return fn(d) if len(d) else None
+
+    start = _first(extreme("Baseline Start", np.min), _day(settings.get("StartDate")), extreme("Start", np.min))
+    end = _first(extreme("Baseline Finish", np.max), _day(settings.get("PlannedFinish")), extreme("Finish", np.max))
+    if start is None:
+        start = end
+    if end is None:
+        end = start
+    if start is not None and end is not None and end < start:
+        start, end = end, start
+    return start, end
+
+
+# --------------------------------------------------------------------------- WBS
+
+
+def _wbs_key(wbs: str) -> tuple:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in wbs.split("."))
+
+
+def _by_task(
+    plan: pd.DataFrame,
+    direct: pd.DataFrame,
+) -> pd.DataFrame:
+    """tblRollupTask: plan rows in WBS order, each summary row (a WBS with descendants)
+    summing its own and its descendants' values; missing WBS parents are added as summary
+    rows; amounts booked directly on a summary task get their own leaf row below it;
+    tasks not in the plan and the project level come last. Leaf rows (Summary = False)
+    add up to the project totals."""
+    values = ["Budget", "PV", "EV", "AC", "Hours"]
+    ids = _floats(plan["ID"])
+    keep = ~np.isnan(ids) & ~pd.Series(ids).duplicated().to_numpy()
+    p = plan[keep]
+    wbs = _texts(p["WBS"]).to_numpy()
+    names = _texts(p["Task"]).to_numpy()
+    pid = ids[keep]
+
+    # one node per WBS code (plan rows first, then missing ancestors)
+    node_of: dict[str, int] = {}
+    nodes: list[list] = []  # [task_id, wbs, task]
+    for i, w in enumerate(wbs):
+        if w and w not in node_of:
+            node_of[w] = len(nodes)
+            nodes.append([pid[i], w, names[i]])
+    for w in list(node_of):
+        parts = w.split(".")
+        for k in range(1, len(parts)):
+            a = ".".join(parts[:k])
+            if a not in node_of:
+                node_of[a] = len(nodes)
+                nodes.append([np.nan, a, f"WBS {a} (not in plan)"])
+    has_child = np.zeros(len(nodes), dtype=bool)
+    ancestors: list[list[int]] = []
+    for w, j in node_of.items():
+        parts = w.split(".")
+        anc = [node_of[".".join(parts[:k])] for k in range(1, len(parts))]
+        ancestors.append(anc)
+        has_child[anc] = True
+    order = list(node_of.values())  # ancestors list is aligned to node_of order
+
+    dvals = direct.reindex(columns=values, fill_value=0.0)
+    own = np.zeros((len(nodes), len(values)))
+    plan_ids = set()
+    for w, j in node_of.items():
+        tid = nodes[j][0]
+        if not np.isnan(tid) and tid in dvals.index and tid not in plan_ids:
+            own[j] = dvals.loc[tid].to_numpy(dtype=float)
+            plan_ids.add(tid)
+    total = own.copy()
+    for j, anc in zip(order, ancestors):
+        for a in anc:
+            total[a] += own[j]
+
+    rows: list[tuple] = []
+    for w in sorted(node_of, key=_wbs_key):
+        j = node_of[w]
+        tid, _, name = nodes[j]
+        level = len(w.split("."))
+        if has_child[j]:
+            rows.append((tid, w, name, level, True, *total[j]))
+            if np.any(own[j] != 0):
+                rows.append((tid, w, name + ON_SUMMARY, level + 1, False, *own[j]))
+        else:
+            rows.append((tid, w, name, level, False, *own[j]))
+    # plan rows without a WBS, tasks not in the plan, then the project level
+    no_wbs = [i for i, w in enumerate(wbs) if not w]
+    for i in no_wbs:
+        tid = pid[i]
+        v = dvals.loc[tid].to_numpy(dtype=float) if tid in dvals.index and tid not in plan_ids else np.zeros(len(values))
+        plan_ids.add(tid)
+        rows.append((tid, "", names[i], 0, False, *v))
+    for tid in dvals.index:
+        if tid != PROJECT_KEY and tid not in plan_ids:
+            rows.append((tid, "", NOT_IN_PLAN, 0, False, *dvals.loc[tid].to_numpy(dtype=float)))
+    if PROJECT_KEY in dvals.index:
+        rows.append((np.nan, "", PROJECT_LEVEL, 0, False, *dvals.loc[PROJECT_KEY].to_numpy(dtype=float)))
+
+    cols = ["Task ID", "WBS", "Task", "Level", "Summary", *values]
+    df = pd.DataFrame(rows, columns=cols)
+    df["Task ID"] = pd.array([None if np.isnan(t) else int(t) for t in df["Task ID"]], dtype="Int64")
+    df["Level"] = df["Level"].astype("int64")
+    df["Summary"] = df["Summary"].astype(bool)
+    return _with_variance(df)[TABLES["tblRollupTask"].headers]
+
+
+# --------------------------------------------------------------------------- the roll-up
+
+
+def _status(status_date: Any, settings: Mapping[str, Any], notes: list[str]) -> np.datetime64:
+    d = _day(status_date) if status_date is not None else None
+    if d is None:
+        d = _day(settings.get("StatusDate"))
+    if d is None:
+        d = np.datetime64(_dt.date.today(), "D")
+        notes.append("No status date (StatusDate is empty): today's date was used.")
+    return d
+
+
+def _category_order(names: Iterable[str]) -> list[str]:
+    known = list(LISTS["CostCategory"])
+    names = set(names)
+    return [c for c in known if c in names] + sorted(n for n in names if n not in known)
+
+
+def rollup(
+    tables: Mapping[str, Any],
+    settings: Mapping[str, Any],
+    calendar: WorkCalendar | None = None,
+    status_date: Any = None,
+    error_count: int = 0,
+    thresholds: RagThresholds | None = None,
+) -> RollupResult:
+    """Actuals vs budget and earned value at the status date (SPEC §5).
+
+    ``tables`` maps table names (tblPlan, tblResources, tblBudget, tblTimesheet, tblCosts,
+    tblChanges) to DataFrames as the reader gives them (or to ``TableData``); missing
+    tables count as empty. ``settings`` holds the project settings (StartDate,
+    PlannedFinish, StatusDate, Currency, ContingencyReserve, ManagementReserve…).
+    ``calendar`` tells working days (:class:`pmo_xl.engine.calendar.Calendar`; None builds
+    it from the settings and tblHolidays with :func:`project_calendar`).
+    ``status_date`` overrides the StatusDate setting (today when both are empty).
+    ``error_count`` is the number of validation errors (they bar a Green RAG).
+    """
+    notes: list[str] = []
+    status = _status(status_date, settings, notes)
+    if calendar is None:
+        calendar = project_calendar(settings, _frame(tables, "tblHolidays"))
+    plan = _frame(tables, "tblPlan")
+    budget = _frame(tables, "tblBudget")
+    resources = _frame(tables, "tblResources")
+
+    # ---- actuals
+    counted, excluded, unrated = actuals(_frame(tables, "tblTimesheet"), _frame(tables, "tblCosts"), resources, status)
+
+    # ---- budget lines and their windows
+    tasks = _task_windows(plan)
+    pstart, pend = _project_window(plan, settings)
+    start_setting = _day(settings.get("StartDate"))
+    fallback = pstart if pstart is not None else (start_setting if start_setting is not None else status)
+    pstart = pstart if pstart is not None else fallback
+    pend = pend if pend is not None else fallback
+
+    amount = np.nan_to_num(_floats(budget["Amount"]))
+    line_task = _floats(budget["Task ID"])
+    line_cat = _texts(budget["Category"], NO_CATEGORY).to_numpy()
+    period = _days(budget["Period"])
+    month = period.astype("datetime64[M]")
+    l_start = np.full(len(budget), pstart, dtype="datetime64[D]")
+    l_end = np.full(len(budget), pend, dtype="datetime64[D]")
+    is_task = ~np.isnan(line_task)
+    known_task = is_task & np.isin(line_task, tasks.index.to_numpy())
+    if known_task.any():
+        tw = tasks.reindex(line_task[known_task])
+        ts_, te_ = tw["start"].to_numpy(dtype="datetime64[D]"), tw["end"].to_numpy(dtype="datetime64[D]")
+        dated = ~np.isnat(ts_)
+        idx = np.flatnonzero(known_task)[dated]
+        l_start[idx], l_end[idx] = ts_[dated], te_[dated]
+        if (~dated).any():
+            notes.append(f"{int((~dated).sum())} budget line(s) on tasks without dates were spread over the project window.")
+    if (is_task & ~known_task).any():
+        notes.append(
+            f"{int((is_task & ~known_task).sum())} budget line(s) on tasks not in the plan were spread over the "
+            "project window and earn no value."
+        )
+    has_period = ~np.isnat(period)
+    l_start[has_period] = month[has_period].astype("datetime64[D]")
+    l_end[has_period] = (month[has_period] + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+
+    # ---- progress windows (where each task's earned value is placed in time)
+    ev_task = pd.Series(amount[known_task], index=line_task[known_task]).groupby(level=0).sum()
+    ev_task = ev_task * tasks["pct"].reindex(ev_task.index).to_numpy()
+    tw = tasks.reindex(ev_task.index)
+    e_start = tw["actual_start"].to_numpy(dtype="datetime64[D]")
+    for alt in ("planned_start", "start"):
+        e_start = np.where(np.isnat(e_start), tw[alt].to_numpy(dtype="datetime64[D]"), e_start)
+    e_start = np.where(np.isnat(e_start), pstart, e_start)
+    af = tw["actual_finish"].to_numpy(dtype="datetime64[D]")
+    e_end = np.where(np.isnat(af) | (af > status), status, af)
+    e_start = np.minimum(e_start, e_end)
+
+    # ---- the working-day axis
+    extra = [status, pstart, pend] + ([start_setting] if start_setting is not None else [])
+    everything = np.concatenate([l_start, l_end, e_start, np.array(extra, dtype="datetime64[D]")])
+    lo, hi = everything.min(), everything.max() + np.timedelta64(31, "D")
+    axis = DayAxis.build(calendar, lo, hi)
+    if axis.total == 0:
+        raise PmoError("The project calendar has no working day: check WorkWeek and the holidays.")
+    before, n = axis.spread(l_start, l_end, "after")
+    e_before, e_n = axis.spread(e_start, e_end, "before")
+    w_status = int(axis.W(np.array([status]))[0])
+
+    line_pv = amount * _fraction(before, n, np.array([w_status]))[:, 0]
+    line_ev = np.where(is_task, amount * np.nan_to_num(pd.Series(line_task).map(tasks["pct"]).to_numpy(dtype=float)), line_pv)
+    line_ev = np.where(is_task & ~known_task, 0.0, line_ev)
+
+    bac, pv = float(amount.sum()), float(line_pv.sum())
+    ev, ac = float(line_ev.sum()), float(counted["Amount"].sum())
+
+    # ---- earned schedule: cumulative PV per working day from the project's first day
+    active = amount != 0
+    origin = int(before[active].min()) if active.any() else None  # working days before day 1
+    if start_setting is not None and origin is not None:
+        origin = min(origin, int(axis.W(np.array([start_setting - np.timedelta64(1, "D")]))[0]))
+    cum_pv: np.ndarray = np.array([])
+    at = None
+    if origin is not None:
+        last = int((before + n)[active].max())
+        cum_pv = np.cumsum(_daily(before, n, amount, axis.total))[origin:last]
+        at = float(max(w_status - origin, 0))
+    metrics = compute_evm(bac, pv, ev, ac, cum_pv, at)
+
+    # ---- by month (S-curve)
+    first_days = [axis.wdays[before[active]], axis.wdays[e_before]]
+    ac_dates = counted["Date"].to_numpy(dtype="datetime64[D]")
+    if len(ac_dates):
+        first_days.append(ac_dates)
+    starts = np.concatenate([d for d in first_days if len(d)] + [np.array([status])])
+    ends = [status] + ([axis.wdays[int((before + n)[active].max()) - 1]] if active.any() else [])
+    m_lo, m_hi = starts.min().astype("datetime64[M]"), max(ends).astype("datetime64[M]")
+    months = np.arange(m_lo, m_hi + np.timedelta64(1, "M"), dtype="datetime64[M]")
+    m_end = (months + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    w_end = axis.W(m_end)
+    cum_pv_m = amount @ _fraction(before, n, w_end) if len(amount) else np.zeros(len(months))
+    w_ev = np.minimum(w_end, w_status)
+    cum_ev_m = (ev_task.to_numpy() @ _fraction(e_before, e_n, w_ev)) if len(ev_task) else np.zeros(len(months))
+    loe = ~is_task
+    if loe.any():
+        cum_ev_m = cum_ev_m + amount[loe] @ _fraction(before[loe], n[loe], w_ev)
+    ac_month = counted.groupby(counted["Date"].to_numpy(dtype="datetime64[M]"))["Amount"].sum()
+    ac_m = ac_month.reindex(months, fill_value=0.0).to_numpy(dtype=float)
+    future = months > status.astype("datetime64[M]")
+    cum_ac_m = np.cumsum(ac_m)
+
+    def monthly(cum: np.ndarray) -> np.ndarray:
+        return np.diff(cum, prepend=0.0)
+
+    def blank_future(a: np.ndarray) -> list:
+        return [None if f else float(v) for v, f in zip(a, future)]
+
+    by_month = pd.DataFrame(
+        {
+            "Month": months.astype("datetime64[D]").astype("datetime64[s]"),
+            "PV": monthly(cum_pv_m),
+            "EV": blank_future(monthly(cum_ev_m)),
+            "AC": blank_future(ac_m),
+            "Cum PV": cum_pv_m,
+            "Cum EV": blank_future(cum_ev_m),
+            "Cum AC": blank_future(cum_ac_m),
+        }
+    )
+
+    # ---- by task
+    key = np.where(np.isnan(line_task), PROJECT_KEY, line_task)
+    b_direct = pd.DataFrame({"Budget": amount, "PV": line_pv, "EV": line_ev}).groupby(key).sum()
+    a_direct = counted.groupby(counted["Task ID"].fillna(PROJECT_KEY).to_numpy())[["Amount", "Hours"]].sum()
+    a_direct = a_direct.rename(columns={"Amount": "AC"})
+    direct = b_direct.join(a_direct, how="outer").fillna(0.0)
+    by_task = _by_task(plan, direct)
+
+    # ---- by category
+    cb = pd.DataFrame({"Budget": amount, "PV": line_pv}).groupby(line_cat).sum()
+    ca = counted.groupby("Category")["Amount"].sum().rename("AC")
+    cat = cb.join(ca, how="outer").fillna(0.0)
+    cat = cat.reindex(_category_order(cat.index))
+    cat.index.name = "Category"
+    by_category = _with_variance(cat.reset_index())[TABLES["tblRollupCategory"].headers]
+
+    # ---- by person
+    res = resources[resources["Person"].notna()]
+    people = pd.DataFrame({"Person": _texts(res["Person"]).to_numpy(), "Role": _texts(res["Role"]).to_numpy()})
+    people = people.drop_duplicates("Person")
+    booked = counted[counted["Table"] == "tblTimesheet"].groupby("Person")[["Hours", "Amount"]].sum()
+    extra_people = [p for p in booked.index if p not in set(people["Person"])]
+    people = pd.concat([people, pd.DataFrame({"Person": extra_people, "Role": ""})], ignore_index=True)
+    by_person = people.join(booked, on="Person").fillna({"Hours": 0.0, "Amount": 0.0})
+    by_person = by_person.rename(columns={"Amount": "Cost"})[TABLES["tblRollupPerson"].headers]
+
+    # ---- reserves
+    by_reserve = _reserves(_frame(tables, "tblChanges"), budget, settings)
+
+    excluded = excluded.assign(Date=excluded["Date"].astype("datetime64[s]"))
+    excluded["Task ID"] = pd.array([None if np.isnan(t) else int(t) for t in excluded["Task ID"]], dtype="Int64")
+    if unrated["Hours"].sum() != 0:
+        notes.append(f"{len(unrated)} person(s) booked hours without a rate: their hours cost 0.")
+    return RollupResult(
+        status_date=status.astype(object),
+        currency=str(settings.get("Currency") or "EUR"),
+        evm=metrics,
+        rag=rag(metrics.cpi, metrics.spi, error_count, thresholds),
+        by_task=by_task,
+        by_category=by_category,
+        by_month=by_month,
+        by_person=by_person,
+        reserves=by_reserve,
+        after_status_date=excluded,
+        unrated_people=unrated,
+        planned_duration=float(len(cum_pv)) if len(cum_pv) else None,
+        actual_time=at,
+        notes=notes,
+    )
+
+
+def _reserves(changes: pd.DataFrame, budget: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
+    """tblReserves: each reserve's amount (settings), drawn by approved changes funded
+    from it (Cost Impact of changes Approved, Implemented, or Closed after approval —
+    i.e. with an Implemented Date or a budget line whose Source is the CR ID), remaining."""
+    status = _texts(changes["Status"])
+    cr = _texts(changes["CR ID"])
+    sources = set(_texts(budget["Source"]))
+    closed_approved = (status == "Closed") & (changes["Implemented Date"].notna() | cr.isin(sources))
+    drawing = status.isin(DRAWING_STATUSES) | closed_approved
+    funding = _texts(changes["Funding"])
+    impact = np.nan_to_num(_floats(changes["Cost Impact"]))
+    rows = []
+    for name, setting in RESERVES:
+        amount = _setting_number(settings, setting)
+        drawn = float(impact[(drawing & (funding == name)).to_numpy()].sum())
+        rows.append((name, amount, drawn, amount - drawn))
+    return pd.DataFrame(rows, columns=TABLES["tblReserves"].headers)
