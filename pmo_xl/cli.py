@@ -137,10 +137,133 @@ def rollup() -> None:
     _not_built("rollup", 4)
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@cli.group()
 def change() -> None:
     """The change register: add, set-status, decide, list, show."""
-    _not_built("change", 5)
+
+
+def _change_common(fn: Any) -> Any:
+    fn = click.option("--user", default=None, help="Name recorded in the change log (default: the OS user).")(fn)
+    fn = click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)(fn)
+    return fn
+
+
+_WAIT_OPTION = click.option(
+    "--wait", type=click.FloatRange(min=0), default=None,
+    help="Seconds to wait for another pmo-xl process writing the same file (default 5, or PMO_XL_LOCK_WAIT).",
+)
+
+
+def _change_written(result: dict[str, Any], fmt: str) -> None:
+    from .commands.change import render_written
+
+    if fmt == "json":
+        _emit_json(result)
+    else:
+        render_written(result)
+
+
+@change.command("add")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--title", required=True, help="Short title of the change request.")
+@click.option("--requested-by", required=True, help="Who asks for the change.")
+@click.option("--description", help="What the change is.")
+@click.option("--type", "type_", metavar="Scope|Schedule|Cost|Quality|Other", help="Type of change.")
+@click.option("--priority", metavar="Low|Medium|High|Critical", help="Priority.")
+@click.option("--rationale", help="Why the change is needed.")
+@click.option("--cost-impact", type=float, help="Cost impact in the project currency (may be negative).")
+@click.option("--schedule-impact", type=float, help="Schedule impact in working days.")
+@click.option("--affected-tasks", help='Task IDs, e.g. "3,5".')
+@click.option("--funding", metavar='"New Funding"|Contingency|"Management Reserve"', help="Who pays for it.")
+@click.option("--owner", help="Who owns the change request.")
+@_WAIT_OPTION
+@_change_common
+def change_add_cmd(path: str, fmt: str, user: str | None, wait: float | None, type_: str | None, **fields: Any) -> None:
+    """Add a change request (status Draft); prints its new CR ID."""
+    from .commands.change import change_add
+
+    fields["type"] = type_
+    result = change_add(path, fields, user, wait=wait)
+    if fmt == "json":
+        _emit_json(result)
+    else:
+        click.echo(result["cr_id"])
+
+
+@change.command("set-status")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("cr_id")
+@click.argument("status")
+@click.option("--note", help="A note for the change log.")
+@click.option("--date", "date_", help="Implemented Date when moving to Implemented (YYYY-MM-DD, default today).")
+@_WAIT_OPTION
+@_change_common
+def change_set_status_cmd(path: str, cr_id: str, status: str, note: str | None, date_: str | None,
+                          fmt: str, user: str | None, wait: float | None) -> None:
+    """Move a change request: Submitted, Under Review, Implemented, Closed, Withdrawn."""
+    from .commands.change import change_set_status
+    from .engine.changes import as_date
+
+    when = None
+    if date_:
+        when = as_date(date_)
+        if when is None:
+            raise PmoError(f"--date {date_!r} is not a date (use YYYY-MM-DD)")
+    _change_written(change_set_status(path, cr_id, status, note, user, date=when, wait=wait), fmt)
+
+
+@change.command("decide")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("cr_id")
+@click.argument("decision", type=click.Choice(["approve", "reject", "defer"], case_sensitive=False))
+@click.option("--by", "by", required=True, help="Who decided (Decision By).")
+@click.option("--date", "date_", help="Decision Date (YYYY-MM-DD, default today).")
+@click.option("--note", help="Decision Notes.")
+@click.option("--cost-impact", type=float, help="Approved cost impact (needed to approve unless in the register).")
+@click.option("--schedule-impact", type=float, help="Approved schedule impact in working days (likewise).")
+@click.option("--category", metavar="CATEGORY", help="Cost category of the budget line an approval adds "
+              "(Labour, Contractors, Hardware, Software, Travel, Training, Other; default Other).")
+@_WAIT_OPTION
+@_change_common
+def change_decide_cmd(path: str, cr_id: str, decision: str, by: str, date_: str | None, note: str | None,
+                      cost_impact: float | None, schedule_impact: float | None, category: str | None,
+                      fmt: str, user: str | None, wait: float | None) -> None:
+    """Approve, reject or defer a change request that is Under Review."""
+    from .commands.change import change_decide
+
+    result = change_decide(path, cr_id, decision, by, date_, note, cost_impact, schedule_impact, user,
+                           category=category, wait=wait)
+    _change_written(result, fmt)
+
+
+@change.command("list")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--status", help="Only change requests in this status.")
+@_change_common
+def change_list_cmd(path: str, status: str | None, fmt: str, user: str | None) -> None:
+    """The register with its statistics (counts, ageing, cycle time, impacts, reserves)."""
+    from .commands.change import change_list, render_list
+
+    result = change_list(path, status)
+    if fmt == "json":
+        _emit_json(result)
+    else:
+        render_list(result)
+
+
+@change.command("show")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("cr_id")
+@_change_common
+def change_show_cmd(path: str, cr_id: str, fmt: str, user: str | None) -> None:
+    """One change request with its history from the change log."""
+    from .commands.change import change_show, render_show
+
+    result = change_show(path, cr_id)
+    if fmt == "json":
+        _emit_json(result)
+    else:
+        render_show(result)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
