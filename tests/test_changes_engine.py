@@ -351,3 +351,21 @@ def test_history_and_records():
     rec = ch.change_record(hand_made_register().loc[FIRST_ROW + 5])
     assert rec["cr_id"] == "CR-0006" and rec["date_raised"] == "2026-07-01"
     assert rec["cost_impact"] == 2500.5 and rec["affected_tasks"] == [] and rec["owner"] is None
+
+
+def test_reader_typed_frames_datetime64_nan_and_na():
+    """The reader gives datetime64 dates, float NaN for empty numbers, NA in text columns."""
+    reg = register(cr(status="Under Review", Cost_Impact=250.0, Schedule_Impact=float("nan"),
+                      Affected_Tasks=pd.NA, Decision_Date=pd.NaT))
+    reg["Date Raised"] = pd.to_datetime(reg["Date Raised"])
+    reg["Decision Date"] = pd.to_datetime(reg["Decision Date"])
+    with pytest.raises(RefusedChange, match="Schedule Impact"):
+        ch.decide(reg, "CR-0001", "approve", by="B", user="u", now=NOW)
+    edit = ch.decide(reg, "CR-0001", "approve", by="B", user="u", now=NOW, schedule_impact=0)
+    assert edit.cells["Schedule Impact"] == 0
+    assert [r["Old Value"] for r in edit.log_rows if r["Field"] == "Decision Date"] == [""]
+    assert edit.budget_rows[0]["Task ID"] is None and edit.budget_rows[0]["Amount"] == 250
+    s = ch.change_stats(reg, as_of=TODAY)
+    assert s["open"]["max_days"] == (TODAY - dt.date(2026, 10, 1)).days
+    rec = ch.change_record(reg.loc[FIRST_ROW])
+    assert rec["date_raised"] == "2026-10-01" and rec["schedule_impact"] is None and rec["decision_date"] is None
