@@ -172,8 +172,9 @@ def _is_missing(v: Any) -> bool:
         return True
     if isinstance(v, float):
         return math.isnan(v)
-    # pandas.NA / NaT and numpy NaN scalars
-    try:
+    if type(v).__name__ in ("NAType", "NaTType"):  # pandas.NA, pandas.NaT
+        return True
+    try:  # numpy NaN scalars
         return bool(v != v)
     except (TypeError, ValueError):
         return False
