@@ -223,7 +223,10 @@ class _Formats:
         self.title = wb.add_format({"bold": True, "font_size": 16, "font_color": "#1F3864"})
         self.note = wb.add_format({"italic": True, "font_color": "#595959"})
         self.table_title = wb.add_format({"bold": True, "font_size": 12, "font_color": "#1F3864"})
-        self.header = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        # Explicit header colours: LibreOffice does not draw table styles, Excel lets cell
+        # formats win over them, so both show the same header.
+        self.header = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#1F3864",
+                                     "font_color": "#FFFFFF", "border": 1, "border_color": "#8EA9DB"})
         self.label = wb.add_format({"bold": True})
         self.help = wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
         self.read_only = wb.add_format({"bg_color": "#EDEDED", "font_color": "#595959", "num_format": "0"})
@@ -254,6 +257,16 @@ class _Formats:
         self.panel_last = wb.add_format({"bg_color": "#FFF2CC", "text_wrap": True, "valign": "top", "left": 1,
                                          "right": 1, "bottom": 1, "border_color": "#BF9000"})
         self.subtitle = wb.add_format({"font_color": "#595959"})
+
+    def setting(self, num_format: str | None) -> Format:
+        """A settings value cell: shaded and boxed so it reads as "type here"."""
+        key = "setting:" + (num_format or "")
+        if key not in self._num:
+            props: dict[str, Any] = {"bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF", "align": "left"}
+            if num_format:
+                props["num_format"] = num_format
+            self._num[key] = self.wb.add_format(props)
+        return self._num[key]
 
     def number(self, num_format: str | None) -> Format | None:
         if not num_format:
@@ -437,13 +450,17 @@ class _Builder:
         ws.set_column(1, 1, 18)
         ws.set_column(2, 2, 56)
         ws.set_column(3, 3, 3)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
         vcol = xl_cell_to_rowcol(SETTINGS_VALUE_COL + "1")[1]
         for i, s in enumerate(schema.SETTINGS):
             row = _HDR + 1 + i
             ws.write_string(row, 0, s.label + (" *" if s.required else ""), f.label)
-            fmt = f.read_only if s.read_only else f.number(schema.DEFAULT_FORMATS.get(s.kind) if s.kind != "text" else None)
-            if s.kind == "number" and not s.read_only:
-                fmt = f.number(schema.MONEY if "Reserve" in s.name else "0.##")
+            num_format = schema.DEFAULT_FORMATS.get(s.kind) if s.kind != "text" else None
+            if s.kind == "number":
+                num_format = schema.MONEY if "Reserve" in s.name else None  # General: 8, 7.5
+            fmt = f.read_only if s.read_only else f.setting(num_format)
             value = self.settings.get(s.name)
             if value is None:
                 ws.write_blank(row, vcol, None, fmt)
@@ -508,6 +525,10 @@ class _Builder:
         for name in sheet.tables:
             self._write_table(name, ws, _GENERATED_STYLE if generated else _INPUT_STYLE)
         ws.set_row(_HDR, 30)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)  # one page wide
+        ws.repeat_rows(_HDR)
         if sheet.name == "Plan":
             ws.freeze_panes(HEADER_ROW, 3)
         else:
