@@ -1,0 +1,692 @@
+"""The reader: a workbook file -> :class:`~pmo_xl.model.Book` (typed tables + settings).
+
+How a workbook is read (docs/reader.md has the measurements behind these choices):
+
+1. :func:`~pmo_xl.io.package.open_package` checks the package (zip bombs, hostile XML,
+   encrypted or broken files) and lxml reads the small parts: sheets, table parts (name,
+   range, headers), defined names, the date system.
+2. Tables are found by **name** (:data:`schema.TABLES`) and columns by **header**, in
+   any order; extra columns and sheets are kept/tolerated; what is missing becomes a
+   :class:`~pmo_xl.model.StructureIssue` and an empty, typed stand-in.
+3. Cells are bulk-read with fastexcel (Rust, Arrow) over each table's data range, with
+   the column types *inferred from every row*. A column whose inferred type already is
+   the contract's (numbers in a number column, date cells in a date column, text in a
+   text column) is converted vectorised. A column with mixed content falls back to the
+   exact cell values (python-calamine) and is coerced cell by cell, so that every cell
+   that does not fit becomes an empty value plus a :class:`~pmo_xl.model.CellIssue`
+   naming the cell (``Plan!G12 holds the text 'next week', expected a date``).
+
+Typed frames: index = Excel row numbers; ``date``/``datetime`` -> ``datetime64[us]``
+(dates normalised to midnight), ``number``/``percent`` -> ``float64``, ``int`` ->
+``Int64``, ``text``/``choice`` -> ``str``, ``bool`` -> ``boolean``. Fully blank rows are
+dropped. Formulas give their cached values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..errors import NotAPmoWorkbook, NotAWorkbook
+from ..model import Book, CellIssue, StructureIssue, TableData
+from .package import Package, TablePart, column_letter, open_package, split_cell
+
+# fastexcel logs a warning for every all-empty column ("Could not determine dtype").
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
+
+DATE_DTYPE = "datetime64[us]"
+TEXT_DTYPE: Any = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
+
+#: pandas dtype of each column kind.
+DTYPES: dict[str, Any] = {
+    "int": "Int64",
+    "number": "float64",
+    "percent": "float64",
+    "date": DATE_DTYPE,
+    "datetime": DATE_DTYPE,
+    "text": TEXT_DTYPE,
+    "choice": TEXT_DTYPE,
+    "bool": "boolean",
+}
+
+EXPECTED: dict[str, str] = {
+    "int": "a whole number",
+    "number": "a number",
+    "percent": "a percentage",
+    "date": "a date",
+    "datetime": "a date and time",
+    "text": "text",
+    "choice": "a value from its list",
+    "bool": "TRUE or FALSE",
+}
+
+_EPOCH_1900 = dt.datetime(1899, 12, 30)
+_EPOCH_1904 = dt.datetime(1904, 1, 1)
+_MAX_SERIAL = 2_958_465  # 9999-12-31
+_ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_NUMBER_TEXT = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?%?$")
+
+#: Tables whose absence is only a warning: pmo_xl (re)generates them.
+_GENERATED = frozenset(t for s in schema.SHEETS if s.owner == "pmo" for t in s.tables) - {"tblChangeLog"}
+
+
+# --------------------------------------------------------------------------- values
+
+
+def excel_serial_to_datetime(serial: float, date1904: bool = False) -> dt.datetime:
+    """An Excel date serial -> datetime, in the 1900 or 1904 date system.
+
+    1900 system: serial 1 = 1900-01-01 and Excel's phantom 1900-02-29 (serial 60), so
+    serials from 61 on count from 1899-12-30 (ECMA-376 §18.17.4.1).
+    """
+    if date1904:
+        return _EPOCH_1904 + dt.timedelta(days=serial)
+    if serial < 61:
+        return _EPOCH_1900 + dt.timedelta(days=serial + 1) if serial >= 1 else _EPOCH_1900 + dt.timedelta(days=serial)
+    return _EPOCH_1900 + dt.timedelta(days=serial)
+
+
+def number_text(value: float) -> str:
+    """A number as Excel shows it in General format: 3.0 -> "3", 1.2 -> "1.2"."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = format(value, ".15g")
+    return text
+
+
+def _describe(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, str):
+        return f"the text {raw!r}"
+    if isinstance(raw, dt.datetime):
+        return f"the date {raw.date().isoformat()}" if raw.time() == dt.time(0) else f"the date and time {raw.isoformat(sep=' ')}"
+    if isinstance(raw, dt.date):
+        return f"the date {raw.isoformat()}"
+    if isinstance(raw, (int, float)):
+        return f"the number {number_text(raw)}"
+    return f"the value {raw!r}"
+
+
+class _Bad(Exception):
+    """A value that cannot be coerced; ``converted`` is set when it was coerced anyway."""
+
+    def __init__(self, message: str, converted: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.converted = converted
+
+
+def _parse_iso(text: str) -> dt.datetime | None:
+    if not _ISO_DATE.match(text):
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace(" ", "T") if "T" not in text else text)
+    except ValueError:
+        try:
+            y, m, d = (int(p) for p in text[:10].split("-"))
+            return dt.datetime(y, m, d)
+        except ValueError:
+            return None
+
+
+def _parse_number_text(text: str) -> float | None:
+    t = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not _NUMBER_TEXT.match(t):
+        return None
+    percent = t.endswith("%")
+    t = t.rstrip("%").replace(",", ".")
+    try:
+        v = float(t)
+    except ValueError:
+        return None
+    return v / 100 if percent else v
+
+
+def coerce(value: Any, kind: str, date1904: bool = False) -> Any:
+    """Coerce one raw cell value to ``kind``; raise :class:`_Bad` (with a message and,
+    for a value read anyway such as an ISO date typed as text, the converted value).
+
+    Empty cells (None, "") give None.
+    """
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if kind in ("date", "datetime"):
+        if isinstance(value, dt.datetime):
+            return value.replace(hour=0, minute=0, second=0, microsecond=0) if kind == "date" else value
+        if isinstance(value, dt.date):
+            return dt.datetime(value.year, value.month, value.day)
+        if isinstance(value, bool):
+            raise _Bad(f"holds {_describe(value)}")
+        if isinstance(value, (int, float)):
+            if not 0 <= value <= _MAX_SERIAL:
+                raise _Bad(f"holds {_describe(value)}, which is not a date serial")
+            d = excel_serial_to_datetime(float(value), date1904)
+            return d.replace(hour=0, minute=0, second=0, microsecond=0) if kind == "date" else d
+        if isinstance(value, str):
+            parsed = _parse_iso(value.strip())
+            if parsed is not None:
+                if kind == "date":
+                    parsed = parsed.replace(hour=0, minute=0, second=0, microsecond=0)
+                raise _Bad(f"holds a date typed as text {value!r}; read as {parsed.date().isoformat()}", parsed)
+        raise _Bad(f"holds {_describe(value)}")
+    if kind in ("int", "number", "percent"):
+        if isinstance(value, bool) or isinstance(value, (dt.date, dt.time, dt.timedelta)):
+            raise _Bad(f"holds {_describe(value)}")
+        if isinstance(value, (int, float)):
+            if kind == "int":
+                if not float(value).is_integer():
+                    raise _Bad(f"holds {_describe(value)}")
+                return int(value)
+            return float(value)
+        if isinstance(value, str):
+            number = _parse_number_text(value)
+            if number is not None and (kind != "int" or number.is_integer()):
+                converted = int(number) if kind == "int" else number
+                raise _Bad(f"holds a number typed as text {value!r}; read as {number_text(converted)}", converted)
+        raise _Bad(f"holds {_describe(value)}")
+    if kind in ("text", "choice"):
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, (int, float)):
+            return number_text(value)
+        if isinstance(value, dt.datetime):
+            return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().upper() in ("TRUE", "FALSE"):
+            return value.strip().upper() == "TRUE"
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        raise _Bad(f"holds {_describe(value)}")
+    return value
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def empty_frame(table: schema.Table, extra: list[str] | None = None) -> pd.DataFrame:
+    """A zero-row frame with the contract's columns (and ``extra`` text columns), typed."""
+    cols = {c.name: pd.Series([], dtype=DTYPES[c.kind]) for c in table.columns}
+    for name in extra or ():
+        cols[name] = pd.Series([], dtype=object)
+    frame = pd.DataFrame(cols, index=pd.Index([], dtype="int64", name="row"))
+    return frame
+
+
+def _typed_series(values: list[Any], kind: str, index: pd.Index) -> pd.Series:
+    if kind in ("date", "datetime"):
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object), errors="coerce"), index=index).astype(DATE_DTYPE) if values else pd.Series([], dtype=DATE_DTYPE, index=index)
+    if kind == "int":
+        return pd.Series(pd.array(values, dtype="Int64"), index=index)
+    if kind in ("number", "percent"):
+        return pd.Series([np.nan if v is None else v for v in values], dtype="float64", index=index)
+    if kind == "bool":
+        return pd.Series(pd.array(values, dtype="boolean"), index=index)
+    return pd.Series(values, dtype=TEXT_DTYPE, index=index)
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+@dataclass
+class _Reader:
+    path: Path
+    pkg: Package
+    date1904: bool
+    issues: list[CellIssue] = field(default_factory=list)
+    structure: list[StructureIssue] = field(default_factory=list)
+    _fast: Any = None
+    _calamine: Any = None
+    _exact_sheets: dict[str, tuple[tuple[int, int], list[list[Any]]]] = field(default_factory=dict)
+
+    # ---- raw access
+
+    @property
+    def fast(self) -> Any:
+        if self._fast is None:
+            import fastexcel
+
+            try:
+                self._fast = fastexcel.read_excel(str(self.path))
+            except Exception as exc:  # the package passed our checks, so it is damaged
+                raise NotAWorkbook(f"the workbook cannot be read ({_one_line(exc)})", path=str(self.path)) from None
+        return self._fast
+
+    def exact_sheet(self, sheet: str) -> tuple[tuple[int, int], list[list[Any]]]:
+        """Every cell of ``sheet`` with its own type (python-calamine), and the (row, col)
+        0-based origin of that range."""
+        if sheet not in self._exact_sheets:
+            from python_calamine import CalamineWorkbook
+
+            try:
+                if self._calamine is None:
+                    self._calamine = CalamineWorkbook.from_path(str(self.path))
+                ws = self._calamine.get_sheet_by_name(sheet)
+                rows = ws.to_python(skip_empty_area=False)
+                start = (0, 0)
+            except Exception as exc:
+                raise NotAWorkbook(f"sheet {sheet!r} cannot be read ({_one_line(exc)})", path=str(self.path)) from None
+            self._exact_sheets[sheet] = (start, rows)
+        return self._exact_sheets[sheet]
+
+    def exact_cell(self, sheet: str, row: int, col: int) -> Any:
+        """The value of one cell (1-based row and column), None when empty."""
+        (r0, c0), rows = self.exact_sheet(sheet)
+        r, c = row - 1 - r0, col - 1 - c0
+        if 0 <= r < len(rows) and 0 <= c < len(rows[r]):
+            v = rows[r][c]
+            return None if v == "" else v
+        return None
+
+    def cell_issue(self, sheet: str, table: str, column: str, row: int, col: int, raw: Any, kind: str, message: str) -> None:
+        cell = f"{column_letter(col)}{row}"
+        self.issues.append(
+            CellIssue(
+                sheet=sheet,
+                cell=cell,
+                table=table,
+                column=column,
+                row=row,
+                raw=raw,
+                expected=kind,
+                message=f"{_quote(sheet)}!{cell} {message}, expected {EXPECTED.get(kind, kind)}"
+                if "typed as text" not in message
+                else f"{_quote(sheet)}!{cell} {message}",
+            )
+        )
+
+    # ---- tables
+
+    def read_table(self, spec: schema.Table, part: TablePart) -> TableData:
+        # columns by header: exact, then case/space-insensitive
+        def norm(h: str) -> str:
+            return " ".join(h.split()).casefold()
+
+        position = {h: i for i, h in enumerate(part.columns)}
+        by_norm = {norm(h): h for h in part.columns}
+        header_of: dict[str, str] = {}
+        for c in spec.columns:
+            h = c.name if c.name in position else by_norm.get(norm(c.name))
+            if h is not None:
+                header_of[c.name] = h
+        used = set(header_of.values())
+        extras = [h for h in part.columns if h not in used]
+        first_col = part.first_cell[1]
+        letters = {name: column_letter(first_col + position[h]) for name, h in header_of.items()}
+        letters.update({h: column_letter(first_col + position[h]) for h in extras})
+        header_row = part.header_row
+        for c in spec.columns:
+            if c.name not in header_of:
+                self.structure.append(
+                    StructureIssue(
+                        kind="column",
+                        name=c.name,
+                        sheet=part.sheet,
+                        cell=f"{column_letter(part.last_cell[1])}{header_row}" if header_row else "",
+                        message=f"table {spec.name} on sheet {part.sheet} has no column {c.name!r}",
+                        severity="error" if c.required and spec.name not in _GENERATED else "warning",
+                    )
+                )
+
+        issues_before = len(self.issues)
+        first, last = part.first_data_row, part.last_data_row
+        n = max(0, last - first + 1)
+        raw = self._bulk(part, n) if n else {}
+        height = max((len(a) for a in raw.values()), default=0)
+        index = pd.RangeIndex(first, first + height)
+        columns: dict[str, pd.Series] = {}
+        for c in spec.columns:
+            h = header_of.get(c.name)
+            if h is None:
+                columns[c.name] = _typed_series([None] * height, c.kind, index)
+                continue
+            col = first_col + position[h]
+            columns[c.name] = self._column(spec.name, part.sheet, c.name, c.kind, col, raw.get(col), index)
+        for h in extras:
+            col = first_col + position[h]
+            columns[h] = self._extra_column(part.sheet, col, raw.get(col), index)
+
+        frame = pd.DataFrame(columns, index=index)
+        frame.index = pd.Index(np.asarray(index, dtype="int64"), name="row")
+        # a row is blank when every cell is empty; a cell whose value did not fit its
+        # column is empty in the frame but not blank
+        blank = frame.isna().all(axis=1).to_numpy().copy()
+        if blank.any():
+            with_issue = {i.row for i in self.issues[issues_before:]}
+            blank &= ~frame.index.isin(list(with_issue))
+            frame = frame.loc[~blank]
+        if not len(frame):
+            frame = empty_frame(spec, extras)
+        return TableData(
+            name=spec.name,
+            sheet=part.sheet,
+            frame=frame,
+            letters=letters,
+            ref=part.ref,
+            header_row=header_row,
+            present=True,
+        )
+
+    def _bulk(self, part: TablePart, n: int) -> dict[int, Any]:
+        """{1-based sheet column: Arrow array} of the table's data rows (types inferred
+        over every row). Columns absent from the sheet's used range are left out."""
+        import fastexcel
+
+        first_col, last_col = part.first_cell[1], part.last_cell[1]
+        try:
+            sheet = self.fast.load_sheet(
+                part.sheet,
+                header_row=None,
+                skip_rows=part.first_data_row - 1,
+                n_rows=n,
+                use_columns=f"{column_letter(first_col)}:{column_letter(last_col)}",
+                schema_sample_rows=None,
+            )
+            batch = sheet.to_arrow()
+            infos = sheet.selected_columns
+        except fastexcel.InvalidParametersError:  # the range lies past the sheet's used area
+            return {}
+        except fastexcel.FastExcelError as exc:
+            raise NotAWorkbook(f"sheet {part.sheet!r} cannot be read ({_one_line(exc)})", path=str(self.path)) from None
+        return {info.absolute_index + 1: batch.column(i) for i, info in enumerate(infos)}
+
+    def _column(self, table: str, sheet: str, name: str, kind: str, col: int, arr: Any, index: pd.Index) -> pd.Series:
+        """One contract column, typed; the fast path when the inferred type fits."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        height = len(index)
+        if arr is None or arr.null_count == len(arr):
+            return _typed_series([None] * height, kind, index) if height else pd.Series([], dtype=DTYPES[kind], index=index)
+        t = arr.type
+        if kind in ("number", "percent") and pa.types.is_floating(t):
+            return pd.Series(arr.to_numpy(zero_copy_only=False), dtype="float64", index=index)
+        if kind == "int" and pa.types.is_floating(t):
+            values = arr.to_numpy(zero_copy_only=False)
+            whole = np.isnan(values) | (values == np.floor(values))
+            if not whole.all():
+                for i in np.flatnonzero(~whole):
+                    self.cell_issue(sheet, table, name, int(index[i]), col, float(values[i]), kind, f"holds {_describe(float(values[i]))}")
+                values = np.where(whole, values, np.nan)
+            return pd.Series(pd.array(values, dtype="Float64"), index=index).astype("Int64")
+        if pa.types.is_integer(t):
+            arr, t = arr.cast(pa.float64()), pa.float64()
+        if kind in ("date", "datetime") and (pa.types.is_timestamp(t) or pa.types.is_date(t)):
+            s = pd.Series(arr.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False), index=index).astype(DATE_DTYPE)
+            return s.dt.normalize() if kind == "date" else s
+        if kind in ("date", "datetime") and pa.types.is_floating(t):
+            values = arr.to_numpy(zero_copy_only=False)
+            ok = np.isnan(values) | ((values >= 0) & (values <= _MAX_SERIAL))
+            if ok.all():
+                epoch = np.datetime64("1904-01-01") if self.date1904 else np.datetime64("1899-12-30")
+                if not self.date1904 and np.nanmin(values) < 61:
+                    return self._exact_column(table, sheet, name, kind, col, index)
+                micros = np.round(values * 86_400_000_000)
+                stamps = epoch.astype("datetime64[us]") + np.where(np.isnan(micros), 0, micros).astype("int64").astype("timedelta64[us]")
+                s = pd.Series(stamps, index=index).astype(DATE_DTYPE)
+                s[np.isnan(values)] = pd.NaT
+                return s.dt.normalize() if kind == "date" else s
+        if kind in ("text", "choice"):
+            if pa.types.is_string(t) or pa.types.is_large_string(t):
+                values = pc.if_else(pc.equal(arr, ""), pa.scalar(None, t), arr).to_pandas()
+                values.index = index
+                return values.astype(TEXT_DTYPE)
+            if pa.types.is_floating(t):
+                return pd.Series([None if v is None else number_text(v) for v in arr.to_pylist()], dtype=TEXT_DTYPE, index=index)
+        if kind == "bool" and pa.types.is_boolean(t):
+            return pd.Series(pd.array(arr.to_pylist(), dtype="boolean"), index=index)
+        return self._exact_column(table, sheet, name, kind, col, index)
+
+    def _exact_column(self, table: str, sheet: str, name: str, kind: str, col: int, index: pd.Index) -> pd.Series:
+        """Cell-by-cell coercion from the exact cell values; every misfit is a CellIssue."""
+        out: list[Any] = []
+        for row in index:
+            raw = self.exact_cell(sheet, int(row), col)
+            try:
+                out.append(coerce(raw, kind, self.date1904))
+            except _Bad as bad:
+                out.append(bad.converted)
+                self.cell_issue(sheet, table, name, int(row), col, raw, kind, bad.message)
+        return _typed_series(out, kind, index)
+
+    def _extra_column(self, sheet: str, col: int, arr: Any, index: pd.Index) -> pd.Series:
+        """A user column outside the contract: kept with Python values as they are."""
+        if arr is None:
+            return pd.Series([None] * len(index), dtype=object, index=index)
+        values = arr.to_pylist()
+        return pd.Series([None if v == "" else v for v in values], dtype=object, index=index)
+
+    # ---- settings
+
+    def read_settings(self, book: Book) -> None:
+        for s in schema.SETTINGS:
+            dn = self.pkg.defined_name(s.name)
+            value: Any = None
+            if dn is None:
+                self.structure.append(
+                    StructureIssue(
+                        kind="name",
+                        name=s.name,
+                        sheet="Project",
+                        message=f"the workbook has no defined name {s.name}"
+                        + (f"; using the default {s.default!r}" if s.default is not None else ""),
+                        severity="error" if s.required else "warning",
+                    )
+                )
+            else:
+                target = dn.target()
+                if target is None:
+                    constant = _constant(dn.formula)
+                    if constant is _NOT_CONSTANT:
+                        self.structure.append(
+                            StructureIssue(
+                                kind="name",
+                                name=s.name,
+                                message=f"the defined name {s.name} refers to {dn.formula!r}, not to a cell",
+                                severity="error" if s.required else "warning",
+                            )
+                        )
+                    else:
+                        value = self._setting_value(s, constant, "", "", 0, 0)
+                else:
+                    sheet, cell = target
+                    book.setting_cells[s.name] = f"{_quote(sheet)}!{cell}"
+                    if self.pkg.sheet(sheet) is None:
+                        self.structure.append(
+                            StructureIssue(
+                                kind="name",
+                                name=s.name,
+                                sheet=sheet,
+                                cell=cell,
+                                message=f"the defined name {s.name} refers to sheet {sheet!r}, which does not exist",
+                                severity="error" if s.required else "warning",
+                            )
+                        )
+                    else:
+                        sheet = self.pkg.sheet(sheet).name  # type: ignore[union-attr]
+                        row, col = split_cell(cell)
+                        raw = self.exact_cell(sheet, row, col)
+                        value = self._setting_value(s, raw, sheet, cell, row, col)
+            if value is None:
+                value = s.default
+            book.settings[s.name] = value
+
+    def _setting_value(self, s: schema.Setting, raw: Any, sheet: str, cell: str, row: int, col: int) -> Any:
+        kind = s.kind
+        try:
+            v = coerce(raw, kind, self.date1904)
+        except _Bad as bad:
+            v = bad.converted
+            self.issues.append(
+                CellIssue(
+                    sheet=sheet,
+                    cell=cell,
+                    table="",
+                    column=s.name,
+                    row=row,
+                    raw=raw,
+                    expected=kind,
+                    message=f"{_quote(sheet)}!{cell} ({s.name}) {bad.message}"
+                    + ("" if "typed as text" in bad.message else f", expected {EXPECTED.get(kind, kind)}"),
+                )
+            )
+        if v is None:
+            return None
+        if kind == "date":
+            return v.date() if isinstance(v, dt.datetime) else v
+        if kind == "number":
+            return int(v) if float(v).is_integer() else float(v)
+        return v
+
+
+_NOT_CONSTANT = object()
+
+
+def _constant(formula: str) -> Any:
+    """The value of a defined name that is a constant (``="EUR"``, ``8``), else a marker."""
+    f = formula.strip().lstrip("=").strip()
+    if len(f) >= 2 and f[0] == f[-1] == '"':
+        return f[1:-1].replace('""', '"')
+    try:
+        return float(f)
+    except ValueError:
+        pass
+    if f.upper() in ("TRUE", "FALSE"):
+        return f.upper() == "TRUE"
+    return _NOT_CONSTANT
+
+
+def _quote(sheet: str) -> str:
+    """A sheet name as it appears in a reference: quoted when it needs to be."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet):
+        return sheet
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+# --------------------------------------------------------------------------- load
+
+
+def load(path: str | Path) -> Book:
+    """Read a PMO workbook (.xlsx/.xlsm) into a :class:`~pmo_xl.model.Book`.
+
+    Raises :class:`~pmo_xl.errors.NotAWorkbook` for an unreadable or hostile file and
+    :class:`~pmo_xl.errors.NotAPmoWorkbook` for a workbook with none of the template's
+    tables and none of its defined names. Everything else the template expects but the
+    file lacks is a :class:`~pmo_xl.model.StructureIssue` in ``book.structure``; cells
+    whose value does not fit their column are :class:`~pmo_xl.model.CellIssue` s in
+    ``book.issues``.
+
+    >>> book = load("project.xlsx")  # doctest: +SKIP
+    >>> book.table("tblPlan").where(12, "Start")  # doctest: +SKIP
+    'Plan!G12'
+    """
+    path = Path(path)
+    with open_package(path) as pkg:
+        found = {name: pkg.table(name) for name in schema.TABLES}
+        names = {s.name for s in schema.SETTINGS if pkg.defined_name(s.name) is not None}
+        if not any(found.values()) and not names:
+            raise NotAPmoWorkbook("not a PMO workbook: no tblPlan table and no ProjectCode name", path=str(path))
+        reader = _Reader(path=path, pkg=pkg, date1904=pkg.date1904)
+        sheet_names = [s.name for s in pkg.sheets]
+        book = Book(path=str(path), settings={}, sheets=sheet_names, date1904=pkg.date1904)
+        present = {n.lower() for n in sheet_names}
+        for sheet in schema.SHEETS:
+            if sheet.name.lower() not in present:
+                reader.structure.append(
+                    StructureIssue(
+                        kind="sheet",
+                        name=sheet.name,
+                        sheet=sheet.name,
+                        message=f"the workbook has no sheet {sheet.name!r}",
+                        severity="warning" if sheet.owner in ("pmo", "template", "hidden") else "error",
+                    )
+                )
+        reader.read_settings(book)
+        for name, spec in schema.TABLES.items():
+            part = found[name]
+            if part is None:
+                reader.structure.append(
+                    StructureIssue(
+                        kind="table",
+                        name=name,
+                        sheet=spec.sheet,
+                        message=f"the workbook has no table {name} (expected on sheet {spec.sheet})",
+                        severity="warning" if name in _GENERATED else "error",
+                    )
+                )
+                book.tables[name] = TableData(name=name, sheet=spec.sheet, frame=empty_frame(spec), present=False)
+                continue
+            book.tables[name] = reader.read_table(spec, part)
+        _check_version(book, reader)
+        book.issues = reader.issues
+        book.structure = reader.structure
+        return book
+
+
+def _check_version(book: Book, reader: _Reader) -> None:
+    raw = book.settings.get("TemplateVersion")
+    has_name = reader.pkg.defined_name("TemplateVersion") is not None
+    if not has_name:
+        book.template_version = None
+        return
+    version = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    book.template_version = version
+    if version is None:
+        reader.structure.append(
+            StructureIssue(
+                kind="version",
+                name="TemplateVersion",
+                sheet="Project",
+                cell=book.setting_cells.get("TemplateVersion", "").split("!")[-1],
+                message=f"unknown template version {raw!r}; this pmo-xl reads version {schema.TEMPLATE_VERSION}",
+            )
+        )
+    elif version > schema.TEMPLATE_VERSION:
+        reader.structure.append(
+            StructureIssue(
+                kind="version",
+                name="TemplateVersion",
+                sheet="Project",
+                cell=book.setting_cells.get("TemplateVersion", "").split("!")[-1],
+                message=f"template version {version} is newer than this pmo-xl ({schema.TEMPLATE_VERSION}): upgrade pmo-xl",
+            )
+        )
+    elif version < 1:
+        reader.structure.append(
+            StructureIssue(
+                kind="version",
+                name="TemplateVersion",
+                sheet="Project",
+                message=f"unknown template version {version}",
+            )
+        )
+
+
+__all__ = ["load", "coerce", "empty_frame", "excel_serial_to_datetime", "number_text", "DTYPES"]
