@@ -496,3 +496,36 @@ def test_chart_names_follow_row_counts() -> None:
     col = openpyxl.utils.get_column_letter(column_index_from_string(letters) + schema.TABLES[table].headers.index(column))
     assert f["chart_CumPV"] == f"=Rollup!${col}${row + 1}:${col}${row + 12}"
     assert chart_name_formulas()["chart_CumPV"] == f"=Rollup!${col}${row + 1}:${col}${row + 1}"
+
+
+@pytest.mark.slow
+def test_large_timesheet_is_written_quickly(tmp_path: Path) -> None:
+    """200,000 timesheet rows (the large project of SPEC §9) well under a minute."""
+    import time
+
+    import numpy as np
+    import pandas as pd
+
+    n = 200_000
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame(
+        {
+            "Date": pd.Timestamp("2026-03-02") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+            "Person": rng.choice(["Ann", "Bob", "Cy", "Dee"], n),
+            "Task ID": rng.integers(1, 60, n),
+            "Hours": rng.integers(1, 17, n) / 2,
+            "Note": rng.choice(["", "=x", "support"], n),
+        }
+    )
+    start = time.perf_counter()
+    path = build_workbook(tmp_path / "big.xlsx", SETTINGS, {"tblTimesheet": df})
+    elapsed = time.perf_counter() - start
+    assert elapsed < 60, f"{elapsed:.1f} s"
+    wb = CalamineWorkbook.from_path(str(path))
+    grid = wb.get_sheet_by_name("Timesheet").to_python(skip_empty_area=False)
+    assert grid[2][:5] == schema.TABLES["tblTimesheet"].headers
+    body = grid[3 : 3 + n]
+    assert len(body) == n
+    assert [r[3] for r in body[:100]] == df["Hours"].head(100).tolist()
+    assert [r[4] for r in body[:100]] == df["Note"].head(100).tolist()  # "=x" stays text
+    assert body[-1][0] == df["Date"].iloc[-1].date()
