@@ -1,0 +1,886 @@
+"""Critical path method on plain data (SPEC §3). No I/O; see ``docs/schedule.md``.
+
+Time model
+    Time is a whole number of working days elapsed since the project start (time 0).
+    A task with early start ``t`` and duration ``D`` occupies working days ``t+1 … t+D``
+    (1-based, see :class:`~pmo_xl.engine.calendar.Calendar`), so its dates are
+    ``date_of(t+1)`` … ``date_of(t+D)``. A milestone (D = 0) at time ``t`` is dated on
+    working day ``t`` (the end of that day), or on day 1 when ``t = 0``.
+
+Links (lag ``L`` in working days, negative = lead), successor ``s`` of predecessor ``p``:
+    FS ``ES_s >= EF_p + L`` · SS ``ES_s >= ES_p + L`` · FF ``EF_s >= EF_p + L`` ·
+    SF ``EF_s >= ES_p + L``.
+
+Passes (Kelley & Walker 1959; PMBOK Guide 6th ed. §6.5.2.2):
+    forward ``ES = max(0, link bounds, constraint)``, ``EF = ES + D``; project finish
+    ``PF = max EF``; backward ``LF = min(PF, link bounds, constraint)``, ``LS = LF - D``;
+    total float ``TF = LS - ES`` (= ``LF - EF``); free float ``FF = min over successors
+    of the successor's slack on that link`` (``PF - EF`` without successors), capped by
+    TF and never below 0; critical ``TF <= 0``.
+
+Reference (SPEC §3): the 14-task network A..N is 41 working days long, critical path
+A-B-F-I-K-L-N.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pmo_xl.engine.links import Link, parse_predecessors
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pmo_xl.engine.calendar import Calendar
+
+__all__ = [
+    "CONSTRAINTS",
+    "CpmTask",
+    "ScheduleProblem",
+    "ScheduleResult",
+    "TaskSchedule",
+    "schedule",
+    "schedule_plan",
+    "tasks_from_plan",
+]
+
+CONSTRAINTS: tuple[str, ...] = ("ASAP", "ALAP", "SNET", "SNLT", "FNET", "FNLT", "MSO", "MFO")
+_DATED = {"SNET", "SNLT", "FNET", "FNLT", "MSO", "MFO"}
+# constraints whose date, on a non-working day, moves to the next working day (the
+# others to the previous one): "no earlier than" cannot be met on a holiday itself
+_ROLL_FORWARD = {"SNET", "FNET", "MSO"}
+#: at most this many critical paths are listed (parallel critical branches multiply)
+MAX_CRITICAL_PATHS = 50
+
+_FS, _SS, _FF, _SF = 0, 1, 2, 3
+_TYPE_CODE = {"FS": _FS, "SS": _SS, "FF": _FF, "SF": _SF}
+_NOT_STARTED, _IN_PROGRESS, _COMPLETE = 0, 1, 2
+
+
+@dataclass
+class CpmTask:
+    """One row of the plan, in working-day units.
+
+    ``constraint_day``, ``actual_start`` and ``actual_finish`` are 1-based working-day
+    indices (:meth:`Calendar.index_of`). ``percent_complete`` is a fraction 0..1.
+    """
+
+    id: int
+    duration: float = 0.0
+    links: list[Link] = field(default_factory=list)
+    type: str = "Task"  # Task / Milestone / Summary
+    wbs: str = ""
+    constraint: str = "ASAP"
+    constraint_day: int | None = None
+    percent_complete: float = 0.0
+    actual_start: int | None = None
+    actual_finish: int | None = None
+    name: str = ""
+    row: int | None = None  # Excel row of the plan line, for findings
+
+
+@dataclass(frozen=True)
+class ScheduleProblem:
+    """Something in the plan the schedule had to ignore or approximate."""
+
+    kind: str  # unknown_predecessor, self_link, cycle, bad_link, summary_link, ...
+    task_id: int | None
+    message: str
+    text: str = ""
+    row: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "task_id": self.task_id, "message": self.message, "text": self.text}
+
+
+@dataclass
+class TaskSchedule:
+    """CPM result of one task; times in working days elapsed (see module docstring)."""
+
+    id: int
+    type: str
+    early_start: int
+    early_finish: int
+    late_start: int
+    late_finish: int
+    total_float: int
+    free_float: int
+    critical: bool
+    duration: int
+    remaining: int
+    status: str  # "not started" | "in progress" | "complete" | "summary"
+    in_cycle: bool = False
+
+
+@dataclass
+class ScheduleResult:
+    """The schedule of one plan. ``to_dict()`` is the SPEC §8 ``schedule`` JSON."""
+
+    tasks: list[TaskSchedule]
+    project_start: int  # time of the project start (0, or earlier when actuals are earlier)
+    project_finish: int  # forecast finish: max early finish
+    critical_paths: list[list[int]]
+    cycles: list[list[int]]
+    problems: list[ScheduleProblem]
+    calendar: Calendar | None = None
+    status_day: int | None = None
+    _inputs: tuple[list[CpmTask], dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+
+    # ------------------------------------------------------------------ summary figures
+    @property
+    def duration_days(self) -> int:
+        """Working days from the project start to the forecast finish."""
+        return self.project_finish - self.project_start
+
+    @property
+    def critical_path(self) -> list[int]:
+        """The most critical path (lowest float, latest finish): task IDs in order."""
+        return self.critical_paths[0] if self.critical_paths else []
+
+    def task(self, task_id: int) -> TaskSchedule:
+        for t in self.tasks:
+            if t.id == task_id:
+                return t
+        raise KeyError(task_id)
+
+    # ------------------------------------------------------------------ dates
+    def start_date(self, t: TaskSchedule, late: bool = False) -> Any:
+        """The calendar date of a task's (early or late) start."""
+        return self._date(t.late_start if late else t.early_start, t.late_finish if late else t.early_finish, True)
+
+    def finish_date(self, t: TaskSchedule, late: bool = False) -> Any:
+        """The calendar date of a task's (early or late) finish."""
+        return self._date(t.late_start if late else t.early_start, t.late_finish if late else t.early_finish, False)
+
+    def _date(self, start: int, finish: int, want_start: bool) -> Any:
+        cal = self._need_calendar()
+        if finish == start:  # zero duration: dated on its day (day 1 at time 0)
+            return cal.date_of(start if start != 0 else 1)
+        return cal.date_of(start + 1) if want_start else cal.date_of(finish)
+
+    def _need_calendar(self) -> Calendar:
+        if self.calendar is None:
+            raise ValueError("this schedule was computed without a calendar: dates are not available")
+        return self.calendar
+
+    @property
+    def project_start_date(self) -> Any:
+        return self._need_calendar().date_of(self.project_start + 1)
+
+    @property
+    def project_finish_date(self) -> Any:
+        cal = self._need_calendar()
+        return cal.date_of(self.project_finish if self.project_finish != self.project_start else self.project_start + 1)
+
+    # ------------------------------------------------------------------ output
+    def date_columns(self) -> dict[str, np.ndarray]:
+        """Early/late start/finish of every task as ``datetime64[D]`` arrays (vectorised)."""
+        cal = self._need_calendar()
+
+        def pair(start: np.ndarray, finish: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            zero = finish == start
+            start_day = np.where(zero, np.where(start == 0, 1, start), start + 1)
+            finish_day = np.where(zero, start_day, finish)
+            return cal.dates_of(start_day), cal.dates_of(finish_day)
+
+        def col(name: str) -> np.ndarray:
+            return np.array([getattr(t, name) for t in self.tasks], dtype=np.int64)
+
+        es, ef = pair(col("early_start"), col("early_finish"))
+        ls, lf = pair(col("late_start"), col("late_finish"))
+        return {"early_start": es, "early_finish": ef, "late_start": ls, "late_finish": lf}
+
+    def to_dict(self) -> dict[str, Any]:
+        """SPEC §8 ``schedule`` entry: ISO dates when a calendar is known, else times."""
+        if self.calendar is not None:
+            dates = {k: np.datetime_as_string(v, unit="D").tolist() for k, v in self.date_columns().items()}
+            project_start: Any = self.project_start_date.isoformat()
+            project_finish: Any = self.project_finish_date.isoformat()
+        else:
+            dates = {k: [getattr(t, k) for t in self.tasks] for k in ("early_start", "early_finish", "late_start", "late_finish")}
+            project_start, project_finish = self.project_start, self.project_finish
+        return {
+            "project_start": project_start,
+            "project_finish": project_finish,
+            "duration_days": self.duration_days,
+            "critical_path": self.critical_path,
+            "critical_paths": self.critical_paths,
+            "tasks": [
+                {
+                    "id": t.id,
+                    "early_start": dates["early_start"][k],
+                    "early_finish": dates["early_finish"][k],
+                    "late_start": dates["late_start"][k],
+                    "late_finish": dates["late_finish"][k],
+                    "total_float": t.total_float,
+                    "free_float": t.free_float,
+                    "critical": t.critical,
+                }
+                for k, t in enumerate(self.tasks)
+            ],
+            "cycles": self.cycles,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per task: times, dates (when a calendar is known), floats, flags."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {
+                "ID": [t.id for t in self.tasks],
+                "Type": [t.type for t in self.tasks],
+                "ES": [t.early_start for t in self.tasks],
+                "EF": [t.early_finish for t in self.tasks],
+                "LS": [t.late_start for t in self.tasks],
+                "LF": [t.late_finish for t in self.tasks],
+                "Total Float": [t.total_float for t in self.tasks],
+                "Free Float": [t.free_float for t in self.tasks],
+                "Critical": [t.critical for t in self.tasks],
+                "Status": [t.status for t in self.tasks],
+            }
+        )
+        if self.calendar is not None:
+            for key, values in self.date_columns().items():
+                frame[key.replace("_", " ").title()] = pd.to_datetime(values)
+        return frame
+
+    # ------------------------------------------------------------------ what-if
+    def delay(self, task_id: int, days: int) -> ScheduleResult:
+        """Re-run the schedule with ``days`` more working days of (remaining) work on
+        ``task_id`` — the DCMA critical path test delays a critical task and expects the
+        project finish to move by the same amount."""
+        if self._inputs is None:
+            raise ValueError("this result cannot be re-run")
+        tasks, kwargs = self._inputs
+        extra = dict(kwargs.get("extra") or {})
+        extra[task_id] = extra.get(task_id, 0) + int(days)
+        return schedule(tasks, **{**kwargs, "extra": extra})
+
+
+# ====================================================================== building tasks
+def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTask], list[ScheduleProblem]]:
+    """CPM tasks from a typed ``tblPlan`` frame (reader output, index = Excel rows).
+
+    Dates become working-day indices through ``calendar``. A constraint date on a
+    non-working day moves to the next working day for SNET/FNET/MSO and to the previous
+    one for SNLT/FNLT/MFO. A missing Duration is taken from Start..Finish (NETWORKDAYS)
+    when both are there. ``Status = Complete`` without a % Complete counts as 100 %.
+    Rows without an ID are skipped (validation reports them).
+    """
+    problems: list[ScheduleProblem] = []
+    tasks: list[CpmTask] = []
+
+    def col(name: str) -> list[Any]:
+        return list(frame[name]) if name in frame.columns else [None] * len(frame)
+
+    rows = list(frame.index)
+    columns = {
+        name: col(name)
+        for name in (
+            "ID", "WBS", "Task", "Type", "Duration", "Start", "Finish", "Predecessors", "Constraint",
+            "Constraint Date", "% Complete", "Actual Start", "Actual Finish", "Status",
+        )
+    }
+    from pmo_xl.engine.calendar import to_date
+
+    for k, row in enumerate(rows):
+        v = {name: values[k] for name, values in columns.items()}
+        task_id = _whole(v["ID"])
+        if task_id is None:
+            continue
+        kind = _text(v["Type"]) or "Task"
+        kind = {"task": "Task", "milestone": "Milestone", "summary": "Summary"}.get(kind.lower(), kind)
+        duration = _number(v["Duration"])
+        if duration is None and kind == "Task":
+            start, finish = to_date(v["Start"]), to_date(v["Finish"])
+            if start is not None and finish is not None and finish >= start:
+                duration = float(calendar.networkdays(start, finish))
+        links, link_problems = parse_predecessors(v["Predecessors"])
+        for p in link_problems:
+            problems.append(ScheduleProblem("bad_link", task_id, f"task {task_id}: {p.message}", p.text, row))
+        constraint = (_text(v["Constraint"]) or "ASAP").upper()
+        constraint_day = None
+        if constraint not in CONSTRAINTS:
+            problems.append(
+                ScheduleProblem("bad_constraint", task_id, f"task {task_id}: unknown constraint {constraint!r}, ASAP used", constraint, row)
+            )
+            constraint = "ASAP"
+        elif constraint in _DATED:
+            when = to_date(v["Constraint Date"])
+            if when is None:
+                problems.append(
+                    ScheduleProblem("constraint_date_missing", task_id, f"task {task_id}: {constraint} needs a Constraint Date; ASAP used", "", row)
+                )
+                constraint = "ASAP"
+            else:
+                if constraint in _ROLL_FORWARD:
+                    when = calendar.next_working(when)
+                constraint_day = calendar.index_of(when)
+        pct = _number(v["% Complete"])
+        status = (_text(v["Status"]) or "").lower()
+        if pct is None:
+            pct = 1.0 if status == "complete" else 0.0
+        actual_start, actual_finish = to_date(v["Actual Start"]), to_date(v["Actual Finish"])
+        tasks.append(
+            CpmTask(
+                id=task_id,
+                duration=duration or 0.0,
+                links=links,
+                type=kind,
+                wbs=_text(v["WBS"]) or "",
+                constraint=constraint,
+                constraint_day=constraint_day,
+                percent_complete=min(max(pct, 0.0), 1.0),
+                actual_start=calendar.index_of(calendar.next_working(actual_start)) if actual_start else None,
+                actual_finish=calendar.index_of(actual_finish) if actual_finish else None,
+                name=_text(v["Task"]) or "",
+                row=int(row) if isinstance(row, (int, np.integer)) else None,
+            )
+        )
+    return tasks, problems
+
+
+def schedule_plan(frame: pd.DataFrame, calendar: Calendar, status_date: Any = None) -> ScheduleResult:
+    """:func:`tasks_from_plan` + :func:`schedule`: the whole plan, dated by ``calendar``."""
+    tasks, problems = tasks_from_plan(frame, calendar)
+    from pmo_xl.engine.calendar import to_date
+
+    status = to_date(status_date)
+    return schedule(
+        tasks,
+        status_day=calendar.index_of(status) if status is not None else None,
+        calendar=calendar,
+        problems=problems,
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        if value != value:
+            return None
+    except (TypeError, ValueError):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(out) else out
+
+
+def _whole(value: Any) -> int | None:
+    out = _number(value)
+    if out is None or not out.is_integer():
+        return None
+    return int(out)
+
+
+def _days(duration: float) -> int:
+    """Whole working days: half up, and a positive duration is at least 1 day."""
+    if duration is None or not duration > 0:
+        return 0
+    return max(1, int(math.floor(duration + 0.5)))
+
+
+# ====================================================================== the engine
+def schedule(
+    tasks: Sequence[CpmTask],
+    status_day: int | None = None,
+    calendar: Calendar | None = None,
+    problems: Iterable[ScheduleProblem] = (),
+    extra: dict[int, int] | None = None,
+) -> ScheduleResult:
+    """Forward and backward pass over ``tasks`` (see the module docstring).
+
+    Args:
+        tasks: the plan; IDs unique (a repeated ID is reported and ignored).
+        status_day: the status (data) date as a 1-based working-day index: work up to the
+            end of that day is done. None: no status date (not-started tasks are not held
+            back; in-progress tasks continue from their actual start).
+        calendar: turns times into dates in the result (optional).
+        problems: problems found while building the tasks, carried into the result.
+        extra: ``{task_id: days}`` added to a task's (remaining) duration — what-if.
+    """
+    tasks = list(tasks)
+    problems = list(problems)
+    extra = dict(extra or {})
+    inputs = (tasks, {"status_day": status_day, "calendar": calendar, "problems": list(problems), "extra": extra})
+
+    # ---- unique IDs --------------------------------------------------------------
+    seen: dict[int, int] = {}
+    kept: list[CpmTask] = []
+    for t in tasks:
+        if t.id in seen:
+            problems.append(ScheduleProblem("duplicate_id", t.id, f"task ID {t.id} is used twice; the second is ignored", row=t.row))
+            continue
+        seen[t.id] = len(kept)
+        kept.append(t)
+    tasks = kept
+    n = len(tasks)
+    pos = seen
+
+    # ---- summaries: span their children, links expand to their leaf tasks --------
+    is_summary = np.array([t.type == "Summary" for t in tasks], dtype=bool)
+    by_wbs = {t.wbs: i for i, t in enumerate(tasks) if t.wbs}
+    leaves_of: dict[int, list[int]] = {i: [] for i in np.flatnonzero(is_summary).tolist()}
+    for i, t in enumerate(tasks):
+        if not t.wbs or is_summary[i]:
+            continue
+        parts = t.wbs.split(".")
+        for depth in range(len(parts) - 1, 0, -1):
+            j = by_wbs.get(".".join(parts[:depth]))
+            if j is not None and is_summary[j]:
+                leaves_of[j].append(i)
+    for j in list(leaves_of):
+        if not leaves_of[j]:
+            problems.append(
+                ScheduleProblem("empty_summary", tasks[j].id, f"summary task {tasks[j].id} has no tasks under it (WBS {tasks[j].wbs!r}); scheduled as a task", row=tasks[j].row)
+            )
+            is_summary[j] = False
+            del leaves_of[j]
+        elif tasks[j].constraint not in ("ASAP", "ALAP"):
+            problems.append(
+                ScheduleProblem("summary_constraint", tasks[j].id, f"summary task {tasks[j].id}: its {tasks[j].constraint} constraint is ignored (summaries span their tasks)", row=tasks[j].row)
+            )
+
+    def ends(i: int) -> list[int]:
+        return leaves_of[i] if is_summary[i] else [i]
+
+    # ---- edges -------------------------------------------------------------------
+    edges: set[tuple[int, int, int, int]] = set()  # (pred, succ, type, lag) between leaf tasks
+    for s, t in enumerate(tasks):
+        for link in t.links:
+            p = pos.get(link.pred)
+            if p is None:
+                problems.append(ScheduleProblem("unknown_predecessor", t.id, f"task {t.id}: predecessor {link.pred} does not exist; link ignored", str(link), t.row))
+                continue
+            if p == s:
+                problems.append(ScheduleProblem("self_link", t.id, f"task {t.id} is its own predecessor; link ignored", str(link), t.row))
+                continue
+            p_ends, s_ends = ends(p), ends(s)
+            if set(p_ends) & set(s_ends):
+                problems.append(ScheduleProblem("summary_link", t.id, f"task {t.id}: a link between a summary and its own tasks ({link.pred}) is ignored", str(link), t.row))
+                continue
+            for a in p_ends:
+                for b in s_ends:
+                    edges.add((a, b, _TYPE_CODE[link.type], int(link.lag)))
+
+    # ---- cycles: strongly connected components (Tarjan, iterative) ---------------
+    succ_ids: list[list[int]] = [[] for _ in range(n)]
+    for a, b, _k, _l in edges:
+        succ_ids[a].append(b)
+    comp = _tarjan(n, succ_ids)
+    comp_size = np.bincount(comp, minlength=max(comp) + 1 if n else 1) if n else np.zeros(1, int)
+    in_cycle = np.array([comp_size[comp[i]] > 1 for i in range(n)], dtype=bool)
+    cycles: list[list[int]] = []
+    if in_cycle.any():
+        members: dict[int, list[int]] = {}
+        for i in np.flatnonzero(in_cycle).tolist():
+            members.setdefault(comp[i], []).append(tasks[i].id)
+        for ids in sorted(sorted(m) for m in members.values()):
+            cycles.append(ids)
+            problems.append(
+                ScheduleProblem("cycle", ids[0], "tasks " + ", ".join(map(str, ids)) + " depend on each other in a loop; the links among them are ignored")
+            )
+        edges = {e for e in edges if comp[e[0]] != comp[e[1]]}
+
+    incoming: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+    outgoing: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+    for a, b, k, lag in sorted(edges):
+        incoming[b].append((a, k, lag))
+        outgoing[a].append((b, k, lag))
+    order = _topological(n, outgoing, incoming, is_summary)
+
+    # ---- durations and progress ---------------------------------------------------
+    dur = np.zeros(n, dtype=np.int64)
+    rem = np.zeros(n, dtype=np.int64)
+    state = np.zeros(n, dtype=np.int8)
+    for i, t in enumerate(tasks):
+        if is_summary[i]:
+            continue
+        d = 0 if t.type == "Milestone" else _days(t.duration)
+        add = int(extra.get(t.id, 0))
+        pct = min(max(float(t.percent_complete or 0.0), 0.0), 1.0)
+        if pct >= 1.0 or t.actual_finish is not None:
+            state[i] = _COMPLETE
+            dur[i] = d
+        elif pct > 0.0 or t.actual_start is not None:
+            state[i] = _IN_PROGRESS
+            dur[i] = d + add
+            rem[i] = max(0, math.ceil(d * (1.0 - pct) - 1e-9)) + add
+        else:
+            dur[i] = max(0, d + add)
+            rem[i] = dur[i]
+    status = None if status_day is None else int(status_day)
+
+    cons = [t.constraint if t.constraint in CONSTRAINTS else "ASAP" for t in tasks]
+    cday = [t.constraint_day for t in tasks]
+    for i, t in enumerate(tasks):
+        if cons[i] in _DATED and cday[i] is None:
+            problems.append(ScheduleProblem("constraint_date_missing", t.id, f"task {t.id}: {cons[i]} without a constraint day; ASAP used", row=t.row))
+            cons[i] = "ASAP"
+
+    # ---- forward pass --------------------------------------------------------------
+    es = np.zeros(n, dtype=np.int64)
+    ef = np.zeros(n, dtype=np.int64)
+    resume = np.zeros(n, dtype=np.int64)  # when the remaining work starts
+
+    def forward(alap_start: np.ndarray | None) -> None:
+        for i in order:
+            if is_summary[i]:
+                continue
+            t = tasks[i]
+            d = int(dur[i])
+            if state[i] == _COMPLETE:
+                if t.actual_start is not None:
+                    es[i] = t.actual_start - 1
+                    ef[i] = t.actual_finish if t.actual_finish is not None else es[i] + d
+                elif t.actual_finish is not None:
+                    ef[i] = t.actual_finish
+                    es[i] = ef[i] - d
+                else:  # 100 % without actual dates: where the network puts it
+                    es[i] = _network_start(i, d, incoming, es, ef, 0)
+                    ef[i] = es[i] + d
+                ef[i] = max(ef[i], es[i])
+                resume[i] = ef[i]
+                continue
+            if state[i] == _IN_PROGRESS:
+                done = int(dur[i] - rem[i])
+                if t.actual_start is not None:
+                    es[i] = t.actual_start - 1
+                else:  # started, date unknown: where the network puts it, not after the status date
+                    es[i] = _network_start(i, d, incoming, es, ef, 0)
+                    if status is not None:
+                        es[i] = min(es[i], max(0, status - done))
+                # the rest of the work starts after the status date (or, without one,
+                # right after the work done), never before the actual start
+                r = int(es[i]) + done if status is None else max(int(es[i]), status)
+                f = 0
+                for p, k, lag in incoming[i]:  # retained logic: FS holds the rest of the work,
+                    if k == _FS:  # FF/SF hold its finish; SS is met (it has started)
+                        r = max(r, int(ef[p]) + lag)
+                    elif k == _FF:
+                        f = max(f, int(ef[p]) + lag)
+                    elif k == _SF:
+                        f = max(f, int(es[p]) + lag)
+                resume[i] = r
+                ef[i] = max(r + int(rem[i]), f)
+                continue
+            start = _network_start(i, d, incoming, es, ef, 0)
+            if status is not None:
+                start = max(start, status)
+            c = cons[i]
+            if c in ("SNET", "MSO"):
+                start = max(start, _start_bound(cday[i], d))
+            elif c in ("FNET", "MFO"):
+                start = max(start, int(cday[i]) - d)
+            if alap_start is not None and c == "ALAP":
+                start = max(start, int(alap_start[i]))
+            es[i] = start
+            ef[i] = start + d
+            resume[i] = start
+
+    leaf = ~is_summary
+    forward(None)
+    finish = int(ef[leaf].max()) if leaf.any() else 0
+
+    # ---- backward pass -------------------------------------------------------------
+    ls = np.zeros(n, dtype=np.int64)
+    lf = np.zeros(n, dtype=np.int64)
+
+    def backward(project_finish: int) -> None:
+        for i in reversed(order):
+            if is_summary[i]:
+                continue
+            if state[i] == _COMPLETE:
+                ls[i], lf[i] = es[i], ef[i]
+                continue
+            d = int(dur[i])
+            late_finish = project_finish
+            late_start = None
+            for s, k, lag in outgoing[i]:
+                if state[s] == _COMPLETE:
+                    continue
+                if state[s] == _IN_PROGRESS:
+                    if k == _FS:
+                        late_finish = min(late_finish, int(lf[s] - rem[s]) - lag)
+                    elif k == _FF:
+                        late_finish = min(late_finish, int(lf[s]) - lag)
+                    elif k == _SF:
+                        late_start = _min(late_start, int(lf[s]) - lag)
+                    continue
+                if k == _FS:
+                    late_finish = min(late_finish, int(ls[s]) - lag)
+                elif k == _SS:
+                    late_start = _min(late_start, int(ls[s]) - lag)
+                elif k == _FF:
+                    late_finish = min(late_finish, int(lf[s]) - lag)
+                else:
+                    late_start = _min(late_start, int(lf[s]) - lag)
+            c = cons[i]
+            if c in ("SNLT", "MSO"):
+                late_start = _min(late_start, _start_bound(cday[i], d))
+            elif c in ("FNLT", "MFO"):
+                late_finish = min(late_finish, int(cday[i]))
+            if state[i] == _IN_PROGRESS:  # its start is history: only the finish is bounded
+                lf[i] = late_finish
+                ls[i] = es[i]
+                continue
+            if late_start is not None:
+                late_finish = min(late_finish, late_start + d)
+            lf[i] = late_finish
+            ls[i] = late_finish - d
+
+    backward(finish)
+    if any(c == "ALAP" for i, c in enumerate(cons) if leaf[i] and state[i] == _NOT_STARTED):
+        forward(ls.copy())
+        finish = int(ef[leaf].max()) if leaf.any() else 0
+        backward(finish)
+
+    # ---- floats ------------------------------------------------------------------------
+    total = np.where(state == _IN_PROGRESS, lf - ef, ls - es)
+    total[state == _COMPLETE] = 0
+    free = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        if is_summary[i] or state[i] == _COMPLETE:
+            continue
+        slack = finish - int(ef[i])
+        for s, k, lag in outgoing[i]:
+            if state[s] == _COMPLETE:
+                continue
+            if k == _FS:
+                slack = min(slack, int(resume[s]) - int(ef[i]) - lag)
+            elif k == _SS:
+                if state[s] == _IN_PROGRESS:
+                    continue
+                slack = min(slack, int(es[s]) - int(es[i]) - lag)
+            elif k == _FF:
+                slack = min(slack, int(ef[s]) - int(ef[i]) - lag)
+            else:
+                slack = min(slack, int(ef[s]) - int(es[i]) - lag)
+        free[i] = max(0, min(slack, int(total[i])))
+    critical = (total <= 0) & (state != _COMPLETE)
+
+    # ---- summaries span their leaves -----------------------------------------------------
+    for j, kids in leaves_of.items():
+        idx = np.array(kids)
+        es[j], ef[j] = es[idx].min(), ef[idx].max()
+        ls[j], lf[j] = ls[idx].min(), lf[idx].max()
+        open_ = idx[state[idx] != _COMPLETE]  # floats of the work still to do
+        total[j] = total[open_].min() if open_.size else 0
+        free[j] = free[open_].min() if open_.size else 0
+        critical[j] = bool(critical[idx].any())
+        dur[j] = ef[j] - es[j]
+        rem[j] = int(rem[idx].max())
+        state[j] = _COMPLETE if (state[idx] == _COMPLETE).all() else (_NOT_STARTED if (state[idx] == _NOT_STARTED).all() else _IN_PROGRESS)
+
+    # ---- critical paths -----------------------------------------------------------------
+    paths = _critical_paths(tasks, order, incoming, outgoing, es, ef, resume, state, critical & leaf, total)
+
+    names = {_NOT_STARTED: "not started", _IN_PROGRESS: "in progress", _COMPLETE: "complete"}
+    out = [
+        TaskSchedule(
+            id=t.id,
+            type=t.type if t.type in ("Task", "Milestone", "Summary") else "Task",
+            early_start=int(es[i]),
+            early_finish=int(ef[i]),
+            late_start=int(ls[i]),
+            late_finish=int(lf[i]),
+            total_float=int(total[i]),
+            free_float=int(free[i]),
+            critical=bool(critical[i]),
+            duration=int(dur[i]),
+            remaining=int(rem[i]),
+            status="summary" if is_summary[i] else names[int(state[i])],
+            in_cycle=bool(in_cycle[i]),
+        )
+        for i, t in enumerate(tasks)
+    ]
+    start = min(0, int(es[leaf].min())) if leaf.any() else 0
+    return ScheduleResult(
+        tasks=out,
+        project_start=start,
+        project_finish=max(finish, start),
+        critical_paths=paths,
+        cycles=cycles,
+        problems=problems,
+        calendar=calendar,
+        status_day=status,
+        _inputs=inputs,
+    )
+
+
+def _min(a: int | None, b: int) -> int:
+    return b if a is None else min(a, b)
+
+
+def _start_bound(day: int | None, duration: int) -> int:
+    """Early-start time of a start constraint on working day ``day``: the task occupies
+    that day, so it starts at ``day - 1``; a milestone is dated at the end of its day."""
+    return int(day) - 1 if duration > 0 else int(day)
+
+
+def _network_start(i: int, d: int, incoming: list[list[tuple[int, int, int]]], es: np.ndarray, ef: np.ndarray, floor: int) -> int:
+    start = floor
+    for p, k, lag in incoming[i]:
+        if k == _FS:
+            b = int(ef[p]) + lag
+        elif k == _SS:
+            b = int(es[p]) + lag
+        elif k == _FF:
+            b = int(ef[p]) + lag - d
+        else:
+            b = int(es[p]) + lag - d
+        if b > start:
+            start = b
+    return start
+
+
+def _tarjan(n: int, succ: list[list[int]]) -> list[int]:
+    """Strongly connected component number of each node (iterative Tarjan, O(n + m))."""
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    comp = [-1] * n
+    stack: list[int] = []
+    counter = 0
+    ncomp = 0
+    for root in range(n):
+        if index[root] != -1:
+            continue
+        work = [(root, 0)]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        while work:
+            v, k = work[-1]
+            if k < len(succ[v]):
+                work[-1] = (v, k + 1)
+                w = succ[v][k]
+                if index[w] == -1:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, 0))
+                elif on_stack[w]:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                low[u] = min(low[u], low[v])
+            if low[v] == index[v]:
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    comp[w] = ncomp
+                    if w == v:
+                        break
+                ncomp += 1
+    return comp
+
+
+def _topological(n: int, outgoing: list[list[tuple[int, int, int]]], incoming: list[list[tuple[int, int, int]]], is_summary: np.ndarray) -> list[int]:
+    """Kahn's algorithm; ties in plan order so results are stable."""
+    import heapq
+
+    indegree = [len(incoming[i]) for i in range(n)]
+    ready = [i for i in range(n) if indegree[i] == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(i)
+        for s, _k, _l in outgoing[i]:
+            indegree[s] -= 1
+            if indegree[s] == 0:
+                heapq.heappush(ready, s)
+    if len(order) != n:  # cannot happen once cycles are cut; keep every task anyway
+        placed = set(order)
+        order.extend(i for i in range(n) if i not in placed)
+    return order
+
+
+def _critical_paths(
+    tasks: list[CpmTask],
+    order: list[int],
+    incoming: list[list[tuple[int, int, int]]],
+    outgoing: list[list[tuple[int, int, int]]],
+    es: np.ndarray,
+    ef: np.ndarray,
+    resume: np.ndarray,
+    state: np.ndarray,
+    critical: np.ndarray,
+    total: np.ndarray,
+) -> list[list[int]]:
+    """Chains of critical tasks joined by driving links (the link that sets the
+    successor's date in the forward pass), from a task no critical link drives to one
+    that drives no critical task. Most critical first (lowest float, then latest finish)."""
+
+    def driving(p: int, s: int, k: int, lag: int) -> bool:
+        if state[s] == _IN_PROGRESS:
+            if k == _FS:
+                return int(ef[p]) + lag == int(resume[s])
+            if k == _FF:
+                return int(ef[p]) + lag == int(ef[s])
+            if k == _SF:
+                return int(es[p]) + lag == int(ef[s])
+            return False
+        if k == _FS:
+            return int(ef[p]) + lag == int(es[s])
+        if k == _SS:
+            return int(es[p]) + lag == int(es[s])
+        if k == _FF:
+            return int(ef[p]) + lag == int(ef[s])
+        return int(es[p]) + lag == int(ef[s])
+
+    nexts: dict[int, list[int]] = {}
+    has_prev: set[int] = set()
+    for p in order:
+        if not critical[p]:
+            continue
+        for s, k, lag in outgoing[p]:
+            if critical[s] and state[s] != _COMPLETE and driving(p, s, k, lag):
+                nexts.setdefault(p, []).append(s)
+                has_prev.add(s)
+    starts = [i for i in order if critical[i] and i not in has_prev]
+    paths: list[list[int]] = []
+    cap = MAX_CRITICAL_PATHS * 4  # enumerate a few more than listed, then keep the most critical
+    for root in starts:
+        path = [root]
+        stack = [0]
+        while stack and len(paths) < cap:
+            node = path[-1]
+            kids = nexts.get(node, [])
+            k = stack[-1]
+            if not kids and k == 0:
+                paths.append(list(path))
+                stack[-1] = 1
+            if k < len(kids):
+                stack[-1] = k + 1
+                path.append(kids[k])
+                stack.append(0)
+            else:
+                path.pop()
+                stack.pop()
+        if len(paths) >= cap:
+            break
+    paths.sort(key=lambda p: (min(int(total[i]) for i in p), -int(ef[p[-1]]), [tasks[i].id for i in p]))
+    return [[tasks[i].id for i in p] for p in paths[:MAX_CRITICAL_PATHS]]
+
