@@ -165,3 +165,11 @@ def test_date_of_index_of_round_trip(cal, i, d):
     # any date maps to the index of its previous working day
     assert cal.date_of(cal.index_of(d)) == cal.prev_working(d)
     assert cal.date_of(1) == cal.first_day == cal.next_working(cal.start)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import pmo_xl.engine.calendar as module
+
+    assert doctest.testmod(module).failed == 0

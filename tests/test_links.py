@@ -111,3 +111,11 @@ def test_never_raises_on_any_text(text):
     links, problems = parse_predecessors(text)
     assert all(isinstance(link, Link) for link in links)
     assert all(p.text and p.message for p in problems)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import pmo_xl.engine.links as module
+
+    assert doctest.testmod(module).failed == 0
