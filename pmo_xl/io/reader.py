@@ -237,7 +237,8 @@ def empty_frame(table: schema.Table, extra: list[str] | None = None) -> pd.DataF
 
 def _typed_series(values: list[Any], kind: str, index: pd.Index) -> pd.Series:
     if kind in ("date", "datetime"):
-        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object), errors="coerce"), index=index).astype(DATE_DTYPE) if values else pd.Series([], dtype=DATE_DTYPE, index=index)
+        stamps = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").astype(DATE_DTYPE)
+        return pd.Series(stamps.to_numpy(), dtype=DATE_DTYPE, index=index)
     if kind == "int":
         return pd.Series(pd.array(values, dtype="Int64"), index=index)
     if kind in ("number", "percent"):
@@ -260,6 +261,7 @@ class _Reader:
     _fast: Any = None
     _calamine: Any = None
     _exact_sheets: dict[str, tuple[tuple[int, int], list[list[Any]]]] = field(default_factory=dict)
+    raw_settings: dict[str, Any] = field(default_factory=dict)  # as read, before defaults
 
     # ---- raw access
 
@@ -395,22 +397,32 @@ class _Reader:
         import fastexcel
 
         first_col, last_col = part.first_cell[1], part.last_cell[1]
-        try:
+
+        def load(use_columns: str | None) -> dict[int, Any]:
             sheet = self.fast.load_sheet(
                 part.sheet,
                 header_row=None,
                 skip_rows=part.first_data_row - 1,
                 n_rows=n,
-                use_columns=f"{column_letter(first_col)}:{column_letter(last_col)}",
+                use_columns=use_columns,
                 schema_sample_rows=None,
             )
             batch = sheet.to_arrow()
-            infos = sheet.selected_columns
-        except fastexcel.InvalidParametersError:  # the range lies past the sheet's used area
+            return {
+                info.absolute_index + 1: batch.column(i)
+                for i, info in enumerate(sheet.selected_columns)
+                if first_col <= info.absolute_index + 1 <= last_col
+            }
+
+        try:
+            try:
+                return load(f"{column_letter(first_col)}:{column_letter(last_col)}")
+            except fastexcel.ColumnNotFoundError:  # some columns lie outside the used range
+                return load(None)
+        except fastexcel.InvalidParametersError:  # the rows lie past the sheet's used range
             return {}
         except fastexcel.FastExcelError as exc:
             raise NotAWorkbook(f"sheet {part.sheet!r} cannot be read ({_one_line(exc)})", path=str(self.path)) from None
-        return {info.absolute_index + 1: batch.column(i) for i, info in enumerate(infos)}
 
     def _column(self, table: str, sheet: str, name: str, kind: str, col: int, arr: Any, index: pd.Index) -> pd.Series:
         """One contract column, typed; the fast path when the inferred type fits."""
@@ -472,7 +484,8 @@ class _Reader:
         return _typed_series(out, kind, index)
 
     def _extra_column(self, sheet: str, col: int, arr: Any, index: pd.Index) -> pd.Series:
-        """A user column outside the contract: kept with Python values as they are."""
+        """A user column outside the contract, as the bulk read typed it (a column mixing
+        numbers and text comes out as text)."""
         if arr is None:
             return pd.Series([None] * len(index), dtype=object, index=index)
         values = arr.to_pylist()
@@ -529,6 +542,7 @@ class _Reader:
                         row, col = split_cell(cell)
                         raw = self.exact_cell(sheet, row, col)
                         value = self._setting_value(s, raw, sheet, cell, row, col)
+            self.raw_settings[s.name] = value
             if value is None:
                 value = s.default
             book.settings[s.name] = value
@@ -651,7 +665,7 @@ def load(path: str | Path) -> Book:
 
 
 def _check_version(book: Book, reader: _Reader) -> None:
-    raw = book.settings.get("TemplateVersion")
+    raw = reader.raw_settings.get("TemplateVersion")
     has_name = reader.pkg.defined_name("TemplateVersion") is not None
     if not has_name:
         book.template_version = None
@@ -659,6 +673,8 @@ def _check_version(book: Book, reader: _Reader) -> None:
     version = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
     book.template_version = version
     if version is None:
+        cells = [i.raw for i in reader.issues if i.table == "" and i.column == "TemplateVersion"]
+        raw = cells[0] if cells else raw
         reader.structure.append(
             StructureIssue(
                 kind="version",
