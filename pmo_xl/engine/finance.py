@@ -165,7 +165,29 @@ def snake(header: str) -> str:
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A roll-up table as JSON records: snake_case keys, plain values."""
     keys = [snake(str(c)) for c in frame.columns]
-    return [{k: _plain(v) for k, v in zip(keys, row)} for row in frame.itertuples(index=False, name=None)]
+    columns = [_plain_column(frame[c]) for c in frame.columns]
+    return [dict(zip(keys, row)) for row in zip(*columns)]
+
+
+def _plain_column(s: pd.Series) -> list[Any]:
+    """A column as a list of JSON-ready values (vectorised :func:`_plain`)."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        text = s.dt.strftime("%Y-%m-%d")
+        return text.astype(object).where(s.notna(), None).tolist()
+    if pd.api.types.is_bool_dtype(s) and not s.isna().any():
+        return [bool(v) for v in s]
+    if pd.api.types.is_float_dtype(s):
+        a = s.to_numpy(dtype=float, na_value=np.nan)
+        return np.where(np.isfinite(a), a.astype(object), None).tolist()
+    if pd.api.types.is_integer_dtype(s):
+        return [None if v is pd.NA else int(v) for v in s.astype(object)]
+    return [_plain(v) for v in s]
+
+
+def _int_ids(ids: np.ndarray) -> pd.arrays.IntegerArray:
+    """Float task IDs (NaN = none) as a nullable Int64 array."""
+    missing = np.isnan(ids)
+    return pd.arrays.IntegerArray(np.where(missing, 0, ids).astype(np.int64), missing)
 
 
 def _with_variance(df: pd.DataFrame) -> pd.DataFrame:
@@ -333,9 +355,13 @@ def actuals(
     category = pd.Series(_texts(res["Category"], DEFAULT_CATEGORY).to_numpy(), index=people.to_numpy())
     category = category[~category.index.duplicated()]
 
-    person = _texts(timesheet["Person"])
+    # clean and look up each distinct name once (200,000 rows have a few dozen people)
+    codes, distinct = pd.factorize(timesheet["Person"].to_numpy(dtype=object), use_na_sentinel=True)
+    names = _texts(pd.Series(distinct, dtype=object))
+    person = pd.Series(np.append(names.to_numpy(dtype=object), "")[codes], index=timesheet.index, dtype=object)
+    person_rate = np.append(names.map(rate).to_numpy(dtype=float, na_value=np.nan), np.nan)[codes]
+    person_cat = np.append(names.map(category).fillna(DEFAULT_CATEGORY).to_numpy(dtype=object), DEFAULT_CATEGORY)[codes]
     hours = np.nan_to_num(_floats(timesheet["Hours"]))
-    person_rate = person.map(rate).to_numpy(dtype=float, na_value=np.nan)
     ts = pd.DataFrame(
         {
             "Table": "tblTimesheet",
@@ -343,7 +369,7 @@ def actuals(
             "Date": _days(timesheet["Date"]),
             "Person": person.to_numpy(),
             "Task ID": _floats(timesheet["Task ID"]),
-            "Category": person.map(category).fillna(DEFAULT_CATEGORY).to_numpy(),
+            "Category": person_cat,
             "Hours": hours,
             "Amount": hours * np.nan_to_num(person_rate),
             "_unrated": np.isnan(person_rate),
@@ -479,12 +505,14 @@ def _by_task(
     order = list(node_of.values())  # ancestors list is aligned to node_of order
 
     dvals = direct.reindex(columns=values, fill_value=0.0)
+    dmat = dvals.to_numpy(dtype=float)
+    drow = {k: i for i, k in enumerate(dvals.index)}
     own = np.zeros((len(nodes), len(values)))
     plan_ids = set()
     for w, j in node_of.items():
         tid = nodes[j][0]
-        if not np.isnan(tid) and tid in dvals.index and tid not in plan_ids:
-            own[j] = dvals.loc[tid].to_numpy(dtype=float)
+        if not np.isnan(tid) and tid in drow and tid not in plan_ids:
+            own[j] = dmat[drow[tid]]
             plan_ids.add(tid)
     total = own.copy()
     for j, anc in zip(order, ancestors):
@@ -506,18 +534,18 @@ def _by_task(
     no_wbs = [i for i, w in enumerate(wbs) if not w]
     for i in no_wbs:
         tid = pid[i]
-        v = dvals.loc[tid].to_numpy(dtype=float) if tid in dvals.index and tid not in plan_ids else np.zeros(len(values))
+        v = dmat[drow[tid]] if tid in drow and tid not in plan_ids else np.zeros(len(values))
         plan_ids.add(tid)
         rows.append((tid, "", names[i], 0, False, *v))
-    for tid in dvals.index:
+    for tid, i in drow.items():
         if tid != PROJECT_KEY and tid not in plan_ids:
-            rows.append((tid, "", NOT_IN_PLAN, 0, False, *dvals.loc[tid].to_numpy(dtype=float)))
-    if PROJECT_KEY in dvals.index:
-        rows.append((np.nan, "", PROJECT_LEVEL, 0, False, *dvals.loc[PROJECT_KEY].to_numpy(dtype=float)))
+            rows.append((tid, "", NOT_IN_PLAN, 0, False, *dmat[i]))
+    if PROJECT_KEY in drow:
+        rows.append((np.nan, "", PROJECT_LEVEL, 0, False, *dmat[drow[PROJECT_KEY]]))
 
     cols = ["Task ID", "WBS", "Task", "Level", "Summary", *values]
     df = pd.DataFrame(rows, columns=cols)
-    df["Task ID"] = pd.array([None if np.isnan(t) else int(t) for t in df["Task ID"]], dtype="Int64")
+    df["Task ID"] = _int_ids(df["Task ID"].to_numpy(dtype=float))
     df["Level"] = df["Level"].astype("int64")
     df["Summary"] = df["Summary"].astype(bool)
     return _with_variance(df)[TABLES["tblRollupTask"].headers]
@@ -666,6 +694,10 @@ def rollup(
     loe = ~is_task
     if loe.any():
         cum_ev_m = cum_ev_m + amount[loe] @ _fraction(before[loe], n[loe], w_ev)
+    # progress that has no working day on or before the status date to sit on (a status
+    # date before the first working day) is counted in the status month
+    now = months == status.astype("datetime64[M]")
+    cum_ev_m = cum_ev_m + np.where(months >= status.astype("datetime64[M]"), ev - cum_ev_m[now].sum(), 0.0)
     ac_month = counted.groupby(counted["Date"].to_numpy(dtype="datetime64[M]"))["Amount"].sum()
     ac_m = ac_month.reindex(months, fill_value=0.0).to_numpy(dtype=float)
     future = months > status.astype("datetime64[M]")
@@ -719,7 +751,7 @@ def rollup(
     by_reserve = _reserves(_frame(tables, "tblChanges"), budget, settings)
 
     excluded = excluded.assign(Date=excluded["Date"].astype("datetime64[s]"))
-    excluded["Task ID"] = pd.array([None if np.isnan(t) else int(t) for t in excluded["Task ID"]], dtype="Int64")
+    excluded["Task ID"] = _int_ids(excluded["Task ID"].to_numpy(dtype=float))
     if unrated["Hours"].sum() != 0:
         notes.append(f"{len(unrated)} person(s) booked hours without a rate: their hours cost 0.")
     return RollupResult(
