@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from pmo_xl.cli import cli
+from pmo_xl.commands.change import default_user
 from pmo_xl.errors import FileInUse
 from pmo_xl.io import lock as lk
 
@@ -108,3 +109,219 @@ def test_change_help_lists_subcommands():
     assert result.exit_code == 0
     for name in ("add", "set-status", "decide", "list", "show"):
         assert f"  {name} " in result.output
+
+
+# --------------------------------------------------------------------------- end to end
+
+START = dt.date(2026, 1, 5)
+TODAY = dt.date.today()  # Date Raised of the CRs the session adds
+
+
+@pytest.fixture()
+def workbook(tmp_path) -> Path:
+    from pmo_xl.io.template import build_workbook
+
+    plan = [
+        {"ID": i, "WBS": str(i), "Task": f"Task {i}", "Type": "Task", "Owner": "Ana", "Duration": 5,
+         "Start": START + dt.timedelta(days=7 * (i - 1)), "Finish": START + dt.timedelta(days=7 * (i - 1) + 4),
+         "Baseline Start": START + dt.timedelta(days=7 * (i - 1)),
+         "Baseline Finish": START + dt.timedelta(days=7 * (i - 1) + 4)}
+        for i in (1, 2, 3)
+    ]
+    budget = [{"Task ID": i, "Category": "Labour", "Amount": 1000.0 * i, "Source": "Original"} for i in (1, 2, 3)]
+    path = tmp_path / "project.xlsx"
+    build_workbook(
+        path,
+        {"ProjectName": "CRM", "ProjectCode": "CRM-1", "StartDate": START, "PlannedFinish": dt.date(2026, 1, 23),
+         "ContingencyReserve": 50000, "ManagementReserve": 20000},
+        {"tblPlan": plan, "tblBudget": budget},
+    )
+    return path
+
+
+def run(*args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def run_refused(path: Path, *args: str) -> str:
+    """A refused command: exit 2, one line, and the file's bytes unchanged."""
+    before = sha(path)
+    proc = subprocess.run([sys.executable, "-m", "pmo_xl", *map(str, args)], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert sha(path) == before
+    assert not lk.lock_path(path).exists()
+    return proc.stderr
+
+
+def scripted_session(p: Path) -> None:
+    u = ("--user", "ana")
+    # CR-0001: full life, approved with a cost impact funded from Contingency
+    cr1 = run("change", "add", p, "--title", "=SUM(A1)+1", "--requested-by", "@finance", "--type", "scope",
+              "--priority", "High", "--rationale", "-needed for audit", "--affected-tasks", "2,3",
+              "--funding", "Contingency", *u).strip()
+    assert cr1 == "CR-0001"
+    run("change", "set-status", p, cr1, "Submitted", *u)
+    run("change", "set-status", p, cr1, "under review", "--note", "+board next week", *u)
+    run("change", "decide", p, cr1, "approve", "--by", "Steering board", "--date", TODAY.isoformat(),
+        "--cost-impact", "12000", "--schedule-impact", "4", *u)
+    run("change", "set-status", p, cr1, "Implemented", "--date", (TODAY + dt.timedelta(days=3)).isoformat(), *u)
+    run("change", "set-status", p, cr1, "Closed", *u)
+    # CR-0002: rejected, then closed
+    out = json.loads(run("change", "add", p, "--title", "Gold plating", "--requested-by", "Ben",
+                         "--cost-impact", "900", "--format", "json", *u))
+    cr2 = out["cr_id"]
+    assert cr2 == "CR-0002" and out["change"]["status"] == "Draft"
+    run("change", "set-status", p, cr2, "Submitted", *u)
+    run("change", "set-status", p, cr2, "Under Review", *u)
+    run("change", "decide", p, cr2, "reject", "--by", "Sponsor", "--note", "no value", *u)
+    run("change", "set-status", p, cr2, "Closed", *u)
+    # CR-0003: deferred, then resubmitted
+    cr3 = run("change", "add", p, "--title", "Mobile app", "--requested-by", "Cleo",
+              "--funding", "Management Reserve", *u).strip()
+    run("change", "set-status", p, cr3, "Submitted", *u)
+    run("change", "set-status", p, cr3, "Under Review", *u)
+    run("change", "decide", p, cr3, "defer", "--by", "Sponsor", *u)
+    run("change", "set-status", p, cr3, "Submitted", "--user", "bob")
+
+
+def test_scripted_session_register_log_budget_consistent(workbook):
+    from pmo_xl.io.reader import load
+
+    p = workbook
+    scripted_session(p)
+
+    # refused moves: nothing written
+    msg = run_refused(p, "change", "set-status", p, "CR-0001", "Submitted")
+    assert "Closed is final" in msg
+    msg = run_refused(p, "change", "set-status", p, "CR-0003", "Closed")
+    assert "allowed from Submitted: Under Review, Withdrawn" in msg
+    run("change", "set-status", p, "CR-0003", "Under Review")
+    msg = run_refused(p, "change", "decide", p, "CR-0003", "approve", "--by", "Sponsor")
+    assert "approval needs the Cost Impact" in msg
+    run_refused(p, "change", "decide", p, "CR-0003", "approve", "--by", "X", "--date", "2020-01-01",
+                "--cost-impact", "1", "--schedule-impact", "1")  # before Date Raised
+    run_refused(p, "change", "set-status", p, "CR-0042", "Submitted")
+
+    book = load(p)
+    reg = book.frame("tblChanges")
+    log = book.frame("tblChangeLog")
+    budget = book.frame("tblBudget")
+    by_id = {r["CR ID"]: r for _, r in reg.iterrows()}
+    assert list(by_id) == ["CR-0001", "CR-0002", "CR-0003"]
+    assert [by_id[c]["Status"] for c in by_id] == ["Closed", "Closed", "Under Review"]
+    one = by_id["CR-0001"]
+    assert one["Title"] == "=SUM(A1)+1" and one["Requested By"] == "@finance"
+    assert one["Rationale"] == "-needed for audit"
+    assert one["Type"] == "Scope" and one["Affected Tasks"] == "2, 3" and one["Funding"] == "Contingency"
+    assert one["Cost Impact"] == 12000 and one["Schedule Impact"] == 4
+    assert one["Decision By"] == "Steering board"
+    assert pd_date(one["Decision Date"]) == TODAY
+    assert pd_date(one["Implemented Date"]) == TODAY + dt.timedelta(days=3)
+    assert pd_date(one["Date Raised"]) == dt.date.today()
+    assert by_id["CR-0002"]["Decision Notes"] == "no value"
+
+    # budget: the three original lines and one for CR-0001, on its first affected task
+    assert len(budget) == 4
+    added = budget[budget["Source"] == "CR-0001"]
+    assert len(added) == 1
+    line = added.iloc[0]
+    assert (int(line["Task ID"]), line["Category"], line["Amount"], line["Note"]) == (2, "Other", 12000, "=SUM(A1)+1")
+    assert (budget["Source"] == "CR-0002").sum() == 0
+
+    # the log replays to the register: last Status per CR equals the register's Status
+    assert set(log["Action"]) == {"Added", "Status", "Decision", "Note", "Budget"}
+    for cr_id, row in by_id.items():
+        mine = log[log["CR ID"] == cr_id]
+        statuses = mine[mine["Field"] == "Status"]["New Value"].tolist()
+        assert statuses[-1] == row["Status"]
+        assert statuses[0] == "Draft"
+        olds = mine[mine["Field"] == "Status"]["Old Value"].tolist()
+        assert olds[1:] == statuses[:-1]  # each move starts where the previous ended
+    assert log["Timestamp"].str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").all()
+    bob = log[log["User"] == "bob"]
+    assert bob[["CR ID", "Action", "Field", "Old Value", "New Value"]].values.tolist() == [
+        ["CR-0003", "Status", "Status", "Deferred", "Submitted"]]
+    assert set(log["User"]) == {"ana", "bob", default_user()}
+    assert {"+board next week"} == set(log[log["Action"] == "Note"]["New Value"])
+    n_log = len(log)
+
+    # list / show
+    listing = json.loads(run("change", "list", p, "--format", "json"))
+    assert [c["cr_id"] for c in listing["changes"]] == ["CR-0001", "CR-0002", "CR-0003"]
+    s = listing["stats"]
+    assert s["by_status"]["Closed"] == 2 and s["by_status"]["Under Review"] == 1
+    assert s["approved"] == {"count": 1, "cost_impact": 12000, "schedule_impact": 4}
+    assert s["reserves_drawn"]["contingency"] == 12000 and s["reserves_drawn"]["management_reserve"] == 0
+    assert s["reserves"][0] == {"reserve": "Contingency", "amount": 50000, "drawn": 12000, "remaining": 38000}
+    assert "NaN" not in json.dumps(listing)
+    only = json.loads(run("change", "list", p, "--status", "closed", "--format", "json"))
+    assert [c["cr_id"] for c in only["changes"]] == ["CR-0001", "CR-0002"]
+    shown = json.loads(run("change", "show", p, "cr-1", "--format", "json"))
+    assert shown["change"]["affected_tasks"] == [2, 3]
+    assert len(shown["history"]) == (log["CR ID"] == "CR-0001").sum()
+    text = run("change", "show", p, "CR-0001")
+    assert "=SUM(A1)+1" in text and "Steering board" in text
+    text = run("change", "list", p)
+    assert "CR-0003" in text and "Contingency" in text
+    assert len(load(p).frame("tblChangeLog")) == n_log  # reading wrote nothing
+
+    # real readers
+    import openpyxl
+    from python_calamine import CalamineWorkbook
+
+    wb = openpyxl.load_workbook(p)
+    ws = wb["Changes"]
+    titles = [c for row in ws.iter_rows() for c in row if c.value == "=SUM(A1)+1"]
+    assert titles and all(c.data_type == "s" for c in titles)
+    assert "tblChangeLog" in wb["Change Log"].tables
+    cal = CalamineWorkbook.from_path(str(p))
+    rows = cal.get_sheet_by_name("Change Log").to_python()
+    assert sum(1 for r in rows if "CR-0001" in r) == (log["CR ID"] == "CR-0001").sum()
+    changes_cells = [v for r in cal.get_sheet_by_name("Changes").to_python() for v in r]
+    assert "=SUM(A1)+1" in changes_cells and "@finance" in changes_cells
+
+
+def pd_date(value):
+    from pmo_xl.engine.changes import as_date
+
+    return as_date(value)
+
+
+def test_second_writer_gets_file_in_use(workbook):
+    p = workbook
+    run("change", "add", p, "--title", "T", "--requested-by", "R")
+    with lk.workbook_lock(p, wait=0):
+        before = sha(p)
+        result = CliRunner().invoke(cli, ["change", "set-status", str(p), "CR-0001", "Submitted", "--wait", "0.2"])
+        assert result.exit_code == 2
+        assert "in use by another pmo-xl process" in result.output
+        assert sha(p) == before
+
+
+def test_excel_owner_file_blocks_writes(workbook):
+    p = workbook
+    (p.parent / f"~${p.name}").write_bytes(b"owner")
+    msg = run_refused(p, "change", "add", p, "--title", "T", "--requested-by", "R")
+    assert "open in Excel" in msg
+
+
+def test_missing_decision_data_and_bad_input_write_nothing(workbook):
+    p = workbook
+    run("change", "add", p, "--title", "T", "--requested-by", "R")
+    run_refused(p, "change", "add", p, "--title", "T", "--requested-by", "R", "--affected-tasks", "9")
+    run_refused(p, "change", "add", p, "--title", "T", "--requested-by", "R", "--type", "Huge")
+    run_refused(p, "change", "decide", p, "CR-0001", "approve", "--by", "B", "--cost-impact", "1",
+                "--schedule-impact", "0")  # Draft cannot be decided
+    run_refused(p, "change", "set-status", p, "CR-0001", "Approved")
+
+
+def test_workbook_opens_in_libreoffice_without_formula_errors(workbook, soffice, tmp_path):
+    from support.libreoffice import formula_errors, recalculated_values
+
+    scripted_session(workbook)
+    values = recalculated_values(workbook, tmp_path / "lo")
+    assert formula_errors(values) == []
+    assert "CR-0003" in str(values.get("Changes", {}))

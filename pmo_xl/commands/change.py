@@ -367,18 +367,31 @@ def render_list(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     out = Console()
-    table = Table(title=f"Change register — {result['path']}", title_justify="left")
-    for name, justify in (("CR ID", "left"), ("Title", "left"), ("Status", "left"), ("Type", "left"),
-                          ("Priority", "left"), ("Raised", "left"), ("Cost", "right"), ("Days", "right"),
-                          ("Funding", "left"), ("Owner", "left")):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    wide = out.width >= 120  # Type, Priority and Owner only when there is room for them
+    table = Table(title=f"Change register — {_e(result['path'])}", title_justify="left")
+    columns = [("CR ID", "cr_id"), ("Title", "title"), ("Status", "status")]
+    columns += [("Type", "type"), ("Priority", "priority")] if wide else []
+    columns += [("Raised", "date_raised"), ("Cost", "cost_impact"), ("Days", "schedule_impact"), ("Funding", "funding")]
+    columns += [("Owner", "owner")] if wide else []
+    for name, key in columns:
+        if key == "title":
+            table.add_column(name, overflow="fold", ratio=1)
+        else:
+            table.add_column(name, no_wrap=True, justify="right" if key in ("cost_impact", "schedule_impact") else "left")
     for c in result["changes"]:
-        style = _STATUS_STYLE.get(c["status"], "")
-        table.add_row(
-            _e(c["cr_id"]), _e(c["title"]), f"[{style}]{_e(c['status'])}[/]" if style else _e(c["status"]),
-            _e(c["type"]), _e(c["priority"]), c["date_raised"] or "", _money(c["cost_impact"]),
-            "" if c["schedule_impact"] is None else f"{c['schedule_impact']:g}", _e(c["funding"]), _e(c["owner"]),
-        )
+        cells = []
+        for _, key in columns:
+            value = c[key]
+            if key == "status":
+                style = _STATUS_STYLE.get(value, "")
+                cells.append(f"[{style}]{_e(value)}[/]" if style else _e(value))
+            elif key == "cost_impact":
+                cells.append(_money(value))
+            elif key == "schedule_impact":
+                cells.append("" if value is None else f"{value:g}")
+            else:
+                cells.append(_e(value))
+        table.add_row(*cells)
     if result["changes"]:
         out.print(table)
     else:
@@ -428,7 +441,13 @@ def render_show(result: dict[str, Any]) -> None:
             value = _money(value)
         fields.add_row(f"  {label}", _e(value))
     out.print(fields)
-    history = Table("When (UTC)", "Action", "Field", "Old", "New", "User", title="History", title_justify="left")
+    history = Table(title="History", title_justify="left")
+    history.add_column("When (UTC)", no_wrap=True)
+    history.add_column("Action", no_wrap=True)
+    history.add_column("Field")
+    history.add_column("Old", overflow="fold", ratio=1)
+    history.add_column("New", overflow="fold", ratio=1)
+    history.add_column("User")
     for h in result["history"]:
         history.add_row(_e(h["timestamp"]), _e(h["action"]), _e(h["field"]), _e(h["old_value"]), _e(h["new_value"]),
                         _e(h["user"]))
