@@ -282,7 +282,7 @@ def test_readers_see_what_was_written(rich: tuple[Path, Path]) -> None:
     assert v["A1"].value == "Validation" and v["A2"].value == "Findings"
     assert [c.value for c in v[3][:7]] == list(FINDINGS.columns)
     got = [[c.value for c in row[:7]] for row in v.iter_rows(min_row=4, max_row=6)]
-    assert got == FINDINGS.values.tolist()
+    assert got == [[None if x == "" else x for x in row] for row in FINDINGS.values.tolist()]  # "" = empty cell
     assert v["D4"].hyperlink.location == "Plan!G4"
     assert v["D5"].hyperlink.location == "'Change Log'!A2"
     assert v["A4"].fill.fgColor.rgb == "FFFFC7CE"

@@ -353,9 +353,17 @@ class WorkbookEditor:
             raise PmoError(f"the workbook has no table {name!r}", path=str(self.path))
         return t
 
-    def _after_cell_edit(self) -> None:
-        """Cells changed: drop the calculation chain (Excel rebuilds it) and ask Excel
-        and LibreOffice to recalculate everything on open."""
+    def _after_cell_edit(self, formulas_gone: bool) -> None:
+        """Cells changed: ask Excel and LibreOffice to recalculate everything on open.
+
+        When formula cells went away (a generated sheet replaced, a formula cell
+        overwritten) the calculation chain is dropped: an entry pointing at a cell
+        without a formula is what makes Excel "repair" a file, and Excel rebuilds the
+        chain by itself. Adding cells keeps it.
+        """
+        self._wb.full_calc_on_load()
+        if not formulas_gone:
+            return
         rels = self._rels(self.workbook_part)
         for rid, rtype, target, ext in rels.items():
             if rtype == REL_CALC_CHAIN and not ext:
@@ -364,7 +372,6 @@ class WorkbookEditor:
                 if found:
                     self._remove(found)
                     self._content_types().remove(found)
-        self._wb.full_calc_on_load()
 
     # ================================================================== generated sheets
 
@@ -465,7 +472,7 @@ class WorkbookEditor:
             self._content_types().override(tpart, CT_TABLE)
             sheet.table_rids.append(rels.add(REL_TABLE, tpart))
         self._put(part, generated_sheet_xml(sheet, kept))
-        self._after_cell_edit()
+        self._after_cell_edit(formulas_gone=existing is not None)
 
     def _free_name(self, pattern: str) -> str:
         n = 1
@@ -675,6 +682,7 @@ class WorkbookEditor:
                         f"cannot add rows to table {t.name}: table {other.name} on sheet {t.sheet!r} is in the way",
                         path=str(self.path),
                     )
+        gone = False
         for r, values in zip(new_rows, rows):
             above = r - 1 if r - 1 >= first else None
             for header, col in columns.items():
@@ -684,7 +692,7 @@ class WorkbookEditor:
                     value = Formula(calculated[header])
                 else:
                     value = None
-                self._write(doc, col, r, value, above)
+                gone |= self._write(doc, col, r, value, above)
         if new_last > r2:
             ref = range_ref(c1, r1, c2, new_last)
             root.set("ref", ref)
@@ -694,7 +702,7 @@ class WorkbookEditor:
             doc.grow_dimension(c1, r1, c2, new_last)
             doc.extend_sqrefs(c1, c2, first, r2, new_last)
             tree.dirty = True
-        self._after_cell_edit()
+        self._after_cell_edit(gone)
         return new_rows
 
     def set_cells(self, table: str, row: int, values: Mapping[str, Any]) -> None:
@@ -711,9 +719,10 @@ class WorkbookEditor:
         if unknown:
             raise PmoError(f"table {t.name} has no column {unknown[0]!r}", path=str(self.path))
         doc = self._sheet_doc(t.sheet_part)
+        gone = False
         for header, value in values.items():
-            self._write(doc, columns[header], row, normalize(value), None)
-        self._after_cell_edit()
+            gone |= self._write(doc, columns[header], row, normalize(value), None)
+        self._after_cell_edit(gone)
 
     def _sheet_doc(self, part: str) -> SheetDoc:
         holder = self._parts.get(part)
@@ -738,17 +747,20 @@ class WorkbookEditor:
                 out[c.get("name", "").replace("_x000a_", "\n")] = f.text
         return out
 
-    def _write(self, doc: SheetDoc, col: int, row: int, value: Any, above: int | None) -> None:
+    def _write(self, doc: SheetDoc, col: int, row: int, value: Any, above: int | None) -> bool:
+        """Write one cell; True when it held a formula before."""
         cell = doc.cell(col, row)
         if cell is None and value is None:
             if above is None:
-                return
+                return False
             s_above = doc.style_of(col, above)
             if s_above is None:
-                return
+                return False
             cell = doc.ensure_cell(col, row)
             cell.set("s", str(s_above))
-            return
+            self._parts[doc.part].dirty = True
+            return False
+        had_formula = cell is not None and cell.find(q("f")) is not None
         style = None
         current = int(cell.get("s")) if cell is not None and cell.get("s") else None
         if current is None and above is not None:
@@ -760,9 +772,8 @@ class WorkbookEditor:
         if cell is None:
             cell = doc.ensure_cell(col, row)
         doc.set_value(cell, value, style, self.date1904)
-        holder = self._parts.get(doc.part)
-        if holder is not None:
-            holder.dirty = True
+        self._parts[doc.part].dirty = True
+        return had_formula
 
     # ================================================================== defined names
 

@@ -132,9 +132,9 @@ def date_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float |
 
 
 def normalize(value: Any) -> Any:
-    """Plain Python value for what pandas/numpy hand us; None for empty (NaN, NaT, None)."""
-    if value is None:
-        return None
+    """Plain Python value for what pandas/numpy hand us; None for empty (NaN, NaT, None, "")."""
+    if value is None or (isinstance(value, str) and value == ""):
+        return None  # an empty string is an empty cell, as Excel has it
     # pandas/numpy scalars, without importing them
     mod = type(value).__module__
     if mod.startswith(("numpy", "pandas")):
