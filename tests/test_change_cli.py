@@ -325,3 +325,64 @@ def test_workbook_opens_in_libreoffice_without_formula_errors(workbook, soffice,
     values = recalculated_values(workbook, tmp_path / "lo")
     assert formula_errors(values) == []
     assert "CR-0003" in str(values.get("Changes", {}))
+
+
+def test_id_taken_by_the_log_only_is_not_reused(tmp_path):
+    """CR-0007 was deleted from the register but its log rows remain: the next is CR-0008."""
+    from pmo_xl.io.template import build_workbook
+
+    p = tmp_path / "p.xlsx"
+    log_rows = [{"Timestamp": "2026-01-02T09:00:00Z", "CR ID": c, "Action": "Added", "Field": "Status",
+                 "Old Value": None, "New Value": "Draft", "User": "x"} for c in ("CR-0002", "CR-0007")]
+    register = [{"CR ID": "CR-0002", "Title": "Kept", "Requested By": "R", "Date Raised": dt.date(2026, 1, 2),
+                 "Status": "Draft"}]
+    build_workbook(p, {"ProjectName": "X", "ProjectCode": "X", "StartDate": START},
+                   {"tblChanges": register, "tblChangeLog": log_rows})
+    assert run("change", "add", p, "--title", "New", "--requested-by", "R").strip() == "CR-0008"
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def _sheet_parts(parts: dict[str, bytes], sheets: set[str]) -> set[str]:
+    """The worksheet parts of the named sheets and the table parts they own."""
+    import posixpath
+    import re
+    import xml.etree.ElementTree as ET
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    wb = ET.fromstring(parts["xl/workbook.xml"])
+    rels = {r.get("Id"): r.get("Target") for r in ET.fromstring(parts["xl/_rels/workbook.xml.rels"])}
+    out: set[str] = set()
+    for sheet in wb.find("m:sheets", ns):
+        if sheet.get("name") not in sheets:
+            continue
+        target = rels[sheet.get(f"{{{ns['r']}}}id")]
+        part = posixpath.normpath(posixpath.join("xl", target)) if not target.startswith("/") else target[1:]
+        out.add(part)
+        rel_part = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+        if rel_part in parts:
+            out.add(rel_part)
+            for r in ET.fromstring(parts[rel_part]):
+                if re.search(r"/table$", r.get("Type", "")):
+                    out.add(posixpath.normpath(posixpath.join(posixpath.dirname(part), r.get("Target"))))
+    return out
+
+
+def test_only_register_log_and_budget_parts_change(workbook):
+    before = _parts(workbook)
+    scripted_session(workbook)
+    after = _parts(workbook)
+    allowed = _sheet_parts(after, {"Changes", "Change Log", "Budget"}) | {
+        "[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+        "xl/sharedStrings.xml", "docProps/app.xml"}
+    changed = {n for n in set(before) | set(after) if before.get(n) != after.get(n)}
+    assert changed - allowed == set()
+    assert _sheet_parts(after, {"Changes", "Change Log", "Budget"}) & changed  # the edits did land
+    assert set(before) <= set(after)

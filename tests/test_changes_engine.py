@@ -369,3 +369,18 @@ def test_reader_typed_frames_datetime64_nan_and_na():
     assert s["open"]["max_days"] == (TODAY - dt.date(2026, 10, 1)).days
     rec = ch.change_record(reg.loc[FIRST_ROW])
     assert rec["date_raised"] == "2026-10-01" and rec["schedule_impact"] is None and rec["decision_date"] is None
+
+
+@given(st.lists(st.integers(min_value=1, max_value=10**6), unique=True, max_size=12),
+       st.sampled_from([",", ", ", ";", " ", " ; "]))
+def test_task_ids_round_trip(ids, sep):
+    assert ch.parse_task_ids(sep.join(map(str, ids))) == ids
+
+
+@given(st.text(max_size=30))
+def test_task_ids_never_crash(text):
+    try:
+        ids = ch.parse_task_ids(text)
+    except RefusedChange:
+        return
+    assert all(isinstance(i, int) and i >= 1 for i in ids)
