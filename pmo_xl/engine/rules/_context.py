@@ -1,0 +1,254 @@
+"""What every rule reads: the book, normalised frames, the calendar, links and CPM (lazily).
+
+Rules never re-parse or re-compute what another rule needs: the context computes each
+piece once (predecessor links, the CPM result…) and caches it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ... import schema
+from ...model import Book, Finding, TableData
+from ..calendar import Calendar, to_date
+
+#: Types the reader could not coerce are reported once (DT001/DT002); other rules see
+#: an empty cell there.
+
+
+def fmt(value: Any) -> str:
+    """A value as a person would write it in a message: dates ISO, 12 not 12.0."""
+    if value is None:
+        return ""
+    if isinstance(value, (pd.Timestamp, _dt.datetime)):
+        if pd.isna(value):
+            return ""
+        return value.date().isoformat() if (value.hour, value.minute, value.second) == (0, 0, 0) else value.isoformat(sep=" ")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return "" if np.isnat(value) else str(value.astype("datetime64[D]"))
+    if isinstance(value, (float, np.floating)):
+        if np.isnan(value):
+            return ""
+        if float(value).is_integer():
+            return str(int(value))
+        return f"{float(value):g}"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def fmt_pct(value: float) -> str:
+    return f"{value * 100:g} %"
+
+
+class RuleContext:
+    """The book under validation, with cached derived data for the rules."""
+
+    def __init__(self, book: Book, status_date: Any = None) -> None:
+        self.book = book
+        self._status_override = _safe_date(status_date) if status_date is not None else None
+
+    # ------------------------------------------------------------------ settings
+    def setting(self, name: str) -> Any:
+        v = self.book.settings.get(name)
+        try:
+            if v is not None and pd.isna(v):
+                return None
+        except (TypeError, ValueError):
+            pass
+        return v
+
+    @cached_property
+    def status_date(self) -> _dt.date | None:
+        if self._status_override is not None:
+            return self._status_override
+        return _safe_date(self.setting("StatusDate"))
+
+    @cached_property
+    def status_ts(self) -> pd.Timestamp | None:
+        return pd.Timestamp(self.status_date) if self.status_date else None
+
+    @cached_property
+    def start_date(self) -> _dt.date | None:
+        return _safe_date(self.setting("StartDate"))
+
+    @cached_property
+    def calendar(self) -> Calendar | None:
+        """The project calendar, or None when StartDate/WorkWeek/HolidayCountry are unusable
+        (those are reported by the structure and data rules)."""
+        start = self.start_date
+        if start is None:
+            plan = self.frame("tblPlan")
+            starts = plan["Start"].dropna() if "Start" in plan else pd.Series([], dtype="datetime64[ns]")
+            if starts.empty:
+                return None
+            start = starts.min().date()
+        holidays = self.frame("tblHolidays")["Date"].dropna() if self.has("tblHolidays") else []
+        try:
+            return Calendar(
+                start,
+                workweek=self.setting("WorkWeek") or "1111100",
+                holidays=list(holidays),
+                country=self.setting("HolidayCountry"),
+            )
+        except ValueError:
+            return None
+
+    # ------------------------------------------------------------------ tables
+    def has(self, name: str) -> bool:
+        t = self.book.tables.get(name)
+        return t is not None and t.present
+
+    def table(self, name: str) -> TableData:
+        t = self.book.tables.get(name)
+        if t is None:
+            spec = schema.TABLES[name]
+            t = TableData(name, spec.sheet, pd.DataFrame(columns=spec.headers), {}, present=False)
+        return t
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """The table's frame, normalised: every schema column present, dates as
+        ``datetime64``, numbers as float (NaN for empty), text stripped (NaN for blank);
+        rows that are entirely empty are dropped."""
+        return self._frames(name)
+
+    @cached_property
+    def _frame_cache(self) -> dict[str, pd.DataFrame]:
+        return {}
+
+    def _frames(self, name: str) -> pd.DataFrame:
+        if name not in self._frame_cache:
+            self._frame_cache[name] = _normalise(self.table(name).frame, schema.TABLES[name])
+        return self._frame_cache[name]
+
+    @cached_property
+    def issue_cells(self) -> set[tuple[str, int, str]]:
+        """(table, row, column) of every cell the reader could not type (reported by DT)."""
+        return {(i.table, int(i.row), i.column) for i in self.book.issues}
+
+    # ------------------------------------------------------------------ plan
+    @cached_property
+    def plan(self) -> pd.DataFrame:
+        return self.frame("tblPlan")
+
+    @cached_property
+    def task_ids(self) -> set[int]:
+        return {int(v) for v in self.plan["ID"].dropna()}
+
+    @cached_property
+    def plan_by_id(self) -> pd.DataFrame:
+        """Plan rows by task ID (first row of a duplicated ID), with ``row`` = Excel row."""
+        p = self.plan[self.plan["ID"].notna()]
+        p = p.assign(row=p.index)
+        p = p[~p["ID"].duplicated()]
+        return p.set_index(p["ID"].astype("int64"))
+
+    @cached_property
+    def links(self) -> dict[int, tuple[list[Any], list[Any]]]:
+        """Excel row -> (links, problems) of its Predecessors (``pmo_xl.engine.links``)."""
+        from ..links import parse_predecessors
+
+        preds = self.plan["Predecessors"]
+        return {int(row): parse_predecessors(v) for row, v in preds[preds.notna()].items()}
+
+    @cached_property
+    def cpm(self) -> Any:
+        """The CPM result for the plan (None when there is no calendar or no task)."""
+        from ..cpm import schedule_plan
+
+        cal = self.calendar
+        if cal is None or self.plan.empty:
+            return None
+        plan = self.plan
+        # the schedule of the rows the reader typed: a malformed ID or duplicate is DT's
+        return schedule_plan(plan[plan["ID"].notna()], cal, status_date=self.status_date)
+
+    # ------------------------------------------------------------------ findings
+    def finding(
+        self,
+        rule_id: str,
+        table: str,
+        row: int | None,
+        column: str | None,
+        key: Any,
+        message: str,
+        hint: str | None = None,
+    ) -> Finding:
+        from . import RULES
+
+        r = RULES[rule_id]
+        t = self.book.tables.get(table) or self.table(table)
+        cell = ""
+        if row is not None and column:
+            letter = t.letters.get(column)
+            cell = f"{letter}{int(row)}" if letter else ""
+        return Finding(r.severity, rule_id, t.sheet, cell, fmt(key), message, hint if hint is not None else r.hint)
+
+    def where(self, table: str, row: int, column: str) -> str:
+        """``Plan!G12`` for messages (the sheet alone when the column is missing)."""
+        return self.table(table).where(int(row), column)
+
+
+def _safe_date(v: Any) -> _dt.date | None:
+    try:
+        return to_date(v)
+    except TypeError:
+        if isinstance(v, str):
+            try:
+                return _dt.date.fromisoformat(v.strip()[:10])
+            except ValueError:
+                return None
+        return None
+
+
+def _normalise(frame: pd.DataFrame, spec: schema.Table) -> pd.DataFrame:
+    out: dict[str, pd.Series] = {}
+    n = len(frame)
+    for col in spec.columns:
+        if col.name in frame.columns:
+            s = frame[col.name]
+        else:
+            s = pd.Series([None] * n, index=frame.index, dtype=object)
+        if col.kind in ("date", "datetime"):
+            if not pd.api.types.is_datetime64_any_dtype(s):
+                s = pd.to_datetime(s, errors="coerce", format="mixed") if n else pd.Series([], index=frame.index, dtype="datetime64[ns]")
+            if getattr(s.dt, "tz", None) is not None:
+                s = s.dt.tz_localize(None)
+            if col.kind == "date":
+                s = s.dt.normalize()
+            s = s.astype("datetime64[ns]")
+        elif col.kind in ("int", "number", "percent"):
+            s = pd.to_numeric(s, errors="coerce").astype("float64")
+        elif col.kind == "bool":
+            s = s.astype(object)
+        else:
+            s = s.astype(object)
+            mask = s.notna()
+            if mask.any():
+                try:
+                    stripped = s.str.strip()
+                except AttributeError:  # no string at all in the column
+                    stripped = pd.Series(np.nan, index=s.index, dtype=object)
+                other = mask & stripped.isna()  # numbers, dates typed into a text column
+                if other.any():
+                    stripped = stripped.astype(object)
+                    stripped[other] = s[other].map(lambda v: fmt(v).strip())
+                s = stripped.where(stripped != "", np.nan)
+            s = s.astype(object).where(s.notna(), np.nan)
+        out[col.name] = s
+    df = pd.DataFrame(out, index=frame.index)
+    if len(df):
+        df = df[df.notna().any(axis=1)]
+    return df

@@ -1,0 +1,327 @@
+"""DT — data: every cell against its column's declaration in :mod:`pmo_xl.schema`.
+
+Types (what the reader could not coerce), required values, drop-down lists, unique keys,
+minimum and maximum — all driven by ``schema.TABLES``, so a column declared there is
+checked here without code. A few columns have a dedicated rule in another family, with a
+more useful message (:data:`OWNED_ELSEWHERE`); the generic rule skips them there.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from ... import schema
+from ...model import Finding
+from . import checks, declare
+from ._context import RuleContext, fmt
+
+#: (table, column, check) -> the rule that checks it instead of the generic DT rule.
+OWNED_ELSEWHERE: dict[tuple[str, str, str], str] = {
+    ("tblChanges", "CR ID", "unique"): "CR002",
+    ("tblChanges", "Status", "choice"): "CR003",
+    ("tblPlan", "% Complete", "range"): "PL012",
+    ("tblTimesheet", "Hours", "range"): "FN005",
+    ("tblBudget", "Category", "choice"): "FN015",
+    ("tblCosts", "Category", "choice"): "FN015",
+}
+
+#: The row key of tables whose contract declares none.
+ROW_KEY: dict[str, str] = {
+    "tblBudget": "Task ID",
+    "tblTimesheet": "Task ID",
+    "tblCosts": "Task ID",
+    "tblChangeLog": "CR ID",
+}
+
+_KIND_WORDS = {
+    "int": "a whole number",
+    "number": "a number",
+    "percent": "a percentage",
+    "date": "a date",
+    "datetime": "a date and time",
+    "text": "text",
+    "choice": "a value from the list",
+    "bool": "TRUE or FALSE",
+}
+
+declare(
+    "DT001", "error", "Wrong type",
+    "A cell holds a value of the wrong type for its column (text in a date or number "
+    "column, a number where a date is expected…). The value is ignored by every other rule "
+    "and calculation until it is fixed.",
+    ("Plan!G12 holds the text 'next week', expected a date.",
+     "Type a real date (e.g. 2026-03-02) or pick one; Excel shows a date right-aligned."),
+)
+declare(
+    "DT002", "warning", "Date typed as text",
+    "A date column holds text that reads as a date (e.g. '2026-03-02' typed with a leading "
+    "apostrophe or pasted as text): it is used, but Excel's formulas and filters ignore it.",
+    ("Plan!G12 holds the text '2026-03-02', a date typed as text.",
+     "Re-enter it as a date (Data > Text to Columns converts a whole column)."),
+)
+declare(
+    "DT003", "error", "Required value missing",
+    "A column the contract marks as required is empty on a row that has other data.",
+    ("Plan!C14 (Task) is empty; every row of tblPlan needs one.",
+     "Fill in the value, or delete the row if it is not needed."),
+)
+declare(
+    "DT004", "error", "Value not in its list",
+    "A drop-down column holds a value that is not in its list (Type, Constraint, Status, "
+    "Priority, Funding…). Case differences are reported too: lists are exact.",
+    ("Plan!J9 (Constraint) is 'asap', not one of ASAP, ALAP, SNET, SNLT, FNET, FNLT, MSO, MFO.",
+     "Pick a value from the drop-down: 'ASAP'."),
+)
+declare(
+    "DT005", "error", "Duplicate key",
+    "A column that must be unique (task ID, WBS, person, holiday date) repeats a value.",
+    ("Plan!A18 (ID) repeats 12, already used on row 9.",
+     "Give each row its own value; references (predecessors, timesheet) use it."),
+)
+declare(
+    "DT006", "error", "Below minimum",
+    "A number is below its column's minimum (task ID ≥ 1, duration ≥ 0, rate ≥ 0…).",
+    ("Plan!F7 (Duration) is -3, below the minimum 0.",
+     "Enter a value of at least the minimum."),
+)
+declare(
+    "DT007", "error", "Above maximum",
+    "A number is above its column's maximum.",
+    ("Resources!E5 (Capacity) is 30, above the maximum 24.",
+     "Enter a value of at most the maximum."),
+)
+declare(
+    "DT008", "error", "Required project setting empty",
+    "A required project setting (ProjectName, ProjectCode, StartDate) is empty.",
+    ("StartDate (Project!C8) is empty.",
+     "Fill in the project settings on sheet Project."),
+)
+declare(
+    "DT009", "error", "Invalid project setting",
+    "A project setting has a value that cannot be used: WorkWeek not 7 characters of 0/1 "
+    "with a working day, HolidayCountry unknown, Currency not a 3-letter code, HoursPerDay "
+    "not in 0..24, a negative reserve, PlannedFinish before StartDate.",
+    ("WorkWeek (Project!C13) is '11111', not 7 characters of 0 and 1 (Monday..Sunday).",
+     "Use 7 characters Mon..Sun, 1 = working day, e.g. 1111100."),
+)
+
+
+def row_key(table: str) -> str | None:
+    return schema.TABLES[table].key or ROW_KEY.get(table)
+
+
+def _key(frame: pd.DataFrame, table: str, row: int) -> Any:
+    k = row_key(table)
+    return frame.at[row, k] if k and k in frame.columns else ""
+
+
+@checks
+def wrong_types(ctx: RuleContext) -> list[Finding]:
+    from . import RULES
+
+    out: list[Finding] = []
+    for issue in ctx.book.issues:
+        as_text_date = issue.expected in ("date", "datetime") and isinstance(issue.raw, str) and _reads_as_date(issue.raw)
+        rid = "DT002" if as_text_date else "DT001"
+        where = f"{issue.sheet}!{issue.cell}" if issue.cell else issue.sheet
+        raw = issue.raw
+        shown = f"the text '{raw}'" if isinstance(raw, str) else f"{fmt(raw) or repr(raw)}"
+        if rid == "DT002":
+            message = f"{where} holds the text '{raw}', a date typed as text."
+        else:
+            message = f"{where} holds {shown}, expected {_KIND_WORDS.get(issue.expected, issue.expected)}."
+        key = ""
+        if issue.table in schema.TABLES and ctx.has(issue.table):
+            frame = ctx.table(issue.table).frame
+            k = row_key(issue.table)
+            if k and k in frame.columns and issue.row in frame.index:
+                key = fmt(frame.at[issue.row, k])
+        elif not issue.table:
+            key = issue.column
+        r = RULES[rid]
+        out.append(Finding(r.severity, rid, issue.sheet, issue.cell, key, message, r.hint))
+    return out
+
+
+_ISO = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2})?)?\s*$")
+_DMY = re.compile(r"^\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\s*$")
+
+
+def _reads_as_date(text: str) -> bool:
+    if not (_ISO.match(text) or _DMY.match(text)):
+        return False
+    try:
+        pd.Timestamp(text.strip())
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+@checks
+def table_values(ctx: RuleContext) -> list[Finding]:
+    out: list[Finding] = []
+    for name in schema.INPUT_TABLES:
+        if not ctx.has(name):
+            continue
+        spec = schema.TABLES[name]
+        frame = ctx.frame(name)
+        if frame.empty:
+            continue
+        for col in spec.columns:
+            if col.name not in ctx.table(name).letters:
+                continue  # a missing column is WB003
+            s = frame[col.name]
+            if col.required:
+                out.extend(_required(ctx, name, col, s, frame))
+            if col.kind == "choice" and col.choices and (name, col.name, "choice") not in OWNED_ELSEWHERE:
+                out.extend(choice_findings(ctx, "DT004", name, col, frame))
+            if col.unique and (name, col.name, "unique") not in OWNED_ELSEWHERE:
+                out.extend(duplicate_findings(ctx, "DT005", name, col.name, frame))
+            if (col.minimum is not None or col.maximum is not None) and (name, col.name, "range") not in OWNED_ELSEWHERE:
+                out.extend(_range(ctx, name, col, s, frame))
+    return out
+
+
+def _required(ctx: RuleContext, name: str, col: schema.Column, s: pd.Series, frame: pd.DataFrame) -> list[Finding]:
+    missing = s.isna()
+    if not missing.any():
+        return []
+    out = []
+    for row in s.index[missing]:
+        if (name, int(row), col.name) in ctx.issue_cells:
+            continue
+        out.append(ctx.finding(
+            "DT003", name, row, col.name, _key(frame, name, row),
+            f"{ctx.where(name, row, col.name)} ({col.name}) is empty; every row of {name} needs one.",
+        ))
+    return out
+
+
+def choice_findings(ctx: RuleContext, rid: str, name: str, col: schema.Column, frame: pd.DataFrame) -> list[Finding]:
+    allowed = schema.LISTS[col.choices or ""]
+    s = frame[col.name]
+    bad = s.notna() & ~s.isin(allowed)
+    out = []
+    lower = {a.lower(): a for a in allowed}
+    for row in s.index[bad]:
+        value = s.at[row]
+        close = lower.get(str(value).lower())
+        hint = f"Pick a value from the drop-down: '{close}'." if close else f"Pick one of: {', '.join(allowed)}."
+        out.append(ctx.finding(
+            rid, name, row, col.name, _key(frame, name, row),
+            f"{ctx.where(name, row, col.name)} ({col.name}) is '{value}', not one of {', '.join(allowed)}.",
+            hint,
+        ))
+    return out
+
+
+def duplicate_findings(ctx: RuleContext, rid: str, name: str, column: str, frame: pd.DataFrame) -> list[Finding]:
+    s = frame[column]
+    present = s[s.notna()]
+    dup = present.duplicated(keep="first")
+    if not dup.any():
+        return []
+    first_row = present[~dup].reset_index().set_index(column)["index"].to_dict()
+    out = []
+    for row in present.index[dup]:
+        value = present.at[row]
+        out.append(ctx.finding(
+            rid, name, row, column, value,
+            f"{ctx.where(name, row, column)} ({column}) repeats {fmt(value)}, already used on row {first_row[value]}.",
+        ))
+    return out
+
+
+def _range(ctx: RuleContext, name: str, col: schema.Column, s: pd.Series, frame: pd.DataFrame) -> list[Finding]:
+    out = []
+    if col.minimum is not None:
+        for row in s.index[s < col.minimum]:
+            out.append(ctx.finding(
+                "DT006", name, row, col.name, _key(frame, name, row),
+                f"{ctx.where(name, row, col.name)} ({col.name}) is {fmt(s.at[row])}, below the minimum {fmt(col.minimum)}.",
+            ))
+    if col.maximum is not None:
+        for row in s.index[s > col.maximum]:
+            out.append(ctx.finding(
+                "DT007", name, row, col.name, _key(frame, name, row),
+                f"{ctx.where(name, row, col.name)} ({col.name}) is {fmt(s.at[row])}, above the maximum {fmt(col.maximum)}.",
+            ))
+    return out
+
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+@checks
+def settings(ctx: RuleContext) -> list[Finding]:
+    from . import RULES
+    from ..calendar import Calendar, parse_workweek
+
+    book = ctx.book
+    missing_names = {i.name for i in book.structure if i.kind == "name"}
+    out: list[Finding] = []
+
+    def add(rid: str, name: str, message: str, hint: str | None = None) -> None:
+        r = RULES[rid]
+        cell = book.setting_cells.get(name, "")
+        sheet, _, addr = cell.rpartition("!")
+        out.append(Finding(r.severity, rid, sheet or "Project", addr, name, message, hint or r.hint))
+
+    def where(name: str) -> str:
+        c = book.setting_cells.get(name)
+        return f"{name} ({c})" if c else name
+
+    issue_names = {i.column for i in book.issues if not i.table}
+    for s in schema.SETTINGS:
+        if s.required and s.name not in missing_names and s.name not in issue_names and _empty(ctx.setting(s.name)):
+            add("DT008", s.name, f"{where(s.name)} is empty.")
+    ww = ctx.setting("WorkWeek")
+    if ww is not None and "WorkWeek" not in missing_names:
+        try:
+            parse_workweek(str(ww))
+        except ValueError as exc:
+            add("DT009", "WorkWeek", f"{where('WorkWeek')}: {exc}.")
+    country = ctx.setting("HolidayCountry")
+    if country is not None and str(country).strip():
+        try:
+            Calendar(ctx.start_date or _today(), country=str(country))
+        except ValueError as exc:
+            add("DT009", "HolidayCountry", f"{where('HolidayCountry')}: {exc}.",
+                "Use an ISO 3166 code such as FR, DE, GB, US (or CC-SUBDIV, e.g. DE-BY), or leave it empty.")
+    cur = ctx.setting("Currency")
+    if cur is not None and str(cur).strip() and not _CURRENCY.match(str(cur).strip()):
+        add("DT009", "Currency", f"{where('Currency')} is '{cur}', not a 3-letter ISO 4217 code.",
+            "Use a code such as EUR, USD, GBP.")
+    hpd = ctx.setting("HoursPerDay")
+    if isinstance(hpd, (int, float)) and not 0 < hpd <= 24:
+        add("DT009", "HoursPerDay", f"{where('HoursPerDay')} is {fmt(hpd)}, not between 0 and 24.",
+            "Working hours in a day, e.g. 8.")
+    for name in ("ContingencyReserve", "ManagementReserve"):
+        v = ctx.setting(name)
+        if isinstance(v, (int, float)) and v < 0:
+            add("DT009", name, f"{where(name)} is {fmt(v)}, a negative reserve.", "A reserve is 0 or more.")
+    pf = ctx.setting("PlannedFinish")
+    start = ctx.start_date
+    try:
+        from ..calendar import to_date
+
+        pf_date = to_date(pf)
+    except TypeError:
+        pf_date = None
+    if pf_date and start and pf_date < start:
+        add("DT009", "PlannedFinish", f"{where('PlannedFinish')} {pf_date} is before StartDate {start}.",
+            "Correct StartDate or PlannedFinish.")
+    return out
+
+
+def _empty(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _today():
+    import datetime as dt
+
+    return dt.date.today()

@@ -1,0 +1,303 @@
+"""FN — finance: resources, budget, timesheet and costs against the plan and each other.
+
+Vectorised with pandas: a 200,000-row timesheet is checked with column operations; Python
+only loops over the rows that have a finding.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ... import schema
+from ...model import Finding
+from . import checks, declare
+from ._context import RuleContext, fmt
+from .data import choice_findings
+
+declare(
+    "FN001", "error", "Timesheet on unknown task",
+    "A timesheet row books hours on a Task ID that is not in tblPlan: the hours count in no task.",
+    ("Timesheet!C41: task 99 is not in the plan.",
+     "Book the hours on an existing task ID (tblPlan column ID)."),
+)
+declare(
+    "FN002", "error", "Timesheet by unknown person",
+    "A timesheet row names a person who is not in tblResources: the hours have no rate and no cost.",
+    ("Timesheet!B41: 'J. Smith' is not in tblResources.",
+     "Use the person's name exactly as on sheet Resources, or add the person there."),
+)
+declare(
+    "FN003", "error", "Cost on unknown task",
+    "A cost row names a Task ID that is not in tblPlan (leave it blank for a project-level cost).",
+    ("Costs!B7: task 99 is not in the plan.",
+     "Use an existing task ID, or leave Task ID blank for a project-level cost."),
+)
+declare(
+    "FN004", "warning", "Person without rate",
+    "A person in tblResources has no hourly rate: their hours cost nothing in the actuals.",
+    ("Resources!C6: 'Ann Lee' has no rate (120 hours booked).",
+     "Enter the person's cost per hour in the project currency."),
+)
+declare(
+    "FN005", "error", "Negative hours",
+    "A timesheet row has negative hours (corrections are made by editing the original row).",
+    ("Timesheet!D88 (Hours) is -4.",
+     "Correct the original booking instead of booking negative hours."),
+)
+declare(
+    "FN006", "error", "More than 24 hours a day",
+    "One person's timesheet hours on one date add up to more than 24.",
+    ("Ann Lee books 26 hours on 2026-03-02 (3 rows, from Timesheet!D40).",
+     "Check the date and hours of these bookings."),
+)
+declare(
+    "FN007", "warning", "Negative cost",
+    "A cost row has a negative amount (a credit note?). Allowed, but worth a look.",
+    ("Costs!F12 (Amount) is -500.",
+     "If it is a credit, say so in Description; otherwise correct the amount."),
+)
+declare(
+    "FN008", "warning", "Negative budget line",
+    "A budget line has a negative amount and does not come from a change request.",
+    ("Budget!D9 (Amount) is -2000 (Source 'Original').",
+     "Budget reductions come from approved change requests (Source = the CR ID)."),
+)
+declare(
+    "FN009", "warning", "Booking after the status date",
+    "A timesheet or cost row is dated after the status date: it is left out of the actuals (AC).",
+    ("Timesheet!A120 is dated 2026-04-02, after the status date 2026-03-31.",
+     "Move the status date forward, or correct the booking's date."),
+)
+declare(
+    "FN010", "warning", "Booking after the task finished",
+    "Hours are booked on a completed task after its Actual Finish.",
+    ("Timesheet!A77: hours on 2026-03-10 on task 12, which finished on 2026-03-06.",
+     "Book the hours on the task that was worked on, or correct the Actual Finish."),
+)
+declare(
+    "FN011", "warning", "Duplicate booking",
+    "Two timesheet rows have the same date, person, task and hours (often a copy-paste).",
+    ("Timesheet!A90 repeats Timesheet row 89 (2026-03-02, Ann Lee, task 12, 8 hours).",
+     "Delete the duplicate, or add a Note telling the two bookings apart."),
+)
+declare(
+    "FN012", "warning", "Actuals on a task without budget",
+    "A task has hours or costs booked but no line in tblBudget, so its cost variance and "
+    "earned value cannot be judged.",
+    ("Task 14 has actuals (36 hours, 1,200.00 costs) but no budget line.",
+     "Add a budget line for the task in tblBudget."),
+)
+declare(
+    "FN013", "error", "Budget on unknown task",
+    "A budget line names a Task ID that is not in tblPlan (leave it blank for a project-level line).",
+    ("Budget!A14: task 77 is not in the plan.",
+     "Use an existing task ID, or leave Task ID blank for a project-level line."),
+)
+declare(
+    "FN014", "warning", "Booking on a summary task",
+    "Hours or costs are booked on a summary row; roll-ups add the children, so they may be counted twice or lost.",
+    ("Timesheet!C33: task 3 is a summary task.",
+     "Book on the detailed task (a Task or Milestone row)."),
+)
+declare(
+    "FN015", "error", "Unknown cost category",
+    "A budget or cost line has a Category that is not in the list of cost categories.",
+    ("Budget!B9 (Category) is 'Labor', not one of Labour, Contractors, Hardware, Software, Travel, Training, Other.",
+     "Pick a category from the drop-down."),
+)
+declare(
+    "FN016", "warning", "Booking before the project start",
+    "A timesheet or cost row is dated before the project's StartDate.",
+    ("Timesheet!A5 is dated 2025-12-20, before the project start 2026-01-05.",
+     "Correct the date, or the project's StartDate."),
+)
+declare(
+    "FN017", "info", "Over capacity",
+    "A person books more hours on a day than their Capacity (default HoursPerDay), but not more than 24.",
+    ("Ann Lee books 11 hours on 2026-03-02, over a capacity of 8 (from Timesheet!D40).",
+     "Overtime? Fine if intended; otherwise check the bookings."),
+)
+declare(
+    "FN018", "warning", "Budget period not a month start",
+    "A budget line's Period is not the first day of a month (the budget is phased by month).",
+    ("Budget!C8 (Period) is 2026-03-15, not the first day of a month.",
+     "Use the first day of the month, e.g. 2026-03-01 (shown as 2026-03)."),
+)
+
+
+def _known(values: pd.Series, known: set) -> pd.Series:
+    return values.isna() | values.isin(list(known))
+
+
+@checks
+def finance(ctx: RuleContext) -> list[Finding]:
+    out: list[Finding] = []
+    plan_present = ctx.has("tblPlan")
+    ids = ctx.task_ids
+    pb = ctx.plan_by_id
+    summaries = set(pb.index[pb["Type"] == "Summary"])
+    ts = ctx.frame("tblTimesheet") if ctx.has("tblTimesheet") else None
+    costs = ctx.frame("tblCosts") if ctx.has("tblCosts") else None
+    budget = ctx.frame("tblBudget") if ctx.has("tblBudget") else None
+    res = ctx.frame("tblResources") if ctx.has("tblResources") else None
+    status = ctx.status_ts
+    start = pd.Timestamp(ctx.start_date) if ctx.start_date else None
+
+    # ---- unknown tasks
+    for name, frame, rid in (("tblTimesheet", ts, "FN001"), ("tblCosts", costs, "FN003"), ("tblBudget", budget, "FN013")):
+        if frame is None or frame.empty or not plan_present:
+            continue
+        bad = ~_known(frame["Task ID"], ids)
+        for row in frame.index[bad]:
+            t = frame.at[row, "Task ID"]
+            out.append(ctx.finding(rid, name, row, "Task ID", t,
+                                   f"{ctx.where(name, row, 'Task ID')}: task {fmt(t)} is not in the plan."))
+        on_summary = frame["Task ID"].isin(list(summaries))
+        if name != "tblBudget":
+            for row in frame.index[on_summary]:
+                t = frame.at[row, "Task ID"]
+                out.append(ctx.finding("FN014", name, row, "Task ID", t,
+                                       f"{ctx.where(name, row, 'Task ID')}: task {fmt(t)} is a summary task."))
+
+    # ---- categories
+    for name, frame in (("tblBudget", budget), ("tblCosts", costs)):
+        if frame is not None and not frame.empty:
+            out.extend(choice_findings(ctx, "FN015", name, schema.TABLES[name].column("Category"), frame))
+
+    # ---- people and rates
+    people: set[str] = set(res["Person"].dropna()) if res is not None else set()
+    hours_by_person = ts.groupby("Person")["Hours"].sum() if ts is not None and not ts.empty else pd.Series(dtype=float)
+    if res is not None and not res.empty:
+        no_rate = res["Person"].notna() & res["Rate"].isna()
+        for row in res.index[no_rate]:
+            if ("tblResources", int(row), "Rate") in ctx.issue_cells:
+                continue
+            p = res.at[row, "Person"]
+            h = hours_by_person.get(p, 0.0)
+            booked = f" ({fmt(h)} hours booked)" if h else ""
+            out.append(ctx.finding("FN004", "tblResources", row, "Rate", p,
+                                   f"{ctx.where('tblResources', row, 'Rate')}: '{p}' has no rate{booked}."))
+
+    if ts is not None and not ts.empty:
+        out.extend(_timesheet(ctx, ts, people, pb, status, start))
+    if costs is not None and not costs.empty:
+        out.extend(_dated(ctx, "tblCosts", costs, status, start))
+        neg = costs["Amount"] < 0
+        for row in costs.index[neg]:
+            out.append(ctx.finding("FN007", "tblCosts", row, "Amount", costs.at[row, "Task ID"],
+                                   f"{ctx.where('tblCosts', row, 'Amount')} (Amount) is {fmt(costs.at[row, 'Amount'])}."))
+    if budget is not None and not budget.empty:
+        src = budget["Source"].fillna("Original").astype(str)
+        neg = (budget["Amount"] < 0) & ~src.str.upper().str.startswith("CR-")
+        for row in budget.index[neg]:
+            out.append(ctx.finding("FN008", "tblBudget", row, "Amount", budget.at[row, "Task ID"],
+                                   f"{ctx.where('tblBudget', row, 'Amount')} (Amount) is {fmt(budget.at[row, 'Amount'])} "
+                                   f"(Source '{src.at[row]}')."))
+        period = budget["Period"]
+        off = period.notna() & (period.dt.day != 1)
+        for row in budget.index[off]:
+            out.append(ctx.finding("FN018", "tblBudget", row, "Period", budget.at[row, "Task ID"],
+                                   f"{ctx.where('tblBudget', row, 'Period')} (Period) is {fmt(period.at[row])}, "
+                                   "not the first day of a month."))
+
+    # ---- actuals without budget
+    if plan_present and budget is not None:
+        budgeted = set(budget["Task ID"].dropna().astype("int64"))
+        hours = ts.groupby("Task ID")["Hours"].sum() if ts is not None and not ts.empty else pd.Series(dtype=float)
+        spent = costs.groupby("Task ID")["Amount"].sum() if costs is not None and not costs.empty else pd.Series(dtype=float)
+        with_actuals = (set(hours.index[hours != 0]) | set(spent.index[spent != 0])) & set(pb.index)
+        for tid in sorted(int(t) for t in with_actuals if int(t) not in budgeted and int(t) not in summaries):
+            parts = []
+            if tid in hours.index and hours[tid]:
+                parts.append(f"{fmt(hours[tid])} hours")
+            if tid in spent.index and spent[tid]:
+                parts.append(f"{spent[tid]:,.2f} costs")
+            out.append(ctx.finding("FN012", "tblPlan", pb.at[tid, "row"], "ID", tid,
+                                   f"Task {tid} has actuals ({', '.join(parts)}) but no budget line."))
+    return out
+
+
+def _dated(ctx: RuleContext, name: str, frame: pd.DataFrame, status: pd.Timestamp | None,
+           start: pd.Timestamp | None) -> list[Finding]:
+    out = []
+    d = frame["Date"]
+    for rid, mask, word, limit in (
+        ("FN009", d > status if status is not None else None, "after the status date", status),
+        ("FN016", d < start if start is not None else None, "before the project start", start),
+    ):
+        if mask is None or not mask.any():
+            continue
+        sub = frame.loc[mask, ["Date", "Task ID"]]
+        limit_text = fmt(limit)
+        for row, day, tid in zip(sub.index.tolist(), sub["Date"].tolist(), sub["Task ID"].tolist()):
+            out.append(ctx.finding(rid, name, row, "Date", tid,
+                                   f"{ctx.where(name, row, 'Date')} is dated {fmt(day)}, {word} {limit_text}."))
+    return out
+
+
+def _timesheet(ctx: RuleContext, ts: pd.DataFrame, people: set[str], pb: pd.DataFrame,
+               status: pd.Timestamp | None, start: pd.Timestamp | None) -> list[Finding]:
+    name = "tblTimesheet"
+    out: list[Finding] = []
+    if ctx.has("tblResources"):
+        bad = ts["Person"].notna() & ~ts["Person"].isin(list(people))
+        for row in ts.index[bad]:
+            p = ts.at[row, "Person"]
+            out.append(ctx.finding("FN002", name, row, "Person", p,
+                                   f"{ctx.where(name, row, 'Person')}: '{p}' is not in tblResources."))
+    for row in ts.index[ts["Hours"] < 0]:
+        out.append(ctx.finding("FN005", name, row, "Hours", ts.at[row, "Task ID"],
+                               f"{ctx.where(name, row, 'Hours')} (Hours) is {fmt(ts.at[row, 'Hours'])}."))
+
+    # ---- hours per person per day (24 h, capacity)
+    day = ts[ts["Person"].notna() & ts["Date"].notna() & ts["Hours"].notna()]
+    if not day.empty:
+        g = day.assign(_row=day.index).groupby(["Person", "Date"], sort=False).agg(
+            hours=("Hours", "sum"), rows=("Hours", "size"), first=("_row", "min"))
+        over = g[g["hours"] > 24]
+        for (p, d), r in over.iterrows():
+            row = int(r["first"])
+            out.append(ctx.finding("FN006", name, row, "Hours", p,
+                                   f"{p} books {fmt(r['hours'])} hours on {fmt(d)} ({int(r['rows'])} rows, "
+                                   f"from {ctx.where(name, row, 'Hours')})."))
+        if ctx.has("tblResources"):
+            res = ctx.frame("tblResources")
+            hpd = ctx.setting("HoursPerDay")
+            hpd = float(hpd) if isinstance(hpd, (int, float)) and hpd > 0 else 8.0
+            cap = res.dropna(subset=["Person"]).drop_duplicates("Person").set_index("Person")["Capacity"].fillna(hpd)
+            cap_of = g.index.get_level_values(0).map(cap).to_numpy(dtype=float, na_value=hpd)
+            over_cap = g[(g["hours"].to_numpy() > cap_of) & (g["hours"].to_numpy() <= 24)]
+            for (p, d), r in over_cap.iterrows():
+                row = int(r["first"])
+                out.append(ctx.finding("FN017", name, row, "Hours", p,
+                                       f"{p} books {fmt(r['hours'])} hours on {fmt(d)}, over a capacity of "
+                                       f"{fmt(cap.get(p, hpd))} (from {ctx.where(name, row, 'Hours')})."))
+
+    out.extend(_dated(ctx, name, ts, status, start))
+
+    # ---- after the task's actual finish
+    if not pb.empty:
+        done = pb[(pb["Status"] == "Complete") & pb["Actual Finish"].notna()]["Actual Finish"]
+        if not done.empty:
+            fin = ts["Task ID"].map(done)
+            late = fin.notna() & (ts["Date"] > fin)
+            for row in ts.index[late]:
+                t = ts.at[row, "Task ID"]
+                out.append(ctx.finding("FN010", name, row, "Date", t,
+                                       f"{ctx.where(name, row, 'Date')}: hours on {fmt(ts.at[row, 'Date'])} on task "
+                                       f"{fmt(t)}, which finished on {fmt(fin.at[row])}."))
+
+    # ---- duplicates
+    cols = ["Date", "Person", "Task ID", "Hours"]
+    full = ts[cols].notna().all(axis=1)
+    sub = ts.loc[full, cols]
+    dup = sub.duplicated(keep="first")
+    if dup.any():
+        firsts = sub[~dup & sub.duplicated(keep=False)]
+        first_of = {tuple(v): r for r, v in zip(firsts.index, firsts.itertuples(index=False))}
+        for row, v in zip(sub.index[dup], sub[dup].itertuples(index=False)):
+            first = first_of.get(tuple(v))
+            out.append(ctx.finding("FN011", name, row, "Date", v[2],
+                                   f"{ctx.where(name, row, 'Date')} repeats Timesheet row {first} "
+                                   f"({fmt(v[0])}, {v[1]}, task {fmt(v[2])}, {fmt(v[3])} hours)."))
+    return out
