@@ -887,7 +887,10 @@ def _changes(rnd: random.Random, cal: _WorkDays, nodes: list[_Node], base_start:
         day = raised
         for step, gap in zip(path, gaps):
             day += gap
-            events.append((_when(rnd, cal, day), k, step, day))
+            when = _when(rnd, cal, day)
+            events.append((when, k, step, day))
+            if step == "Under Review":  # the impact assessment, later that day
+                events.append((when + dt.timedelta(minutes=rnd.randint(20, 90)), k, "Assessed", day))
     events.sort(key=lambda e: (e[0], e[1]))
 
     headers = engine_changes.REGISTER_HEADERS
@@ -916,13 +919,10 @@ def _changes(rnd: random.Random, cal: _WorkDays, nodes: list[_Node], base_start:
             first = spec["affected"][0] if spec["affected"] else None
             if step == "Approved" and impact and first is not None and base_start[first] > day:
                 cr_days[first] = cr_days.get(first, 0) + impact
+        elif step == "Assessed":
+            edits.append(engine_changes.edit(frame, ids[k], spec["impact"], user=owner, now=when))
         else:
             edits.append(engine_changes.set_status(frame, ids[k], step, user=owner, now=when, date=_date(cal, day)))
-            if step == "Under Review":  # the impact assessment
-                register[edits[0].row].update(edits[0].cells)
-                frame = pd.DataFrame(register, columns=headers, dtype=object)
-                edits.append(engine_changes.edit(frame, ids[k], spec["impact"], user=owner,
-                                                 now=when + dt.timedelta(minutes=rnd.randint(20, 90))))
         for edit in edits:
             if edit.row is not None:
                 register[edit.row].update(edit.cells)
