@@ -570,6 +570,168 @@ def _category_order(names: Iterable[str]) -> list[str]:
     return [c for c in known if c in names] + sorted(n for n in names if n not in known)
 
 
+@dataclass
+class _Budget:
+    """tblBudget as arrays: one entry per line, with its phasing window."""
+
+    amount: np.ndarray
+    task: np.ndarray  # float task ID, NaN = project level
+    category: np.ndarray
+    start: np.ndarray  # datetime64[D] window (before snapping to working days)
+    end: np.ndarray
+    known: np.ndarray  # bool: a task line whose task is in the plan
+    before: np.ndarray | None = None  # working days before the line's first day
+    n: np.ndarray | None = None  # working days the line is spread over (>= 1)
+
+    @property
+    def is_task(self) -> np.ndarray:
+        return ~np.isnan(self.task)
+
+
+def _budget_windows(
+    budget: pd.DataFrame, tasks: pd.DataFrame, window: tuple[np.datetime64, np.datetime64], notes: list[str]
+) -> _Budget:
+    """Each line's phasing window by the SPEC §5 rules: its Period's month; else its
+    task's baseline (planned) dates; else the project window."""
+    amount = np.nan_to_num(_floats(budget["Amount"]))
+    task = _floats(budget["Task ID"])
+    start = np.full(len(budget), window[0], dtype="datetime64[D]")
+    end = np.full(len(budget), window[1], dtype="datetime64[D]")
+    is_task = ~np.isnan(task)
+    known = is_task & np.isin(task, tasks.index.to_numpy())
+    if known.any():
+        tw = tasks.reindex(task[known])
+        ts, te = tw["start"].to_numpy(dtype="datetime64[D]"), tw["end"].to_numpy(dtype="datetime64[D]")
+        dated = ~np.isnat(ts)
+        idx = np.flatnonzero(known)[dated]
+        start[idx], end[idx] = ts[dated], te[dated]
+        if (~dated).any():
+            notes.append(f"{int((~dated).sum())} budget line(s) on tasks without dates were spread over the project window.")
+    if (is_task & ~known).any():
+        notes.append(
+            f"{int((is_task & ~known).sum())} budget line(s) on tasks not in the plan were spread over the "
+            "project window and earn no value."
+        )
+    period = _days(budget["Period"])
+    has_period = ~np.isnat(period)
+    month = period[has_period].astype("datetime64[M]")
+    start[has_period] = month.astype("datetime64[D]")
+    end[has_period] = (month + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    return _Budget(amount, task, _texts(budget["Category"], NO_CATEGORY).to_numpy(), start, end, known)
+
+
+def _progress_windows(
+    lines: _Budget, tasks: pd.DataFrame, status: np.datetime64, fallback: np.datetime64
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Each task's earned value (budget × % complete) and the dates it is attributed to
+    for the S-curve: Actual Start (else Start, else the baseline start) .. Actual Finish,
+    or the status date while the task is not finished."""
+    ev_task = pd.Series(lines.amount[lines.known], index=lines.task[lines.known]).groupby(level=0).sum()
+    ev_task = ev_task * tasks["pct"].reindex(ev_task.index).to_numpy()
+    tw = tasks.reindex(ev_task.index)
+    start = tw["actual_start"].to_numpy(dtype="datetime64[D]")
+    for alt in ("planned_start", "start"):
+        start = np.where(np.isnat(start), tw[alt].to_numpy(dtype="datetime64[D]"), start)
+    start = np.where(np.isnat(start), fallback, start)
+    finish = tw["actual_finish"].to_numpy(dtype="datetime64[D]")
+    end = np.where(np.isnat(finish) | (finish > status), status, finish)
+    return ev_task, np.minimum(start, end), end
+
+
+def _s_curve(
+    axis: DayAxis,
+    lines: _Budget,
+    ev_task: pd.Series,
+    ev_before: np.ndarray,
+    ev_n: np.ndarray,
+    counted: pd.DataFrame,
+    status: np.datetime64,
+    ev: float,
+) -> pd.DataFrame:
+    """tblRollupMonth: PV, EV, AC per month and cumulative. PV runs to the end of the
+    plan; EV and AC stop at the status month (later months are empty). EV per month:
+    each task's earned value spread evenly over the working days of its progress window
+    (:func:`_progress_windows`), level-of-effort lines as their PV."""
+    before, n, amount = lines.before, lines.n, lines.amount
+    active = amount != 0
+    w_status = int(axis.W(np.array([status]))[0])
+    firsts = [axis.wdays[before[active]], axis.wdays[ev_before], counted["Date"].to_numpy(dtype="datetime64[D]")]
+    starts = np.concatenate([d for d in firsts if len(d)] + [np.array([status])])
+    ends = [status] + ([axis.wdays[int((before + n)[active].max()) - 1]] if active.any() else [])
+    this_month = status.astype("datetime64[M]")
+    months = np.arange(
+        starts.min().astype("datetime64[M]"), max(ends).astype("datetime64[M]") + np.timedelta64(1, "M"), dtype="datetime64[M]"
+    )
+    w_end = axis.W((months + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D"))
+    cum_pv = amount @ _fraction(before, n, w_end) if len(amount) else np.zeros(len(months))
+    w_ev = np.minimum(w_end, w_status)
+    cum_ev = ev_task.to_numpy() @ _fraction(ev_before, ev_n, w_ev) if len(ev_task) else np.zeros(len(months))
+    loe = ~lines.is_task
+    if loe.any():
+        cum_ev = cum_ev + amount[loe] @ _fraction(before[loe], n[loe], w_ev)
+    # progress with no working day on or before the status date to sit on (a status date
+    # before the first working day) is counted in the status month
+    cum_ev = cum_ev + np.where(months >= this_month, ev - cum_ev[months == this_month].sum(), 0.0)
+    ac_month = counted.groupby(counted["Date"].to_numpy(dtype="datetime64[M]"))["Amount"].sum()
+    ac = ac_month.reindex(months, fill_value=0.0).to_numpy(dtype=float)
+    future = months > this_month
+
+    def upto_status(a: np.ndarray) -> list[float | None]:
+        return [None if f else float(v) for v, f in zip(a, future)]
+
+    return pd.DataFrame(
+        {
+            "Month": months.astype("datetime64[D]").astype("datetime64[s]"),
+            "PV": np.diff(cum_pv, prepend=0.0),
+            "EV": upto_status(np.diff(cum_ev, prepend=0.0)),
+            "AC": upto_status(ac),
+            "Cum PV": cum_pv,
+            "Cum EV": upto_status(cum_ev),
+            "Cum AC": upto_status(np.cumsum(ac)),
+        }
+    )
+
+
+def _earned_schedule_inputs(
+    axis: DayAxis, lines: _Budget, start_setting: np.datetime64 | None, w_status: int
+) -> tuple[np.ndarray, float | None]:
+    """Cumulative PV per working day from the project's first day (the earlier of
+    StartDate and the first day carrying budget) to the last day carrying budget, and AT
+    (working days from the first day through the status date)."""
+    active = lines.amount != 0
+    if not active.any():
+        return np.array([]), None
+    origin = int(lines.before[active].min())  # working days before day 1
+    if start_setting is not None:
+        origin = min(origin, int(axis.W(np.array([start_setting - np.timedelta64(1, "D")]))[0]))
+    last = int((lines.before + lines.n)[active].max())
+    cum_pv = np.cumsum(_daily(lines.before, lines.n, lines.amount, axis.total))[origin:last]
+    return cum_pv, float(max(w_status - origin, 0))
+
+
+def _by_category(lines: _Budget, line_pv: np.ndarray, counted: pd.DataFrame) -> pd.DataFrame:
+    """tblRollupCategory: budget, PV, AC per cost category (hours at the person's)."""
+    cb = pd.DataFrame({"Budget": lines.amount, "PV": line_pv}).groupby(lines.category).sum()
+    ca = counted.groupby("Category")["Amount"].sum().rename("AC")
+    cat = cb.join(ca, how="outer").fillna(0.0)
+    cat = cat.reindex(_category_order(cat.index))
+    cat.index.name = "Category"
+    return _with_variance(cat.reset_index())[TABLES["tblRollupCategory"].headers]
+
+
+def _by_person(resources: pd.DataFrame, counted: pd.DataFrame) -> pd.DataFrame:
+    """tblRollupPerson: every person of tblResources, then anyone else who booked hours."""
+    res = resources[resources["Person"].notna()]
+    people = pd.DataFrame({"Person": _texts(res["Person"]).to_numpy(), "Role": _texts(res["Role"]).to_numpy()})
+    people = people.drop_duplicates("Person")
+    booked = counted[counted["Table"] == "tblTimesheet"].groupby("Person")[["Hours", "Amount"]].sum()
+    known = set(people["Person"])
+    others = pd.DataFrame({"Person": [p for p in booked.index if p not in known], "Role": ""})
+    people = pd.concat([people, others], ignore_index=True)
+    out = people.join(booked, on="Person").fillna({"Hours": 0.0, "Amount": 0.0})
+    return out.rename(columns={"Amount": "Cost"})[TABLES["tblRollupPerson"].headers]
+
+
 def rollup(
     tables: Mapping[str, Any],
     settings: Mapping[str, Any],
@@ -581,13 +743,14 @@ def rollup(
     """Actuals vs budget and earned value at the status date (SPEC §5).
 
     ``tables`` maps table names (tblPlan, tblResources, tblBudget, tblTimesheet, tblCosts,
-    tblChanges) to DataFrames as the reader gives them (or to ``TableData``); missing
-    tables count as empty. ``settings`` holds the project settings (StartDate,
-    PlannedFinish, StatusDate, Currency, ContingencyReserve, ManagementReserve…).
-    ``calendar`` tells working days (:class:`pmo_xl.engine.calendar.Calendar`; None builds
-    it from the settings and tblHolidays with :func:`project_calendar`).
-    ``status_date`` overrides the StatusDate setting (today when both are empty).
-    ``error_count`` is the number of validation errors (they bar a Green RAG).
+    tblChanges, tblHolidays) to DataFrames as the reader gives them (or to
+    ``TableData``); missing tables count as empty. ``settings`` holds the project
+    settings (StartDate, PlannedFinish, StatusDate, Currency, ContingencyReserve,
+    ManagementReserve…). ``calendar`` tells working days
+    (:class:`pmo_xl.engine.calendar.Calendar`; None builds it from the settings and
+    tblHolidays with :func:`project_calendar`). ``status_date`` overrides the StatusDate
+    setting (today when both are empty). ``error_count`` is the number of validation
+    errors (they bar a Green RAG). ``thresholds`` are the RAG limits.
     """
     notes: list[str] = []
     status = _status(status_date, settings, notes)
@@ -597,158 +760,41 @@ def rollup(
     budget = _frame(tables, "tblBudget")
     resources = _frame(tables, "tblResources")
 
-    # ---- actuals
     counted, excluded, unrated = actuals(_frame(tables, "tblTimesheet"), _frame(tables, "tblCosts"), resources, status)
 
-    # ---- budget lines and their windows
+    # ---- windows in calendar days
     tasks = _task_windows(plan)
-    pstart, pend = _project_window(plan, settings)
     start_setting = _day(settings.get("StartDate"))
-    fallback = pstart if pstart is not None else (start_setting if start_setting is not None else status)
-    pstart = pstart if pstart is not None else fallback
-    pend = pend if pend is not None else fallback
+    pstart, pend = _project_window(plan, settings)
+    pstart = _first(pstart, start_setting, status)
+    pend = _first(pend, pstart)
+    lines = _budget_windows(budget, tasks, (pstart, pend), notes)
+    ev_task, ev_start, ev_end = _progress_windows(lines, tasks, status, pstart)
 
-    amount = np.nan_to_num(_floats(budget["Amount"]))
-    line_task = _floats(budget["Task ID"])
-    line_cat = _texts(budget["Category"], NO_CATEGORY).to_numpy()
-    period = _days(budget["Period"])
-    month = period.astype("datetime64[M]")
-    l_start = np.full(len(budget), pstart, dtype="datetime64[D]")
-    l_end = np.full(len(budget), pend, dtype="datetime64[D]")
-    is_task = ~np.isnan(line_task)
-    known_task = is_task & np.isin(line_task, tasks.index.to_numpy())
-    if known_task.any():
-        tw = tasks.reindex(line_task[known_task])
-        ts_, te_ = tw["start"].to_numpy(dtype="datetime64[D]"), tw["end"].to_numpy(dtype="datetime64[D]")
-        dated = ~np.isnat(ts_)
-        idx = np.flatnonzero(known_task)[dated]
-        l_start[idx], l_end[idx] = ts_[dated], te_[dated]
-        if (~dated).any():
-            notes.append(f"{int((~dated).sum())} budget line(s) on tasks without dates were spread over the project window.")
-    if (is_task & ~known_task).any():
-        notes.append(
-            f"{int((is_task & ~known_task).sum())} budget line(s) on tasks not in the plan were spread over the "
-            "project window and earn no value."
-        )
-    has_period = ~np.isnat(period)
-    l_start[has_period] = month[has_period].astype("datetime64[D]")
-    l_end[has_period] = (month[has_period] + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
-
-    # ---- progress windows (where each task's earned value is placed in time)
-    ev_task = pd.Series(amount[known_task], index=line_task[known_task]).groupby(level=0).sum()
-    ev_task = ev_task * tasks["pct"].reindex(ev_task.index).to_numpy()
-    tw = tasks.reindex(ev_task.index)
-    e_start = tw["actual_start"].to_numpy(dtype="datetime64[D]")
-    for alt in ("planned_start", "start"):
-        e_start = np.where(np.isnat(e_start), tw[alt].to_numpy(dtype="datetime64[D]"), e_start)
-    e_start = np.where(np.isnat(e_start), pstart, e_start)
-    af = tw["actual_finish"].to_numpy(dtype="datetime64[D]")
-    e_end = np.where(np.isnat(af) | (af > status), status, af)
-    e_start = np.minimum(e_start, e_end)
-
-    # ---- the working-day axis
+    # ---- the working-day axis, and every window as (working days before, working days in)
     extra = [status, pstart, pend] + ([start_setting] if start_setting is not None else [])
-    everything = np.concatenate([l_start, l_end, e_start, np.array(extra, dtype="datetime64[D]")])
-    lo, hi = everything.min(), everything.max() + np.timedelta64(31, "D")
-    axis = DayAxis.build(calendar, lo, hi)
+    everything = np.concatenate([lines.start, lines.end, ev_start, np.array(extra, dtype="datetime64[D]")])
+    axis = DayAxis.build(calendar, everything.min(), everything.max() + np.timedelta64(31, "D"))
     if axis.total == 0:
         raise PmoError("The project calendar has no working day: check WorkWeek and the holidays.")
-    before, n = axis.spread(l_start, l_end, "after")
-    e_before, e_n = axis.spread(e_start, e_end, "before")
+    lines.before, lines.n = axis.spread(lines.start, lines.end, "after")
+    ev_before, ev_n = axis.spread(ev_start, ev_end, "before")
     w_status = int(axis.W(np.array([status]))[0])
 
-    line_pv = amount * _fraction(before, n, np.array([w_status]))[:, 0]
-    line_ev = np.where(is_task, amount * np.nan_to_num(pd.Series(line_task).map(tasks["pct"]).to_numpy(dtype=float)), line_pv)
-    line_ev = np.where(is_task & ~known_task, 0.0, line_ev)
-
-    bac, pv = float(amount.sum()), float(line_pv.sum())
+    # ---- PV, EV, AC
+    line_pv = lines.amount * _fraction(lines.before, lines.n, np.array([w_status]))[:, 0]
+    pct = np.nan_to_num(pd.Series(lines.task).map(tasks["pct"]).to_numpy(dtype=float))
+    line_ev = np.where(lines.known, lines.amount * pct, np.where(lines.is_task, 0.0, line_pv))
+    bac, pv = float(lines.amount.sum()), float(line_pv.sum())
     ev, ac = float(line_ev.sum()), float(counted["Amount"].sum())
-
-    # ---- earned schedule: cumulative PV per working day from the project's first day
-    active = amount != 0
-    origin = int(before[active].min()) if active.any() else None  # working days before day 1
-    if start_setting is not None and origin is not None:
-        origin = min(origin, int(axis.W(np.array([start_setting - np.timedelta64(1, "D")]))[0]))
-    cum_pv: np.ndarray = np.array([])
-    at = None
-    if origin is not None:
-        last = int((before + n)[active].max())
-        cum_pv = np.cumsum(_daily(before, n, amount, axis.total))[origin:last]
-        at = float(max(w_status - origin, 0))
+    cum_pv, at = _earned_schedule_inputs(axis, lines, start_setting, w_status)
     metrics = compute_evm(bac, pv, ev, ac, cum_pv, at)
 
-    # ---- by month (S-curve)
-    first_days = [axis.wdays[before[active]], axis.wdays[e_before]]
-    ac_dates = counted["Date"].to_numpy(dtype="datetime64[D]")
-    if len(ac_dates):
-        first_days.append(ac_dates)
-    starts = np.concatenate([d for d in first_days if len(d)] + [np.array([status])])
-    ends = [status] + ([axis.wdays[int((before + n)[active].max()) - 1]] if active.any() else [])
-    m_lo, m_hi = starts.min().astype("datetime64[M]"), max(ends).astype("datetime64[M]")
-    months = np.arange(m_lo, m_hi + np.timedelta64(1, "M"), dtype="datetime64[M]")
-    m_end = (months + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
-    w_end = axis.W(m_end)
-    cum_pv_m = amount @ _fraction(before, n, w_end) if len(amount) else np.zeros(len(months))
-    w_ev = np.minimum(w_end, w_status)
-    cum_ev_m = (ev_task.to_numpy() @ _fraction(e_before, e_n, w_ev)) if len(ev_task) else np.zeros(len(months))
-    loe = ~is_task
-    if loe.any():
-        cum_ev_m = cum_ev_m + amount[loe] @ _fraction(before[loe], n[loe], w_ev)
-    # progress that has no working day on or before the status date to sit on (a status
-    # date before the first working day) is counted in the status month
-    now = months == status.astype("datetime64[M]")
-    cum_ev_m = cum_ev_m + np.where(months >= status.astype("datetime64[M]"), ev - cum_ev_m[now].sum(), 0.0)
-    ac_month = counted.groupby(counted["Date"].to_numpy(dtype="datetime64[M]"))["Amount"].sum()
-    ac_m = ac_month.reindex(months, fill_value=0.0).to_numpy(dtype=float)
-    future = months > status.astype("datetime64[M]")
-    cum_ac_m = np.cumsum(ac_m)
-
-    def monthly(cum: np.ndarray) -> np.ndarray:
-        return np.diff(cum, prepend=0.0)
-
-    def blank_future(a: np.ndarray) -> list:
-        return [None if f else float(v) for v, f in zip(a, future)]
-
-    by_month = pd.DataFrame(
-        {
-            "Month": months.astype("datetime64[D]").astype("datetime64[s]"),
-            "PV": monthly(cum_pv_m),
-            "EV": blank_future(monthly(cum_ev_m)),
-            "AC": blank_future(ac_m),
-            "Cum PV": cum_pv_m,
-            "Cum EV": blank_future(cum_ev_m),
-            "Cum AC": blank_future(cum_ac_m),
-        }
-    )
-
-    # ---- by task
-    key = np.where(np.isnan(line_task), PROJECT_KEY, line_task)
-    b_direct = pd.DataFrame({"Budget": amount, "PV": line_pv, "EV": line_ev}).groupby(key).sum()
+    # ---- roll-ups
+    key = np.where(lines.is_task, lines.task, PROJECT_KEY)
+    b_direct = pd.DataFrame({"Budget": lines.amount, "PV": line_pv, "EV": line_ev}).groupby(key).sum()
     a_direct = counted.groupby(counted["Task ID"].fillna(PROJECT_KEY).to_numpy())[["Amount", "Hours"]].sum()
-    a_direct = a_direct.rename(columns={"Amount": "AC"})
-    direct = b_direct.join(a_direct, how="outer").fillna(0.0)
-    by_task = _by_task(plan, direct)
-
-    # ---- by category
-    cb = pd.DataFrame({"Budget": amount, "PV": line_pv}).groupby(line_cat).sum()
-    ca = counted.groupby("Category")["Amount"].sum().rename("AC")
-    cat = cb.join(ca, how="outer").fillna(0.0)
-    cat = cat.reindex(_category_order(cat.index))
-    cat.index.name = "Category"
-    by_category = _with_variance(cat.reset_index())[TABLES["tblRollupCategory"].headers]
-
-    # ---- by person
-    res = resources[resources["Person"].notna()]
-    people = pd.DataFrame({"Person": _texts(res["Person"]).to_numpy(), "Role": _texts(res["Role"]).to_numpy()})
-    people = people.drop_duplicates("Person")
-    booked = counted[counted["Table"] == "tblTimesheet"].groupby("Person")[["Hours", "Amount"]].sum()
-    extra_people = [p for p in booked.index if p not in set(people["Person"])]
-    people = pd.concat([people, pd.DataFrame({"Person": extra_people, "Role": ""})], ignore_index=True)
-    by_person = people.join(booked, on="Person").fillna({"Hours": 0.0, "Amount": 0.0})
-    by_person = by_person.rename(columns={"Amount": "Cost"})[TABLES["tblRollupPerson"].headers]
-
-    # ---- reserves
-    by_reserve = _reserves(_frame(tables, "tblChanges"), budget, settings)
+    direct = b_direct.join(a_direct.rename(columns={"Amount": "AC"}), how="outer").fillna(0.0)
 
     excluded = excluded.assign(Date=excluded["Date"].astype("datetime64[s]"))
     excluded["Task ID"] = _int_ids(excluded["Task ID"].to_numpy(dtype=float))
@@ -759,11 +805,11 @@ def rollup(
         currency=str(settings.get("Currency") or "EUR"),
         evm=metrics,
         rag=rag(metrics.cpi, metrics.spi, error_count, thresholds),
-        by_task=by_task,
-        by_category=by_category,
-        by_month=by_month,
-        by_person=by_person,
-        reserves=by_reserve,
+        by_task=_by_task(plan, direct),
+        by_category=_by_category(lines, line_pv, counted),
+        by_month=_s_curve(axis, lines, ev_task, ev_before, ev_n, counted, status, ev),
+        by_person=_by_person(resources, counted),
+        reserves=_reserves(_frame(tables, "tblChanges"), budget, settings),
         after_status_date=excluded,
         unrated_people=unrated,
         planned_duration=float(len(cum_pv)) if len(cum_pv) else None,
