@@ -386,3 +386,37 @@ def test_only_register_log_and_budget_parts_change(workbook):
     assert changed - allowed == set()
     assert _sheet_parts(after, {"Changes", "Change Log", "Budget"}) & changed  # the edits did land
     assert set(before) <= set(after)
+
+
+def test_demo_register_list_and_a_decision(tmp_path):
+    """The demo project's register (played through the engine) lists and takes a decision."""
+    from pmo_xl.commands.demo import demo_workbook
+    from pmo_xl.io.reader import load
+
+    p = demo_workbook(tmp_path / "demo.xlsx", seed=3)
+    listing = json.loads(run("change", "list", p, "--as-of", "2030-01-01", "--format", "json"))
+    s = listing["stats"]
+    changes = listing["changes"]
+    assert len(changes) >= 8 and s["total"] == len(changes)
+    assert sum(s["by_status"].values()) == s["total"] and s["as_of"] == "2030-01-01"
+    assert s["open"]["count"] == sum(c["status"] in ("Draft", "Submitted", "Under Review", "Deferred") for c in changes)
+    assert sum(s["open"]["buckets"].values()) == sum(
+        c["status"] in ("Draft", "Submitted", "Under Review", "Deferred") and c["date_raised"] is not None
+        for c in changes)
+    book = load(p)
+    budget_before, log_before = len(book.frame("tblBudget")), len(book.frame("tblChangeLog"))
+    review = [c for c in changes if c["status"] == "Under Review"]
+    if not review:  # seed without one: take a CR to review first
+        review = [c for c in changes if c["status"] == "Submitted"]
+        need = run("change", "set-status", p, review[0]["cr_id"], "Under Review")
+        assert "Under Review" in need
+        log_before += 1
+    target = review[0]
+    run("change", "decide", p, target["cr_id"], "approve", "--by", "Sponsor", "--cost-impact", "4321",
+        "--schedule-impact", "3", "--date", "2030-01-01")
+    after = json.loads(run("change", "list", p, "--format", "json"))["stats"]
+    assert after["approved"]["cost_impact"] == pytest.approx(s["approved"]["cost_impact"] + 4321)
+    book = load(p)
+    assert len(book.frame("tblBudget")) == budget_before + 1
+    assert len(book.frame("tblChangeLog")) > log_before
+    assert book.frame("tblBudget")["Source"].tolist()[-1] == target["cr_id"]

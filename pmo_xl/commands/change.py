@@ -398,7 +398,7 @@ def render_list(result: dict[str, Any]) -> None:
         out.print("No change requests.")
     s = result["stats"]
     counts = ", ".join(f"{k} {v}" for k, v in s["by_status"].items() if v)
-    out.print(f"\n[bold]{s['total']}[/] CR(s): {counts or 'none'}", highlight=False)
+    out.print(f"\n[bold]{s['total']}[/] CR(s) as of {s['as_of']}: {counts or 'none'}", highlight=False)
     o = s["open"]
     if o["count"]:
         buckets = ", ".join(f"{k}: {v}" for k, v in o["buckets"].items())
@@ -412,7 +412,10 @@ def render_list(result: dict[str, Any]) -> None:
     out.print(f"Approved {a['count']}: cost impact {_money(a['cost_impact'])}, schedule impact "
               f"{a['schedule_impact']} working days", highlight=False)
     for r in s.get("reserves", []):
-        out.print(f"{r['reserve']}: {_money(r['amount'])}, drawn {_money(r['drawn'])}, remaining {_money(r['remaining'])}",
+        remaining = _money(r["remaining"])
+        if r["remaining"] < 0:
+            remaining = f"[bold red]{remaining} (over-drawn)[/]"
+        out.print(f"{r['reserve']}: {_money(r['amount'])}, drawn {_money(r['drawn'])}, remaining {remaining}",
                   highlight=False)
 
 

@@ -673,7 +673,8 @@ def change_stats(register: pd.DataFrame, *, as_of: dt.date) -> dict[str, Any]:
 
     - ``by_status``: count of CRs in each status (every status listed, 0 included).
     - ``open``: open CRs (:data:`OPEN_STATUSES`) — ``count``; ageing = ``as_of`` − Date
-      Raised: ``mean_days``, ``max_days`` and ``buckets`` (:data:`AGEING_BUCKETS`).
+      Raised (0 when raised after ``as_of``): ``mean_days``, ``max_days`` and ``buckets``
+      (:data:`AGEING_BUCKETS`).
     - ``decision_cycle``: Decision Date − Date Raised over CRs in a decided status
       (:data:`DECIDED_STATUSES`) with both dates: ``count``, ``mean_days``, ``median_days``.
     - ``approved``: ``count``, ``cost_impact`` and ``schedule_impact`` (working days)
@@ -696,7 +697,7 @@ def change_stats(register: pd.DataFrame, *, as_of: dt.date) -> dict[str, Any]:
         if raised is None:
             continue
         if status in OPEN_STATUSES:
-            ages.append((as_of - raised).days)
+            ages.append(max(0, (as_of - raised).days))  # raised after as_of: age 0
         elif status in DECIDED_STATUSES:
             decided = as_date(change.get("Decision Date"))
             if decided is not None:
