@@ -239,12 +239,19 @@ def change_decide_cmd(path: str, cr_id: str, decision: str, by: str, date_: str 
 @change.command("list")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--status", help="Only change requests in this status.")
+@click.option("--as-of", "--status-date", "as_of", help="Date the open CRs are aged to (YYYY-MM-DD, default today).")
 @_change_common
-def change_list_cmd(path: str, status: str | None, fmt: str, user: str | None) -> None:
+def change_list_cmd(path: str, status: str | None, as_of: str | None, fmt: str, user: str | None) -> None:
     """The register with its statistics (counts, ageing, cycle time, impacts, reserves)."""
     from .commands.change import change_list, render_list
+    from .engine.changes import as_date
 
-    result = change_list(path, status)
+    day = None
+    if as_of:
+        day = as_date(as_of)
+        if day is None:
+            raise PmoError(f"--as-of {as_of!r} is not a date (use YYYY-MM-DD)")
+    result = change_list(path, status, as_of=day)
     if fmt == "json":
         _emit_json(result)
     else:
