@@ -133,7 +133,7 @@ def _frame(tables: Mapping[str, Any], name: str) -> pd.DataFrame:
         return pd.DataFrame({h: pd.Series(dtype=object) for h in headers})
     missing = [h for h in headers if h not in df.columns]
     if missing:
-        df = df.assign(**{h: pd.Series(np.nan, index=df.index) for h in missing})
+        df = df.reindex(columns=[*df.columns, *missing])
     return df
 
 
