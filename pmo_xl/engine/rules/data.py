@@ -228,8 +228,9 @@ def duplicate_findings(ctx: RuleContext, rid: str, name: str, column: str, frame
     out = []
     for row in present.index[dup]:
         value = present.at[row]
+        key = _key(frame, name, row) if row_key(name) else value
         out.append(ctx.finding(
-            rid, name, row, column, value,
+            rid, name, row, column, key,
             f"{ctx.where(name, row, column)} ({column}) repeats {fmt(value)}, already used on row {first_row[value]}.",
         ))
     return out
