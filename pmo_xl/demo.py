@@ -634,7 +634,9 @@ def make_demo(seed: int = 1, tasks: int | None = None, timesheet_rows: int | Non
     pct = np.zeros(n)
     pct[complete] = 1.0
     ip = np.flatnonzero(in_progress)
-    pct[ip] = np.round((s - cur_start[ip] + 1) / cur_dur[ip], 2)
+    # elapsed ÷ duration, rounded UP to a whole percent: the remaining work the CPM derives,
+    # ceil(D × (1 − %)), is then exactly D − elapsed (for D < 100)
+    pct[ip] = np.ceil(100 * (s - cur_start[ip] + 1) / cur_dur[ip] - 1e-9) / 100
     weights = np.where(work, cur_dur, 0).astype(float)
     summary_pct, summary_actual = _summaries(nodes, weights, pct, cur_start, complete | in_progress)
 

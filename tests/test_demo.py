@@ -209,8 +209,8 @@ def test_plan_is_consistent(demo):
 def test_plan_dates_are_the_engines_critical_path_dates():
     """The plan is the CPM forward pass (engine.cpm, with progress at the status date) on
     the workbook's own calendar: every row but the planted finish-before-start matches."""
-    for seed in (1, 4):
-        p = make_demo(seed)
+    for seed, tasks in ((1, None), (4, None), (9, 1500)):
+        p = make_demo(seed, tasks=tasks, timesheet_rows=600)
         plan = p.frame("tblPlan")
         result = schedule_plan(plan, calendar_of(p), p.settings["StatusDate"]).to_dict()
         by_id = plan.set_index("ID")
