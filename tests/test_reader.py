@@ -465,3 +465,22 @@ def test_template_round_trip(tmp_path: Path) -> None:
                     assert have == pd.Timestamp(want), (name, col.name)
                 else:
                     assert have == want, (name, col.name, have, want)
+
+
+def test_strict_ooxml_workbook(tmp_path: Path) -> None:
+    """The same workbook in strict-OOXML namespaces reads the same."""
+    import zipfile
+
+    from pmo_xl.io import package as pk
+
+    src = plan_book(tmp_path / "t.xlsx", [plan_row(), plan_row(ID=2, WBS="1.1", Start="soon")])
+    strict = tmp_path / "strict.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(strict, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            data = data.replace(pk.NS_MAIN.encode(), pk.STRICT_MAIN.encode()).replace(pk.NS_R.encode(), pk.STRICT_R.encode())
+            zout.writestr(info.filename, data)
+    a, b = load(src), load(strict)
+    pd.testing.assert_frame_equal(a.frame("tblPlan"), b.frame("tblPlan"))
+    assert a.settings == b.settings
+    assert [i.message for i in a.issues] == [i.message for i in b.issues] == ["Plan!G5 holds the text 'soon', expected a date"]
