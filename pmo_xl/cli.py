@@ -119,22 +119,88 @@ def info(paths: tuple[str, ...], fmt: str) -> None:
 # --------------------------------------------------------------------------- not built yet
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def validate() -> None:
-    """Validate plans: data, logic, finance, change register, DCMA 14-point."""
-    _not_built("validate", 3)
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True)
+@click.option("--status-date", help="Status date (YYYY-MM-DD); default: the workbook's StatusDate.")
+@click.option("--write", is_flag=True, help="Store findings and DCMA checks in each workbook's Validation sheet.")
+def validate(paths: tuple[str, ...], fmt: str, status_date: str | None, write: bool) -> None:
+    """Validate plans: data, logic, finance, change register, DCMA 14-point.
+
+    Exit code 0 when no file has an error finding, 1 when one has, 2 when a file cannot
+    be read (or the usage is wrong). Rules: docs/rules.md.
+    """
+    import datetime as dt
+
+    from .commands.validate import render_junit, render_text, validate_files
+
+    day = None
+    if status_date is not None:
+        try:
+            day = dt.date.fromisoformat(status_date)
+        except ValueError:
+            raise click.BadParameter(f"{status_date!r} is not a date YYYY-MM-DD", param_hint="--status-date") from None
+    files = validate_files(paths, day, write=write)
+    if fmt == "json":
+        _emit_json({"files": files})
+    elif fmt == "junit":
+        click.echo(render_junit(files), nl=False)
+    else:
+        render_text(files)
+    if any(not f["ok"] for f in files):
+        sys.exit(2)
+    if any(f["summary"]["error"] for f in files):
+        sys.exit(1)
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def schedule() -> None:
-    """Critical path: early/late dates, floats, forecast finish."""
-    _not_built("schedule", 3)
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
+@click.option("--status-date", help="Status date (YYYY-MM-DD); default: the workbook's StatusDate.")
+@click.option("--write", is_flag=True, help="Store the schedule in each workbook's Schedule sheet (tblSchedule).")
+def schedule(paths: tuple[str, ...], fmt: str, status_date: str | None, write: bool) -> None:
+    """Critical path: early/late dates, floats, forecast finish.
+
+    Exit code 0 when every file was scheduled, 2 when a file cannot be read (the others
+    are still processed) or the usage is wrong.
+    """
+    from .commands.schedule import render_text, schedule_files
+
+    files = schedule_files(paths, status_date, write=write)
+    if fmt == "json":
+        _emit_json({"files": files})
+    else:
+        render_text(files)
+    if any(not f["ok"] for f in files):
+        sys.exit(2)
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def rollup() -> None:
-    """Actuals vs budget and earned value at the status date."""
-    _not_built("rollup", 4)
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True,
+              help="csv: the by-task table (a path column first when there are several files).")
+@click.option("--status-date", help="Status date (YYYY-MM-DD); default: the workbook's StatusDate.")
+@click.option("--write", is_flag=True, help="Store the roll-up in each workbook's Rollup sheet (the Dashboard reads it).")
+def rollup(paths: tuple[str, ...], fmt: str, status_date: str | None, write: bool) -> None:
+    """Actuals vs budget and earned value at the status date.
+
+    Exit code 0 when every file was rolled up, 2 when a file cannot be read (the others
+    are still processed) or the usage is wrong.
+    """
+    from .commands.rollup import render_csv, render_text, rollup_files
+
+    files = rollup_files(paths, status_date, write=write)
+    if fmt == "json":
+        _emit_json({"files": files})
+    elif fmt == "csv":
+        click.echo(render_csv(files), nl=False)
+        for f in files:
+            if not f["ok"]:
+                click.echo(f"pmo-xl: {f['path']}: {f['error']}", err=True)
+    else:
+        render_text(files)
+    if any(not f["ok"] for f in files):
+        sys.exit(2)
 
 
 @cli.group()

@@ -250,3 +250,49 @@ def clean_tables() -> dict[str, Any]:
         "holidays": holidays,
         "settings": {"StatusDate": "2026-01-09", "PlannedFinish": "2026-01-30"},
     }
+
+
+_KEYWORD_TABLE = {
+    "plan_rows": "tblPlan",
+    "resources": "tblResources",
+    "budget": "tblBudget",
+    "timesheet": "tblTimesheet",
+    "costs": "tblCosts",
+    "changes": "tblChanges",
+    "changelog": "tblChangeLog",
+    "holidays": "tblHolidays",
+}
+
+
+def workbook_inputs(tables: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """(settings, rows by table name) for ``pmo_xl.io.template.build_workbook`` from
+    :func:`make_book` keywords: ISO text in date columns becomes real dates."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for kw, name in _KEYWORD_TABLE.items():
+        spec = schema.TABLES[name]
+        dates = {c.name for c in spec.columns if c.kind in ("date", "datetime")}
+        out = []
+        for r in tables.get(kw, ()):
+            r = dict(r)
+            for k in dates & set(r):
+                v = r[k]
+                if isinstance(v, str) and v:
+                    r[k] = dt.date.fromisoformat(v[:10])
+                elif isinstance(v, pd.Timestamp):
+                    r[k] = v.date()
+            out.append(r)
+        rows[name] = out
+    settings = {k: v for k, v in {**DEFAULT_SETTINGS, **tables.get("settings", {})}.items()
+                if v is not None and k != "TemplateVersion"}
+    for k, v in list(settings.items()):
+        if isinstance(v, str) and schema.SETTINGS_BY_NAME[k].kind == "date":
+            settings[k] = dt.date.fromisoformat(v)
+    return settings, rows
+
+
+def write_workbook(path: Any, tables: dict[str, Any]) -> Any:
+    """A real .xlsx from the template builder, filled with ``tables`` (make_book keywords)."""
+    from pmo_xl.io.template import build_workbook
+
+    settings, rows = workbook_inputs(tables)
+    return build_workbook(path, settings, rows, overwrite=True)
