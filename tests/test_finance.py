@@ -541,3 +541,57 @@ def test_rollup_properties(project):
     # every number is finite
     for v in evm.values():
         assert v is None or math.isfinite(v)
+
+
+# --------------------------------------------------------------------------- a real workbook
+
+
+def test_demo_workbook_read_by_the_real_reader():
+    from pathlib import Path
+
+    from pmo_xl.io.reader import load
+
+    path = Path(__file__).resolve().parents[1] / "workbooks" / "Example_Project.xlsx"
+    if not path.exists():
+        pytest.skip("workbooks/Example_Project.xlsx is not built")
+    book = load(str(path))
+    # TableData values and calendar=None (built from the settings and tblHolidays)
+    r = rollup(book.tables, book.settings, None)
+    out = assert_json_plain(r)
+    evm = out["evm"]
+    status = _to_date(book.settings["StatusDate"])
+    assert out["status_date"] == status.isoformat()
+
+    ts, res, costs = book.frame("tblTimesheet"), book.frame("tblResources"), book.frame("tblCosts")
+    rate = {str(p).strip(): r_ for p, r_ in zip(res["Person"], res["Rate"]) if pd.notna(r_)}
+    ac = sum(
+        h * rate.get(str(p).strip(), 0.0)
+        for d, p, h in zip(ts["Date"], ts["Person"], ts["Hours"])
+        if pd.notna(d) and d.date() <= status and pd.notna(h)
+    ) + sum(a for d, a in zip(costs["Date"], costs["Amount"]) if pd.notna(d) and d.date() <= status and pd.notna(a))
+    assert evm["ac"] == pytest.approx(ac)
+    assert evm["bac"] == pytest.approx(book.frame("tblBudget")["Amount"].sum())
+    leaves = [t for t in out["by_task"] if not t["summary"]]
+    for col, total in (("budget", "bac"), ("pv", "pv"), ("ev", "ev"), ("ac", "ac")):
+        assert sum(t[col] for t in leaves) == pytest.approx(evm[total])
+        if col != "ev":
+            assert sum(c[col] for c in out["by_category"]) == pytest.approx(evm[total])
+    current = [m for m in out["by_month"] if m["month"][:7] == status.isoformat()[:7]][0]
+    assert current["cum_ev"] == pytest.approx(evm["ev"]) and current["cum_ac"] == pytest.approx(evm["ac"])
+    assert 0 < evm["pv"] < evm["bac"] and 0 < evm["es"] < r.planned_duration
+
+
+def _to_date(value) -> dt.date:
+    return pd.Timestamp(value).date()
+
+
+def test_rollup_tables_have_the_contract_columns():
+    cal = Calendar(MON)
+    plan = frame("tblPlan", [task(1, "1", T("2026-03-02"), T("2026-03-06"), pct=0.5)])
+    budget = frame("tblBudget", [{"Task ID": 1, "Category": "Labour", "Amount": 100.0}])
+    r = rollup({"tblPlan": plan, "tblBudget": budget}, {"StartDate": MON, "StatusDate": D(2026, 3, 4)}, cal)
+    for name, df in r.tables().items():
+        assert list(df.columns) == TABLES[name].headers, name
+    assert r.to_dict()["evm"] == r.evm.to_dict()
+    values = [None if pd.isna(v) else v for v in r.evm.to_frame()["Value"]]
+    assert values == [r.evm.to_dict()[k] for k in EVM_KEYS]
