@@ -1,0 +1,76 @@
+"""What several commands need from a loaded book: its calendar, its status date.
+
+One place, so ``schedule``, ``rollup`` and ``validate`` count working days the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import TYPE_CHECKING, Any
+
+from ..errors import PmoError
+
+if TYPE_CHECKING:
+    from ..engine.calendar import Calendar
+    from ..model import Book
+
+
+def calendar_for(book: "Book") -> "Calendar":
+    """The project's working-day calendar (SPEC §3): ``WorkWeek`` minus ``tblHolidays``
+    and the ``HolidayCountry`` public holidays.
+
+    Working day 1 (time 0 of the schedule) is the first working day on or after
+    ``StartDate``; without one, the earliest plan Start, else ``StatusDate``, else today.
+    An unusable WorkWeek or HolidayCountry is a :class:`~pmo_xl.errors.PmoError` naming
+    the setting.
+    """
+    from ..engine.calendar import to_date
+    from ..engine.finance import project_calendar
+
+    settings = dict(book.settings)
+    start = _day(settings.get("StartDate"))
+    if start is None:
+        plan = book.tables.get("tblPlan")
+        if plan is not None and "Start" in plan.frame.columns:
+            starts = plan.frame["Start"].dropna()
+            if len(starts):
+                start = to_date(starts.min())
+    if start is not None:
+        settings["StartDate"] = start
+    holidays = book.tables.get("tblHolidays")
+    return project_calendar(settings, holidays.frame if holidays is not None else None)
+
+
+def status_date_of(book: "Book", override: Any = None) -> _dt.date | None:
+    """``override`` (a date or ISO text) if given, else the book's ``StatusDate``."""
+    if override is not None:
+        return parse_date(override, "--status-date")
+    return _day(book.settings.get("StatusDate"))
+
+
+def parse_date(value: Any, what: str = "date") -> _dt.date | None:
+    """A date from a date, datetime or ``YYYY-MM-DD`` text; PmoError for anything else."""
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise PmoError(f"{what} {value!r} is not a date (use YYYY-MM-DD)") from None
+    day = _day(value)
+    if day is None:
+        raise PmoError(f"{what} {value!r} is not a date (use YYYY-MM-DD)")
+    return day
+
+
+def _day(value: Any) -> _dt.date | None:
+    from ..engine.calendar import to_date
+
+    try:
+        return to_date(value)
+    except TypeError:
+        return None
