@@ -36,7 +36,7 @@ CASES = [
     ("PL010", setv(1, Finish="2026-01-22", Duration=14), [("Plan", "H5", "1")]),
     ("PL011", add_task(task(7, "1.4.1", start="2026-01-19", finish="2026-01-19", preds="5")), [("Plan", "D9", "5")]),
     ("PL012", setv(4, pct=50.0), [("Plan", "N8", "4")]),
-    ("PL013", setv(4, pct=1.0, Status="In Progress", Actual_Start="2026-01-09"), [("Plan", "Q8", "4")]),
+    ("PL013", setv(4, pct=1.0, Status="In Progress", Actual_Start="2026-01-09"), [("Plan", "N8", "4")]),
     ("PL014", setv(3, Actual_Finish=None), [("Plan", "P7", "3")]),
     ("PL015", setv(4, Status="In Progress"), [("Plan", "O8", "4")]),
     ("PL016", setv(3, Status="In Progress"), [("Plan", "Q7", "3")]),

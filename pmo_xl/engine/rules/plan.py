@@ -72,7 +72,7 @@ declare("PL012", "error", "% complete out of range",
          "Type the percentage with its sign (50%), or a fraction (0.5)."))
 declare("PL013", "warning", "100 % complete but not Complete",
         "% Complete is 100 % but Status is not Complete.",
-        ("Plan!Q8: task 4 is 100 % complete but its Status is In Progress.",
+        ("Plan!N8: task 4 is 100 % complete but its Status is In Progress.",
          "Set Status to Complete (and Actual Finish), or correct % Complete."))
 declare("PL014", "warning", "Complete without actual finish",
         "Status is Complete but Actual Finish is empty, or % Complete is below 100 %.",
@@ -383,8 +383,8 @@ def _progress(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
     work = typ != "Summary"
     in_range = pct.between(0, 1)
     for row in plan.index[work & (pct == 1) & status.notna() & (status != "Complete") & (status != "Cancelled")]:
-        out.append(_f(ctx, "PL013", row, "Status", ids.at[row],
-                      f"{ctx.where(P, row, 'Status')}: task {fmt(ids.at[row])} is 100 % complete but its Status is "
+        out.append(_f(ctx, "PL013", row, "% Complete", ids.at[row],
+                      f"{ctx.where(P, row, '% Complete')}: task {fmt(ids.at[row])} is 100 % complete but its Status is "
                       f"{status.at[row]}."))
     complete = work & (status == "Complete")
     for row in plan.index[complete & a_f.isna()]:

@@ -1,0 +1,35 @@
+"""End to end: the demo workbook (template builder + reader) validated; every planted
+defect of the demo's manifest is reported at its exact cell by its rule family, and no
+other error appears."""
+
+from __future__ import annotations
+
+import pytest
+
+from pmo_xl.commands.demo import demo_workbook
+from pmo_xl.commands.validate import validate_book
+from pmo_xl.demo import make_demo
+from pmo_xl.io.reader import load
+
+
+@pytest.mark.parametrize("seed", [1, 2, 7])
+def test_demo_defects_are_found_and_nothing_else_is_an_error(tmp_path, seed):
+    path = demo_workbook(tmp_path / f"demo{seed}.xlsx", seed=seed)
+    demo = make_demo(seed)
+    assert demo.defects, "the demo plants defects"
+    book = load(path)
+    report = validate_book(book)
+    expected_cells = set()
+    for d in demo.defects:
+        table = book.table(d["table"])
+        row = table.header_row + 1 + d["index"]
+        cell = table.cell(row, d["column"])
+        hits = [f for f in report.findings if (f.sheet, f.cell) == (table.sheet, cell) and f.rule.startswith(d["rule"])]
+        assert hits, f"{d['problem']} ({table.sheet}!{cell}) not reported; findings there: " + repr(
+            [(f.rule, f.message) for f in report.findings if f.cell == cell])
+        if d["key"] is not None:
+            assert any(f.key == str(d["key"]) for f in hits), (d, hits)
+        expected_cells.add((table.sheet, cell))
+    stray = [f for f in report.findings if f.severity == "error" and (f.sheet, f.cell) not in expected_cells]
+    assert stray == []
+    assert report.summary["error"] >= 1 and len(report.dcma) == 14
