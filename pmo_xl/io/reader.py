@@ -473,14 +473,24 @@ class _Reader:
 
     def _exact_column(self, table: str, sheet: str, name: str, kind: str, col: int, index: pd.Index) -> pd.Series:
         """Cell-by-cell coercion from the exact cell values; every misfit is a CellIssue."""
+        (r0, c0), rows = self.exact_sheet(sheet)
+        c = col - 1 - c0
+        first = int(index[0]) - 1 - r0 if len(index) else 0
+        raws = [row[c] if 0 <= c < len(row) else None for row in _rows_from(rows, first, len(index))]
+        # the types that need no coercion pass straight through (most cells)
+        plain = {"number": float, "percent": float, "text": str, "choice": str, "bool": bool}.get(kind)
         out: list[Any] = []
-        for row in index:
-            raw = self.exact_cell(sheet, int(row), col)
-            try:
-                out.append(coerce(raw, kind, self.date1904))
-            except _Bad as bad:
-                out.append(bad.converted)
-                self.cell_issue(sheet, table, name, int(row), col, raw, kind, bad.message)
+        for row, raw in zip(index, raws):
+            if raw is None or raw == "":
+                out.append(None)
+            elif plain is not None and type(raw) is plain:
+                out.append(raw)
+            else:
+                try:
+                    out.append(coerce(raw, kind, self.date1904))
+                except _Bad as bad:
+                    out.append(bad.converted)
+                    self.cell_issue(sheet, table, name, int(row), col, raw, kind, bad.message)
         return _typed_series(out, kind, index)
 
     def _extra_column(self, sheet: str, col: int, arr: Any, index: pd.Index) -> pd.Series:
@@ -573,6 +583,14 @@ class _Reader:
         if kind == "number":
             return int(v) if float(v).is_integer() else float(v)
         return v
+
+
+def _rows_from(rows: list[list[Any]], first: int, n: int) -> list[list[Any]]:
+    """``rows[first:first + n]`` padded with empty rows to ``n`` (negative ``first`` too)."""
+    head = [[] for _ in range(max(0, -first))]
+    body = rows[max(0, first) : max(0, first + n)]
+    out = head + body
+    return out + [[] for _ in range(n - len(out))]
 
 
 _NOT_CONSTANT = object()
