@@ -416,9 +416,11 @@ def test_bad_input_is_a_plain_error(tmp_path: Path, kwargs: dict, message: str) 
     assert not list(tmp_path.iterdir())
 
 
-def test_macro_enabled_not_built_yet(tmp_path: Path) -> None:
-    with pytest.raises(PmoError, match="macro-enabled"):
-        build_workbook(tmp_path / "x.xlsm")
+def test_macro_enabled_is_the_same_template_plus_vba(tmp_path: Path) -> None:
+    # the .xlsm itself is tested in tests/test_xlsm.py
+    xlsx, xlsm = _parts(build_workbook(tmp_path / "x.xlsx")), _parts(build_workbook(tmp_path / "x.xlsm"))
+    assert "xl/vbaProject.bin" in xlsm and "xl/vbaProject.bin" not in xlsx
+    assert set(xlsx) - set(xlsm) == set()
 
 
 def test_new_command(tmp_path: Path) -> None:

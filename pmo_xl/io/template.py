@@ -299,9 +299,8 @@ def build_workbook(
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".xlsm":
-        _macro_hook(path)
-    elif suffix != ".xlsx":
+    macros = suffix == ".xlsm"
+    if not macros and suffix != ".xlsx":
         raise PmoError(f"{path.name}: the template is an .xlsx (or .xlsm) file, not {path.suffix or 'no extension'}")
     if path.exists() and not overwrite:
         raise PmoError(f"{path} already exists; use --force (overwrite=True) to replace it")
@@ -325,7 +324,10 @@ def build_workbook(
             },
         )
         try:
-            _Builder(wb, values, data).build()
+            builder = _Builder(wb, values, data)
+            builder.build()
+            if macros:
+                _macro_hook(wb, builder.sheets)
         finally:
             with warnings.catch_warnings():
                 # chart series on workbook-level names ("[0]!chart_CumPV") are not ranges
@@ -335,9 +337,12 @@ def build_workbook(
     return path
 
 
-def _macro_hook(path: Path) -> None:
-    """Where the macro-enabled (.xlsm) template will add its VBA project and buttons."""
-    raise PmoError(f"{path.name}: macro-enabled template not built yet; create an .xlsx")
+def _macro_hook(wb: Workbook, sheets: dict[str, Worksheet]) -> None:
+    """The macro-enabled (.xlsm) template: VBA project, xlwings.conf sheet, Dashboard
+    buttons (:mod:`pmo_xl.io.xlsm`)."""
+    from .xlsm import add_macros
+
+    add_macros(wb, sheets)
 
 
 def _settings_values(settings: Mapping[str, Any]) -> dict[str, Any]:
