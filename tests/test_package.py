@@ -369,11 +369,6 @@ def test_broken_xml_in_workbook_part(good: Path, tmp_path: Path) -> None:
     any(importlib.util.find_spec(m) is None for m in ("pmo_xl.commands.info", "pmo_xl.io.reader")),
     reason="pmo-xl info needs pmo_xl.commands.info and pmo_xl.io.reader",
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="pmo_xl/commands/info.py render_text prints errors through a rich Console that wraps "
-    "long lines at 80 columns when piped (owner: the lead); remove this marker once fixed",
-)
 def test_cli_info_one_line_exit_2(tmp_path: Path, bomb: Path) -> None:
     bad = {
         "random.xlsx": os.urandom(2048),

@@ -60,11 +60,13 @@ def render_text(result: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    import click
+
     out = Console()
-    err = Console(stderr=True)
     for entry in result["files"]:
         if not entry["ok"]:
-            err.print(f"[bold red]error[/] {entry['path']}: {entry['error']}", highlight=False)
+            # One plain line per unreadable file, never wrapped (scripts grep these).
+            click.echo(f"pmo-xl: {entry['path']}: {entry['error']}", err=True)
             continue
         s = entry["settings"]
         out.print(
