@@ -234,6 +234,8 @@ def _normalise(frame: pd.DataFrame, spec: schema.Table) -> pd.DataFrame:
         elif col.kind == "bool":
             s = s.astype(object)
         else:
+            if isinstance(s.dtype, pd.StringDtype):  # the reader's text: strip while it is Arrow
+                s = s.str.strip()
             s = s.astype(object)
             mask = s.notna()
             if mask.any():

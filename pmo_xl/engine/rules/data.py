@@ -286,7 +286,7 @@ def settings(ctx: RuleContext) -> list[Finding]:
         except ValueError as exc:
             add("DT009", "WorkWeek", f"{where('WorkWeek')}: {exc}.")
     country = ctx.setting("HolidayCountry")
-    if country is not None and str(country).strip():
+    if country is not None and str(country).strip() and ctx.calendar is None:
         try:
             Calendar(ctx.start_date or _today(), country=str(country))
         except ValueError as exc:

@@ -348,27 +348,53 @@ def _wbs(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
                       f"({codes.at[row]}.1…) but its Type is {typ.at[row]}."))
     summaries = codes[typ.reindex(codes.index) == "Summary"]
     if not summaries.empty:
-        srt = codes.sort_values()
-        values = srt.to_numpy()
-        for row, code in summaries.items():
-            prefix = code + "."
-            lo = np.searchsorted(values, prefix, side="left")
-            hi = np.searchsorted(values, prefix + "\uffff", side="left")
-            kids = srt.index[lo:hi]
-            if len(kids) == 0:
-                continue
-            ks, kf = plan.loc[kids, "Start"], plan.loc[kids, "Finish"]
-            s, f = plan.at[row, "Start"], plan.at[row, "Finish"]
-            if ks.notna().any() and pd.notna(s) and s > ks.min():
-                child = ids.at[ks.idxmin()]
-                out.append(_f(ctx, "PL010", row, "Start", ids.at[row],
-                              f"{ctx.where(P, row, 'Start')}: summary {fmt(ids.at[row])} starts on {fmt(s)} but its "
-                              f"child {fmt(child)} starts on {fmt(ks.min())}."))
-            if kf.notna().any() and pd.notna(f) and f < kf.max():
-                child = ids.at[kf.idxmax()]
-                out.append(_f(ctx, "PL010", row, "Finish", ids.at[row],
-                              f"{ctx.where(P, row, 'Finish')}: summary {fmt(ids.at[row])} finishes on {fmt(f)} but its "
-                              f"child {fmt(child)} finishes on {fmt(kf.max())}."))
+        out += _summary_spans(ctx, plan, codes, summaries)
+    return out
+
+
+def _summary_spans(ctx: RuleContext, plan: pd.DataFrame, codes: pd.Series, summary_rows: pd.Series) -> list[Finding]:
+    """Summary Start/Finish against the earliest Start / latest Finish of the rows under
+    it (every row whose WBS has the summary's WBS as a prefix), in one groupby."""
+    ids = plan["ID"]
+    summaries = set(summary_rows)
+    # one line per (row, ancestor code that is a summary)
+    parts = codes.str.split(".")
+    rows, ancestors = [], []
+    for row, p in zip(codes.index.tolist(), parts.tolist()):
+        for depth in range(1, len(p)):
+            a = ".".join(p[:depth])
+            if a in summaries:
+                rows.append(row)
+                ancestors.append(a)
+    if not rows:
+        return []
+    kids = pd.DataFrame({"ancestor": ancestors, "row": rows})
+    kids["Start"] = plan.loc[rows, "Start"].to_numpy()
+    kids["Finish"] = plan.loc[rows, "Finish"].to_numpy()
+    first = kids.loc[kids["Start"].notna()].sort_values(["Start", "row"]).drop_duplicates("ancestor").set_index("ancestor")
+    last = kids.loc[kids["Finish"].notna()].sort_values(["Finish", "row"], ascending=[False, True]) \
+        .drop_duplicates("ancestor").set_index("ancestor")
+    srows = pd.DataFrame({"code": summary_rows.to_numpy(), "row": summary_rows.index.to_numpy()})
+    srows["Start"] = plan.loc[srows["row"], "Start"].to_numpy()
+    srows["Finish"] = plan.loc[srows["row"], "Finish"].to_numpy()
+    srows["ID"] = plan.loc[srows["row"], "ID"].to_numpy()
+    a = srows.merge(first[["row", "Start"]].rename(columns={"row": "crow", "Start": "cstart"}),
+                    left_on="code", right_index=True, how="inner")
+    a = a[a["Start"] > a["cstart"]]
+    b = srows.merge(last[["row", "Finish"]].rename(columns={"row": "crow", "Finish": "cfinish"}),
+                    left_on="code", right_index=True, how="inner")
+    b = b[b["Finish"] < b["cfinish"]]
+    out: list[Finding] = []
+    for row, tid, s, child, cs in zip(a["row"].tolist(), a["ID"].tolist(), a["Start"].tolist(),
+                                      a["crow"].tolist(), a["cstart"].tolist()):
+        out.append(_f(ctx, "PL010", row, "Start", tid,
+                      f"{ctx.where(P, row, 'Start')}: summary {fmt(tid)} starts on {fmt(s)} but its "
+                      f"child {fmt(ids.at[child])} starts on {fmt(cs)}."))
+    for row, tid, f, child, cf in zip(b["row"].tolist(), b["ID"].tolist(), b["Finish"].tolist(),
+                                      b["crow"].tolist(), b["cfinish"].tolist()):
+        out.append(_f(ctx, "PL010", row, "Finish", tid,
+                      f"{ctx.where(P, row, 'Finish')}: summary {fmt(tid)} finishes on {fmt(f)} but its "
+                      f"child {fmt(ids.at[child])} finishes on {fmt(cf)}."))
     return out
 
 
