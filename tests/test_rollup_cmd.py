@@ -382,3 +382,25 @@ def test_validation_blocks_link_every_cell_and_colour_rows(demo: dict, tmp_path:
     back = load(path)
     assert len(back.frame("tblFindings")) == len(report.findings)
     assert len(back.frame("tblEVM")) == len(EVM_KEYS)
+
+
+def test_python_api_write_stores_all_three_sheets(ref: Path, tmp_path: Path) -> None:
+    from pmo_xl.commands.results import write
+    from pmo_xl.commands.rollup import rollup_book
+    from pmo_xl.commands.schedule import schedule_book
+    from pmo_xl.commands.validate import validate_book
+    from pmo_xl.errors import PmoError
+
+    path = tmp_path / "api.xlsx"
+    path.write_bytes(ref.read_bytes())
+    book = load(path)
+    report, plan, money = validate_book(book), schedule_book(book), rollup_book(book)
+    write(path, report, plan, money)
+    back = load(path)
+    assert len(back.frame("tblSchedule")) == 4 and list(back.frame("tblSchedule")["Task"])[0] == "Task A"
+    values = dict(zip(back.frame("tblEVM")["Metric"], back.frame("tblEVM")["Value"]))
+    assert values["EAC"] == pytest.approx(4480)
+    assert len(back.frame("tblFindings")) == len(report.findings)
+    assert back.table("tblChangeStats").present
+    with pytest.raises(PmoError, match="cannot store"):
+        write(path, book)

@@ -329,3 +329,21 @@ def test_no_nan_anywhere_in_json(tmp_path: Path) -> None:
     for t in f["tasks"]:
         assert all(v is not None and not (isinstance(v, float) and math.isnan(v)) for v in t.values())
     pd.DataFrame(f["tasks"])  # a table, one row per task
+
+
+def test_write_goes_on_past_missing_and_locked_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmo_xl.io.lock import workbook_lock
+
+    monkeypatch.setenv("PMO_XL_LOCK_WAIT", "0")
+    good = reference_book(tmp_path / "good.xlsx")
+    busy = reference_book(tmp_path / "busy.xlsx")
+    before = busy.read_bytes()
+    with workbook_lock(busy):
+        code, out, _ = run("schedule", str(tmp_path / "nowhere" / "x.xlsx"), str(busy), str(good),
+                           "--write", "--format", "json")
+    assert code == 2
+    files = strict_json(out)["files"]
+    assert [f["ok"] for f in files] == [False, False, True]
+    assert "not found" in files[0]["error"] and "in use" in files[1]["error"]
+    assert busy.read_bytes() == before  # nothing written to the locked file
+    assert len(load(good).frame("tblSchedule")) == 14

@@ -5,10 +5,12 @@ One place, so ``schedule``, ``rollup`` and ``validate`` count working days the s
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
 
-from ..errors import PmoError
+from ..errors import NotAWorkbook, PmoError
 
 if TYPE_CHECKING:
     from ..engine.calendar import Calendar
@@ -74,3 +76,21 @@ def _day(value: Any) -> _dt.date | None:
         return to_date(value)
     except TypeError:
         return None
+
+
+@contextlib.contextmanager
+def writing(path: str | Path, wait: float | None = None) -> Iterator[Path]:
+    """Hold the workbook's pmo-xl lock (:func:`pmo_xl.io.lock.workbook_lock`) around a
+    read-compute-save; a missing file or a folder where the lock cannot be created is a
+    :class:`~pmo_xl.errors.PmoError` (so a batch goes on with the other files)."""
+    from ..io.lock import workbook_lock
+
+    target = Path(path)
+    if not target.is_file():
+        raise NotAWorkbook("file not found", path=str(target))
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(workbook_lock(target, wait=wait))
+        except OSError as exc:
+            raise PmoError(f"cannot lock the workbook for writing: {exc.strerror or exc}", path=str(target)) from None
+        yield target

@@ -242,6 +242,42 @@ def write_results(
     return ed.save()
 
 
+def write(path: str | Path, *results: Any, book: Any = None, wait: float | None = None) -> Path:
+    """``pmo_xl.write(path, report, plan, money)`` (SPEC §8): store any of a validation
+    report, a :class:`~pmo_xl.engine.cpm.ScheduleResult` and a
+    :class:`~pmo_xl.engine.finance.RollupResult` in their sheets, in one atomic save,
+    holding the workbook's pmo-xl lock.
+
+    The Schedule sheet names tasks (WBS, Task) from tblPlan and the Rollup sheet's change
+    statistics come from tblChanges: from ``book`` when given, else read from ``path``.
+    """
+    from ..engine.cpm import ScheduleResult
+    from ..engine.finance import RollupResult
+    from ..errors import PmoError
+    from ._common import writing
+
+    found: dict[str, Any] = {}
+    for r in results:
+        kind = ("schedule" if isinstance(r, ScheduleResult) else "rollup" if isinstance(r, RollupResult)
+                else "validation" if hasattr(r, "findings") and hasattr(r, "summary") else None)
+        if kind is None:
+            raise PmoError(f"pmo_xl.write: cannot store a {type(r).__name__} (give validate/schedule/rollup results)")
+        if kind in found:
+            raise PmoError(f"pmo_xl.write: two {kind} results")
+        found[kind] = r
+    with writing(path, wait):
+        if book is None and ("schedule" in found or "rollup" in found):
+            from ..io.reader import load
+
+            book = load(path)
+        kwargs: dict[str, Any] = dict(found)
+        if "schedule" in found:
+            kwargs["plan"] = book.frame("tblPlan")
+        if "rollup" in found:
+            kwargs["change_stats"] = change_stats_rows(book.frame("tblChanges"), found["rollup"].status_date)
+        return write_results(path, **kwargs)
+
+
 def _text(value: Any) -> Any:
     if value is None:
         return None

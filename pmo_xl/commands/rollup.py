@@ -64,10 +64,10 @@ def rollup_file(path: str | Path, status_date: Any = None, *, write: bool = Fals
 
     if not write:
         return rollup_book(load(path), status_date).to_dict()
-    from ..io.lock import workbook_lock
+    from ._common import writing
     from .results import change_stats_rows, write_results
 
-    with workbook_lock(path, wait=wait):
+    with writing(path, wait):
         book = load(path)
         result = rollup_book(book, status_date)
         stats = change_stats_rows(book.frame("tblChanges"), result.status_date)

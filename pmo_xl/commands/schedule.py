@@ -43,10 +43,10 @@ def schedule_file(path: str | Path, status_date: Any = None, *, write: bool = Fa
 
     if not write:
         return schedule_book(load(path), status_date).to_dict()
-    from ..io.lock import workbook_lock
+    from ._common import writing
     from .results import write_results
 
-    with workbook_lock(path, wait=wait):
+    with writing(path, wait):
         book = load(path)
         result = schedule_book(book, status_date)
         write_results(path, schedule=result, plan=book.frame("tblPlan"))
