@@ -146,7 +146,7 @@ def test_a_bad_file_among_good_ones(ref: Path, tmp_path: Path) -> None:
         assert set(f) == {"path", "ok", "error"}
     assert files[3]["duration_days"] == 41
     code, out, _ = run("schedule", str(junk), str(ref))
-    assert code == 2 and "unreadable" in out and "Critical path: 1-2-6-9-11-12-14" in out
+    assert code == 2 and "error: " in out and "Critical path: 1-2-6-9-11-12-14" in out
 
 
 def test_a_bad_status_date_is_a_usage_error(ref: Path) -> None:
@@ -347,3 +347,15 @@ def test_write_goes_on_past_missing_and_locked_files(tmp_path: Path, monkeypatch
     assert "not found" in files[0]["error"] and "in use" in files[1]["error"]
     assert busy.read_bytes() == before  # nothing written to the locked file
     assert len(load(good).frame("tblSchedule")) == 14
+
+
+@pytest.mark.parametrize("setting, value, words", [("WorkWeek", "0000000", "WorkWeek"),
+                                                    ("HolidayCountry", "XX", "HolidayCountry")])
+def test_an_unusable_calendar_setting_is_a_plain_error(tmp_path: Path, ref: Path, setting: str, value: str,
+                                                       words: str) -> None:
+    bad = reference_book(tmp_path / "bad.xlsx", **{setting: value})
+    code, out, _ = run("schedule", str(bad), str(ref), "--format", "json")
+    assert code == 2
+    files = strict_json(out)["files"]
+    assert files[0]["ok"] is False and words in files[0]["error"] and value in files[0]["error"]
+    assert files[1]["ok"] is True

@@ -148,7 +148,7 @@ def render_text(files: list[dict[str, Any]], *, console: Any = None) -> None:
     for entry in files:
         con.print(f"[bold]{escape(entry['path'])}[/bold]")
         if not entry["ok"]:
-            con.print(f"  [bold red]unreadable:[/bold red] {escape(str(entry['error']))}")
+            con.print(f"  [bold red]error:[/bold red] {escape(str(entry['error']))}")
             con.print()
             continue
         e = entry["evm"]
