@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # --------------------------------------------------------------------------- compression
@@ -726,14 +726,9 @@ def parse_dir_records(dir_data: bytes) -> list[tuple[int, bytes]]:
     return out
 
 
-def project_of(modules: Iterable[Module], name: str = "VBAProject") -> Project:
-    """A :class:`Project` of ``modules`` with the default references."""
-    return Project(tuple(modules), name=name)
-
-
-__all__: Sequence[str] = (
+__all__ = [
     "DOCUMENT", "PROCEDURAL", "WORKBOOK_BASE", "WORKSHEET_BASE", "Module", "Project", "Reference",
     "compress", "decompress", "decrypt", "dir_stream", "document_module", "encrypt", "module_source",
-    "parse_dir_records", "project_of", "project_stream", "project_streams", "projectwm_stream", "read_cfb",
+    "parse_dir_records", "project_stream", "project_streams", "projectwm_stream", "read_cfb",
     "vba_project_bin", "vba_project_stream", "write_cfb",
-)
+]
