@@ -189,3 +189,18 @@ def test_committed_xlsm_template_is_current(tmp_path: Path) -> None:
     assert sorted(old) == sorted(new), f"workbooks/PMO_Template.xlsm is stale: {hint}"
     stale = [n for n in new if old[n] != new[n]]
     assert not stale, f"workbooks/PMO_Template.xlsm is stale ({', '.join(stale)}): {hint}"
+
+
+def test_writing_results_keeps_the_vba_project(book: Path, tmp_path: Path) -> None:
+    target = tmp_path / "Written.xlsm"
+    target.write_bytes(book.read_bytes())
+    result = CliRunner().invoke(cli, ["validate", str(target), "--write"])
+    assert result.exit_code in (0, 1), result.output
+    before, after = _parts(book), _parts(target)
+    assert after["xl/vbaProject.bin"] == before["xl/vbaProject.bin"]
+    assert "macroEnabled.main+xml" in after["[Content_Types].xml"].decode()
+    n = [s.name for s in schema.SHEETS].index("Validation") + 1
+    part = f"xl/worksheets/sheet{n}.xml"
+    assert after[part] != before[part]  # the Validation sheet was rewritten...
+    assert f'codeName="Sheet{n}"'.encode() in after[part]  # ...keeping its code name
+    assert _macros(target)["PMO"] == _macros(book)["PMO"]
