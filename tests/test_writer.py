@@ -533,3 +533,34 @@ def test_any_text_round_trips_as_text(tmp_path_factory: pytest.TempPathFactory, 
         assert cell.data_type == "s"
         if v.isprintable() and "_x" not in v:
             assert cell.value == v
+
+
+def test_replaced_sheet_keeps_the_template_conditional_formats(template: Path) -> None:
+    ed = WorkbookEditor.open(template)
+    ed.replace_sheet("Validation", [TableBlock("tblFindings", FINDINGS), TableBlock("tblDCMA", [])], heading="Validation")
+    ed.save()
+    ws = openpyxl.load_workbook(template)["Validation"]
+    ranges = {str(cf.sqref) for cf in ws.conditional_formatting}
+    assert "A4:A1048576" in ranges  # severity colours over the Severity column
+    assert ws.tables["tblFindings"].ref == "A3:G6" and ws.tables["tblDCMA"].ref == "I3:N4"  # template anchors
+
+
+def test_new_sheet_position_and_visibility(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "plain.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    for name in ("Sheet1", "Sheet2", "Sheet3"):
+        wb.add_worksheet(name).write("A1", name)
+    wb.worksheets()[2].activate()
+    wb.close()
+    ed = WorkbookEditor.open(path)
+    ed.replace_sheet("Schedule", [TableBlock("tblSchedule", [])], after="Sheet1")
+    ed.replace_sheet("Lists", [TableBlock("tblLists", [["a"]], headers=["Values"])], hidden=True)
+    ed.save()
+    wb2 = openpyxl.load_workbook(path)
+    assert wb2.sheetnames == ["Sheet1", "Schedule", "Sheet2", "Sheet3", "Lists"]
+    assert wb2["Lists"].sheet_state == "hidden"
+    assert wb2.active.title == "Sheet3"  # the active tab followed its sheet
+    with pytest.raises(PmoError, match="no sheet"):
+        WorkbookEditor.open(path).replace_sheet("Rollup", [], after="Nope")

@@ -32,8 +32,11 @@ from .cells import (
     split_ref,
 )
 
-#: Elements of a replaced generated sheet that are kept (CT_Worksheet order).
+#: Elements of a replaced generated sheet that are kept (CT_Worksheet order). Conditional
+#: formats and data validations stay: the template lays them over whole columns of the
+#: generated tables (e.g. severity colours), which are rewritten at the same anchors.
 KEPT_BEFORE_DATA = ("sheetPr", "sheetViews")
+KEPT_BESIDE_DATA = ("conditionalFormatting", "dataValidations")
 KEPT_AFTER_DATA = (
     "printOptions", "pageMargins", "pageSetup", "headerFooter", "drawing", "legacyDrawing",
     "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
@@ -92,12 +95,12 @@ def kept_elements(old: etree._Element | None) -> dict[str, str]:
         if not isinstance(child.tag, str) or etree.QName(child).namespace != MAIN:
             continue
         name = etree.QName(child).localname
-        if name in KEPT_BEFORE_DATA or name in KEPT_AFTER_DATA:
+        if name in KEPT_BEFORE_DATA or name in KEPT_BESIDE_DATA or name in KEPT_AFTER_DATA:
             if name == "sheetViews":
                 for view in child:
                     if isinstance(view.tag, str):
                         view.attrib.pop("tabSelected", None)
-            kept[name] = _clean_copy(child)
+            kept[name] = kept.get(name, "") + _clean_copy(child)  # conditionalFormatting repeats
     return kept
 
 
@@ -126,6 +129,9 @@ def generated_sheet_xml(sheet: GeneratedSheet, kept: dict[str, str]) -> bytes:
         out.extend(xml for _, xml in cells)
         out.append("</row>")
     out.append("</sheetData>")
+    for name in KEPT_BESIDE_DATA:
+        if name in kept:
+            out.append(kept[name])
     if sheet.links:
         out.append("<hyperlinks>")
         for ref, location in sheet.links:
