@@ -132,3 +132,62 @@ def test_sample_covers_the_kinds_of_parts(corpus: Path) -> None:
                     if kind in n:
                         kinds.add(kind)
     assert kinds == {"vbaProject", "chartsheets/", "drawings/", "comments", "tables/", "media/"}
+
+
+def append_one(src: str, outdir: str) -> str:
+    """Append a row to the first table of a corpus file and edit it: "ok", "no table",
+    "totals row" (refused), or what went wrong."""
+    import openpyxl
+    from openpyxl.utils.cell import range_boundaries
+    from python_calamine import CalamineWorkbook
+
+    from pmo_xl.errors import PmoError
+    from pmo_xl.io.writer import WorkbookEditor
+
+    src_path = Path(src)
+    out = Path(outdir) / src_path.name
+    try:
+        ed = WorkbookEditor.open(src_path)
+        tables = ed.tables()
+        if not tables:
+            return "no table"
+        t = next(iter(tables.values()))
+        cols = list(ed._columns(t))
+        try:
+            rows = ed.append_rows(t.name, [{cols[0]: "=1+1", cols[-1]: 42}])
+        except PmoError as exc:
+            return "totals row" if "totals row" in str(exc) else f"refused: {exc}"
+        ed.set_cells(t.name, rows[0], {cols[-1]: "@x"})
+        owned = {t.part, t.sheet_part, "[Content_Types].xml", "xl/workbook.xml", "xl/styles.xml", "xl/calcChain.xml"}
+        ed.save(out)
+        with zipfile.ZipFile(src_path) as a, zipfile.ZipFile(out) as b:
+            for info in a.infolist():
+                if info.filename not in owned and a.read(info) != b.read(info.filename):
+                    return f"{info.filename} changed"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(out)
+        ws = wb[t.sheet]
+        c1, _, c2, last = range_boundaries(ws.tables[t.name].ref)
+        if last < rows[0]:
+            return f"table ref {ws.tables[t.name].ref} misses row {rows[0]}"
+        got = (ws.cell(rows[0], c1).value, ws.cell(rows[0], c2).value)
+        if got != ("=1+1", "@x") or ws.cell(rows[0], c1).data_type != "s":
+            return f"openpyxl read {got}"
+        cal = CalamineWorkbook.from_path(str(out)).get_sheet_by_name(t.sheet).to_python()
+        if not any(r and "=1+1" in r and "@x" in r for r in cal):
+            return "calamine does not see the new row"
+    except Exception as exc:  # noqa: BLE001 - collected and reported per file
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        out.unlink(missing_ok=True)
+    return "ok"
+
+
+def test_corpus_tables_take_appended_rows(corpus: Path, tmp_path: Path) -> None:
+    """Every corpus table grows by a row (refused, with nothing written, only for a totals row)."""
+    files = [f for f in _workbooks(corpus) if f.name.startswith(("table", "autofilter", "quote_name", "button", "data_valid"))]
+    results = {f.name: append_one(str(f), str(tmp_path)) for f in files}
+    failures = {k: r for k, r in results.items() if r not in ("ok", "no table", "totals row")}
+    assert failures == {}
+    assert sum(r == "ok" for r in results.values()) >= 25
