@@ -17,6 +17,10 @@ demo: $(VENV)/.installed
 	@mkdir -p out
 	$(PMO) demo $(DEMO)
 	$(PMO) info $(DEMO)
+	$(PMO) validate --write $(DEMO) || test $$? -eq 1   # exit 1 = the demo's deliberate defects
+	$(PMO) schedule --write $(DEMO)
+	$(PMO) rollup --write $(DEMO)
+	$(PMO) change list $(DEMO)
 	@echo
 	@echo "Demo workbook: $(abspath $(DEMO))"
 
@@ -25,6 +29,7 @@ test: $(VENV)/.installed
 
 workbooks: $(VENV)/.installed
 	$(PMO) new workbooks/PMO_Template.xlsx --force
+	$(PMO) new workbooks/PMO_Template.xlsm --force
 	$(PMO) demo workbooks/Example_Project.xlsx --force
 
 bench: $(VENV)/.installed
