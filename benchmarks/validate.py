@@ -1,0 +1,116 @@
+"""Validation speed: ``pmo-xl validate`` on the large demo workbook, stage by stage.
+
+Run from a fresh clone: ``.venv/bin/python benchmarks/validate.py``. The big workbook
+(5,000 tasks, 200,000 timesheet rows) is built once into ``benchmarks/.cache/`` by
+``benchmarks/read.py``'s :func:`big_workbook` (shared with the reader benchmark).
+
+Prints the read time, the validation compute split into its stages (normalised frames,
+CPM, rules, DCMA — check 12 re-runs the schedule and is shown on its own), and the ratio
+``(read + validate) / plain fastexcel read`` of the same tables (SPEC §9: a small
+multiple; the goal is <= 1.5). Best of ``--repeat`` runs each, interleaved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from read import big_workbook  # noqa: E402  (the sibling benchmark builds and caches the workbook)
+
+
+def _stages(book) -> dict[str, float]:
+    """The steps of :func:`pmo_xl.commands.validate.validate_book`, timed one by one."""
+    from pmo_xl import schema
+    from pmo_xl.commands.validate import _date, validate_book
+    from pmo_xl.engine import dcma
+    from pmo_xl.engine.rules import run_rules
+    from pmo_xl.engine.rules._context import RuleContext
+
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    ctx = RuleContext(book)
+    for name in schema.INPUT_TABLES:
+        if ctx.has(name):
+            ctx.frame(name)
+    t1 = time.perf_counter()
+    cpm = ctx.cpm
+    t2 = time.perf_counter()
+    run_rules(book, context=ctx)
+    t3 = time.perf_counter()
+    delay = cpm.delay if cpm is not None else None
+    spent = [0.0]
+    if cpm is not None:  # time check 12's what-if run inside the DCMA stage
+
+        def timed_delay(*args, **kwargs):
+            s = time.perf_counter()
+            try:
+                return delay(*args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - s
+
+        cpm.delay = timed_delay
+    dcma.assess(
+        ctx.plan,
+        cpm,
+        status_date=ctx.status_date,
+        budget=ctx.frame("tblBudget") if ctx.has("tblBudget") else None,
+        planned_finish=_date(ctx.setting("PlannedFinish")),
+        calendar=ctx.calendar,
+    )
+    t4 = time.perf_counter()
+    times.update(frames=t1 - t0, cpm=t2 - t1, rules=t3 - t2, dcma=t4 - t3, dcma_check12=spent[0])
+    s = time.perf_counter()
+    validate_book(book)
+    times["validate"] = time.perf_counter() - s
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--path", type=Path, help="a workbook to measure instead of the big demo")
+    args = parser.parse_args()
+
+    import fastexcel
+
+    import pmo_xl
+
+    path = args.path or big_workbook()
+    book = pmo_xl.load(path)
+    tables = [t for t in book.tables.values() if t.present]
+
+    def fastexcel_read() -> None:
+        reader = fastexcel.read_excel(path)
+        for t in tables:
+            reader.load_table(t.name, eager=True).to_pandas()
+
+    best: dict[str, float] = {}
+
+    def keep(name: str, value: float) -> None:
+        best[name] = min(best.get(name, float("inf")), value)
+
+    for _ in range(args.repeat):  # interleaved: fairer on a machine shared with other jobs
+        s = time.perf_counter()
+        fastexcel_read()
+        keep("fastexcel", time.perf_counter() - s)
+        s = time.perf_counter()
+        book = pmo_xl.load(path)
+        keep("read", time.perf_counter() - s)
+        for name, value in _stages(book).items():
+            keep(name, value)
+
+    rows = sum(len(t) for t in tables)
+    plan = book.tables["tblPlan"].frame if "tblPlan" in book.tables else []
+    print(f"{path.name}: {len(tables)} tables, {rows:,} rows ({len(plan):,} tasks); best of {args.repeat}")
+    print(f"read {best['read']:.2f} s  validate {best['validate']:.2f} s  fastexcel {best['fastexcel']:.2f} s  "
+          f"ratio (read + validate) / fastexcel {(best['read'] + best['validate']) / best['fastexcel']:.2f}")
+    print(f"  frames {best['frames']:.3f} s  cpm {best['cpm']:.3f} s  rules {best['rules']:.3f} s  "
+          f"dcma {best['dcma']:.3f} s (check 12 what-if {best['dcma_check12']:.3f} s)")
+
+
+if __name__ == "__main__":
+    main()
