@@ -305,7 +305,7 @@ def change_decide_cmd(path: str, cr_id: str, decision: str, by: str, date_: str 
 @change.command("list")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--status", help="Only change requests in this status.")
-@click.option("--as-of", "--status-date", "as_of", help="Date the open CRs are aged to (YYYY-MM-DD, default today).")
+@click.option("--as-of", "--status-date", "as_of", help="Date the open CRs are aged to (YYYY-MM-DD, default the workbook's StatusDate, else today).")
 @_change_common
 def change_list_cmd(path: str, status: str | None, as_of: str | None, fmt: str, user: str | None) -> None:
     """The register with its statistics (counts, ageing, cycle time, impacts, reserves)."""
@@ -339,10 +339,39 @@ def change_show_cmd(path: str, cr_id: str, fmt: str, user: str | None) -> None:
         render_show(result)
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def portfolio() -> None:
-    """Consolidate a folder of project workbooks into one portfolio workbook."""
-    _not_built("portfolio", 8)
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the portfolio workbook (Dashboard and consolidated sheets) here.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: the number of CPUs; 1 = no pool).")
+@click.option("--status-date", help="Status date (YYYY-MM-DD) for every project; default: each workbook's StatusDate.")
+@click.option("--recursive", is_flag=True, help="Also search the sub-folders of each FOLDER (and ** in globs).")
+@click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
+def portfolio(paths: tuple[str, ...], out: str | None, jobs: int | None, status_date: str | None,
+              recursive: bool, fmt: str) -> None:
+    """Consolidate a folder of project workbooks into one portfolio workbook.
+
+    PATHS are folders (their .xlsx/.xlsm files), globs or files. One row per project
+    (EVM, RAG, findings, open change requests, forecast vs baseline finish). Exit code 0
+    when every workbook was read, 2 when some could not be (they are listed; the others
+    are still consolidated) or the usage is wrong.
+    """
+    from .commands.portfolio import portfolio as run, render_text, write_workbook
+
+    if out and not os.path.isdir(os.path.dirname(os.path.abspath(out))):
+        raise PmoError(f"--out {out}: the folder {os.path.dirname(os.path.abspath(out))} does not exist")
+    result = run(paths, jobs=jobs, status_date=status_date, recursive=recursive, exclude=[out] if out else ())
+    for w in result.warnings:
+        click.echo(f"pmo-xl: warning: {w}", err=True)
+    if out:
+        write_workbook(result, out)
+    if fmt == "json":
+        _emit_json(result.to_dict())
+    else:
+        render_text(result)
+        if out:
+            click.echo(f"Wrote {out}")
+    if result.failed:
+        sys.exit(2)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

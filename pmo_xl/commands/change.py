@@ -282,7 +282,10 @@ def change_list(
     if status:
         wanted = engine.parse_status(status)
         records = [r for r in records if r["status"] == wanted]
-    stats = engine.change_stats(register, as_of=as_of or dt.date.today())
+    # Ageing is reported as of the workbook's data date (StatusDate), like every other
+    # figure pmo-xl reports; today only when the workbook has no status date.
+    status_date = book.settings.get("StatusDate")
+    stats = engine.change_stats(register, as_of=as_of or status_date or dt.date.today())
     stats["reserves"] = engine.reserves(register, book.settings)
     return {"path": str(target), "changes": records, "stats": stats}
 
@@ -371,13 +374,20 @@ def render_list(result: dict[str, Any]) -> None:
     table = Table(title=f"Change register — {_e(result['path'])}", title_justify="left")
     columns = [("CR ID", "cr_id"), ("Title", "title"), ("Status", "status")]
     columns += [("Type", "type"), ("Priority", "priority")] if wide else []
-    columns += [("Raised", "date_raised"), ("Cost", "cost_impact"), ("Days", "schedule_impact"), ("Funding", "funding")]
+    columns += [("Raised", "date_raised"), ("Cost", "cost_impact"), ("Days", "schedule_impact")]
+    columns += [("Funding", "funding")] if out.width >= 100 else []
     columns += [("Owner", "owner")] if wide else []
     for name, key in columns:
         if key == "title":
-            table.add_column(name, overflow="fold", ratio=1)
+            table.add_column(name, overflow="ellipsis", no_wrap=True, max_width=36)
         else:
-            table.add_column(name, no_wrap=True, justify="right" if key in ("cost_impact", "schedule_impact") else "left")
+            widths = {"cr_id": 7, "status": 12, "date_raised": 10, "cost_impact": 10, "schedule_impact": 4}
+            table.add_column(
+                name,
+                no_wrap=True,
+                min_width=widths.get(key),
+                justify="right" if key in ("cost_impact", "schedule_impact") else "left",
+            )
     for c in result["changes"]:
         cells = []
         for _, key in columns:
