@@ -725,6 +725,12 @@ def make_demo(seed: int = 1, tasks: int | None = None, timesheet_rows: int | Non
         "tblChanges": changes,
         "tblChangeLog": log,
     }
+    # Size each reserve to what approved changes draw from it, with headroom, so the demo
+    # shows a reserve being used rather than one already over-drawn.
+    draws = engine_changes.reserve_draws(pd.DataFrame(changes, columns=list(engine_changes.REGISTER_HEADERS)))
+    for setting, key in (("ContingencyReserve", "contingency"), ("ManagementReserve", "management_reserve")):
+        needed = math.ceil(draws[key] * 1.4 / 1000) * 1000
+        settings[setting] = max(settings[setting], float(needed))
     project = DemoProject(settings, rows)
     _plant_defects(rnd, project, cal, complete, in_progress, work, cur_start)
     return project
