@@ -564,3 +564,38 @@ def test_new_sheet_position_and_visibility(tmp_path: Path) -> None:
     assert wb2.active.title == "Sheet3"  # the active tab followed its sheet
     with pytest.raises(PmoError, match="no sheet"):
         WorkbookEditor.open(path).replace_sheet("Rollup", [], after="Nope")
+
+
+def test_append_moves_a_totals_row_down(tmp_path: Path, soffice: str) -> None:
+    import xlsxwriter
+    from support.libreoffice import recalculated_values
+
+    path = tmp_path / "totals.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Budget")
+    ws.add_table(
+        "A1:B4",
+        {
+            "name": "tblBudget",
+            "total_row": True,
+            "columns": [{"header": "Category", "total_string": "Total"}, {"header": "Amount", "total_function": "sum"}],
+            "data": [["Labour", 100], ["Other", 20]],
+        },
+    )
+    ws.write("D1", "beside")
+    # XlsxWriter's own total cell reads "[Amount]", which LibreOffice cannot resolve
+    ws.write_formula("B4", "=SUBTOTAL(109,tblBudget[Amount])", None, 120)
+    wb.close()
+    ed = WorkbookEditor.open(path)
+    assert ed.append_rows("tblBudget", [{"Category": "Travel", "Amount": 3}, {"Category": "=x", "Amount": 4}]) == [4, 5]
+    ed.save()
+    wb2 = openpyxl.load_workbook(path)
+    ws2 = wb2["Budget"]
+    assert ws2.tables["tblBudget"].ref == "A1:B6"
+    assert ws2.tables["tblBudget"].autoFilter.ref == "A1:B5"
+    assert [[c.value for c in row] for row in ws2.iter_rows(min_row=2, max_row=6, max_col=2)] == [
+        ["Labour", 100], ["Other", 20], ["Travel", 3], ["=x", 4], ["Total", "=SUBTOTAL(109,tblBudget[Amount])"]
+    ]
+    assert ws2["D1"].value == "beside"
+    values = recalculated_values(path, tmp_path / "lo")
+    assert values["Budget"]["B6"] == 127

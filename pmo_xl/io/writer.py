@@ -621,11 +621,11 @@ class WorkbookEditor:
     def append_rows(self, table: str, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         """Append ``rows`` (dicts keyed by header) to table ``table``; return their Excel rows.
 
-        Blank rows at the bottom of the table are filled first; below it, the table's ref,
-        autofilter, and the data validations / conditional formats that ran to its last
-        row grow with it. Refused (nothing written) when the cells below the table hold
-        anything, when a merged range or another table is in the way, or for a table
-        with a totals row.
+        Blank rows at the bottom of the table are filled first; then the table grows: its
+        ref and autofilter, the sheet's dimension, and the data validations / conditional
+        formats that ran to its last data row grow with it, and a totals row moves down.
+        Refused (nothing written) when the cells below the table hold anything, or a
+        merged range or another table is in the way.
         """
         t = self._table(table)
         if not rows:
@@ -634,19 +634,19 @@ class WorkbookEditor:
         root = tree.root
         doc = self._sheet_doc(t.sheet_part)
         c1, r1, c2, r2 = parse_range(root.get("ref", ""))
-        if int(root.get("totalsRowCount", "0") or 0):
-            raise PmoError(f"table {t.name} on sheet {t.sheet!r} has a totals row; pmo_xl cannot append to it", path=str(self.path))
-        header_rows = int(root.get("headerRowCount", "1") or 1)
-        first = r1 + (1 if header_rows else 0)
+        totals = 1 if int(root.get("totalsRowCount", "0") or 0) else 0
+        header_rows = 1 if int(root.get("headerRowCount", "1") or 1) else 0
+        first = r1 + header_rows
+        data_last = r2 - totals
         columns = self._columns(t)
         for row in rows:
             unknown = [k for k in row if k not in columns]
             if unknown:
                 raise PmoError(f"table {t.name} has no column {unknown[0]!r}", path=str(self.path))
         calculated = self._calculated(root)
-        # the first blank row at the bottom of the table
+        # the first blank row at the bottom of the table's data
         start = first
-        for r in range(r2, first - 1, -1):
+        for r in range(data_last, first - 1, -1):
             occupied = [
                 ref for ref in doc.occupied(c1, c2, r) if columns_at(columns, split_ref(ref)[0]) not in calculated
             ]
@@ -654,35 +654,20 @@ class WorkbookEditor:
                 start = r + 1
                 break
         new_rows = list(range(start, start + len(rows)))
-        new_last = max(r2, new_rows[-1])
-        if new_last > 1_048_576:
+        new_data_last = max(data_last, new_rows[-1])
+        grow = new_data_last - data_last
+        new_r2 = r2 + grow
+        if new_r2 > 1_048_576:
             raise PmoError(f"table {t.name} would run past Excel's last row", path=str(self.path))
-        if new_last > r2:
-            for r in range(r2 + 1, new_last + 1):
-                taken = doc.occupied(c1, c2, r)
-                if taken:
-                    raise PmoError(
-                        f"cannot add rows to table {t.name}: cell {t.sheet}!{taken[0]} below it is not empty; "
-                        "move what is below the table and try again",
-                        path=str(self.path),
-                    )
-            for a1, b1, a2, b2 in doc.merged():
-                if not (a2 < c1 or a1 > c2 or b2 <= r2 or b1 > new_last):
-                    raise PmoError(
-                        f"cannot add rows to table {t.name}: merged cells {range_ref(a1, b1, a2, b2)} on sheet "
-                        f"{t.sheet!r} are in the way",
-                        path=str(self.path),
-                    )
-            for other in self.tables().values():
-                if other.sheet_part != t.sheet_part or other.part == t.part:
-                    continue
-                a1, b1, a2, b2 = parse_range(other.root.get("ref", ""))
-                if not (a2 < c1 or a1 > c2 or b2 <= r2 or b1 > new_last):
-                    raise PmoError(
-                        f"cannot add rows to table {t.name}: table {other.name} on sheet {t.sheet!r} is in the way",
-                        path=str(self.path),
-                    )
+        if grow:
+            self._check_room(t, doc, c1, c2, r2, new_r2)
+            if totals and any(
+                f.get("t") == "shared" for c in doc.cells_in(c1, c2, r2) for f in c.iterfind(q("f"))
+            ):
+                raise PmoError(f"table {t.name}: its totals row holds shared formulas; pmo_xl cannot move it", path=str(self.path))
         gone = False
+        if grow and totals:
+            gone = doc.move_cells(c1, c2, r2, new_r2)
         for r, values in zip(new_rows, rows):
             above = r - 1 if r - 1 >= first else None
             for header, col in columns.items():
@@ -693,17 +678,44 @@ class WorkbookEditor:
                 else:
                     value = None
                 gone |= self._write(doc, col, r, value, above)
-        if new_last > r2:
-            ref = range_ref(c1, r1, c2, new_last)
-            root.set("ref", ref)
+        if grow:
+            root.set("ref", range_ref(c1, r1, c2, new_r2))
             af = root.find(q("autoFilter"))
             if af is not None:
-                af.set("ref", ref)
-            doc.grow_dimension(c1, r1, c2, new_last)
-            doc.extend_sqrefs(c1, c2, first, r2, new_last)
+                af.set("ref", range_ref(c1, r1, c2, new_data_last))
+            doc.grow_dimension(c1, r1, c2, new_r2)
+            doc.extend_sqrefs(c1, c2, first, data_last, new_data_last)
             tree.dirty = True
+            self._parts[doc.part].dirty = True
         self._after_cell_edit(gone)
         return new_rows
+
+    def _check_room(self, t: _Table, doc: SheetDoc, c1: int, c2: int, r2: int, new_r2: int) -> None:
+        """Refuse when rows r2+1..new_r2 of the table's columns are not free."""
+        for r in range(r2 + 1, new_r2 + 1):
+            taken = doc.occupied(c1, c2, r)
+            if taken:
+                raise PmoError(
+                    f"cannot add rows to table {t.name}: cell {t.sheet}!{taken[0]} below it is not empty; "
+                    "move what is below the table and try again",
+                    path=str(self.path),
+                )
+        for a1, b1, a2, b2 in doc.merged():
+            if not (a2 < c1 or a1 > c2 or b2 <= r2 or b1 > new_r2):
+                raise PmoError(
+                    f"cannot add rows to table {t.name}: merged cells {range_ref(a1, b1, a2, b2)} on sheet "
+                    f"{t.sheet!r} are in the way",
+                    path=str(self.path),
+                )
+        for other in self.tables().values():
+            if other.sheet_part != t.sheet_part or other.part == t.part:
+                continue
+            a1, b1, a2, b2 = parse_range(other.root.get("ref", ""))
+            if not (a2 < c1 or a1 > c2 or b2 <= r2 or b1 > new_r2):
+                raise PmoError(
+                    f"cannot add rows to table {t.name}: table {other.name} on sheet {t.sheet!r} is in the way",
+                    path=str(self.path),
+                )
 
     def set_cells(self, table: str, row: int, values: Mapping[str, Any]) -> None:
         """Change cells of data row ``row`` (Excel row number) of ``table``, by header."""

@@ -214,6 +214,29 @@ class SheetDoc:
                 found.append(c.get("r"))
         return found
 
+    def cells_in(self, c1: int, c2: int, r: int) -> list[etree._Element]:
+        row = self._rows.get(r)
+        if row is None:
+            return []
+        return [c for c in row.iterchildren(q("c")) if c1 <= split_ref(c.get("r"))[0] <= c2]
+
+    def move_cells(self, c1: int, c2: int, src: int, dst: int) -> bool:
+        """Move the cells of columns c1..c2 from row ``src`` to the empty row ``dst``
+        (a table's totals row moving down). True when a formula cell moved."""
+        moved = False
+        for c in self.cells_in(c1, c2, src):
+            col = split_ref(c.get("r"))[0]
+            moved |= c.find(q("f")) is not None
+            c.getparent().remove(c)
+            slot = self.ensure_cell(col, dst)
+            c.set("r", cell_ref(col, dst))
+            slot.addprevious(c)
+            slot.getparent().remove(slot)
+        row = self._rows.get(src)
+        if row is not None:
+            row.attrib.pop("spans", None)
+        return moved
+
     def merged(self) -> list[tuple[int, int, int, int]]:
         mc = self.root.find(q("mergeCells"))
         if mc is None:
