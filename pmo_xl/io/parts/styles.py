@@ -13,7 +13,7 @@ import re
 
 from lxml import etree
 
-from . import MAIN, parse_xml, q, to_bytes
+from . import parse_xml, q, to_bytes
 
 #: Row fills for generated tables (Excel's "Good / Bad / Neutral" palette).
 FILLS: dict[str, str] = {
@@ -204,4 +204,4 @@ class StyleBook:
         return to_bytes(self.root)
 
 
-__all__ = ["FILLS", "StyleBook", "is_date_format", "MAIN"]
+__all__ = ["FILLS", "StyleBook", "is_date_format"]

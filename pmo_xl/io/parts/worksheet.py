@@ -11,7 +11,6 @@ pmo_xl writes change; every other element stays as it was.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,8 +19,6 @@ from lxml import etree
 from . import MAIN, REL, XM, q
 from .cells import (
     cell_ref,
-    cell_xml,
-    col_index,
     date_serial,
     escape_attr,
     encode_ooxml,
@@ -341,11 +338,4 @@ class SheetDoc:
         return int(c.get("s"))
 
 
-__all__ = [
-    "GeneratedSheet",
-    "SheetDoc",
-    "cell_xml",
-    "col_index",
-    "generated_sheet_xml",
-    "kept_elements",
-]
+__all__ = ["GeneratedSheet", "SheetDoc", "generated_sheet_xml", "kept_elements"]
