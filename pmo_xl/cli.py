@@ -67,20 +67,65 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path(dir_okay=False), required=False)
 @click.option("--project", "project_name", help="ProjectName.")
 @click.option("--code", "project_code", help="ProjectCode (unique in the portfolio).")
 @click.option("--manager", help="ProjectManager.")
 @click.option("--sponsor", help="Sponsor.")
 @click.option("--start", help="StartDate (YYYY-MM-DD).")
 @click.option("--currency", help="Currency (ISO 4217, e.g. EUR).")
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def new(path: str, force: bool, **settings: Any) -> None:
-    """Create a fresh project workbook from the standard template (.xlsx, or .xlsm)."""
-    from .commands.new import new_workbook
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Organisation settings (pmo.toml): defaults, extended lists, RAG and DCMA thresholds.")
+@click.option("--from", "from_csv", type=click.Path(dir_okay=False),
+              help="Make one workbook per row of this CSV (ProjectCode, ProjectName, ProjectManager, Sponsor, StartDate, ...).")
+@click.option("--out", "out_folder", type=click.Path(file_okay=False), help="Folder for the workbooks made --from a CSV.")
+@click.option("--macros", is_flag=True, help="With --from: make macro-enabled .xlsm workbooks.")
+@click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def new(path: str | None, force: bool, config_path: str | None, from_csv: str | None, out_folder: str | None,
+        macros: bool, fmt: str, **settings: Any) -> None:
+    """Create a fresh project workbook from the standard template (.xlsx, or .xlsm).
 
-    out = new_workbook(path, {k: v for k, v in settings.items() if v is not None}, force=force)
-    click.echo(f"Created {out}")
+    With --from CSV --out FOLDER, one workbook per CSV row, named after its ProjectCode;
+    the options above are defaults for every row. Bad rows are reported by line number
+    and the good ones are still made; exit code 2 when any row failed.
+    """
+    config = None
+    if config_path:
+        from .config import load_config
+
+        config = load_config(config_path)
+    given = {k: v for k, v in settings.items() if v is not None}
+    if from_csv is None:
+        if path is None:
+            raise click.UsageError("give the PATH of the new workbook, or --from CSV --out FOLDER")
+        if out_folder is not None or macros:
+            raise click.UsageError("--out and --macros go with --from CSV")
+        from .commands.new import new_workbook
+
+        out = new_workbook(path, given, force=force, config=config)
+        if fmt == "json":
+            _emit_json({"files": [{"path": str(out), "ok": True, "error": None}]})
+        else:
+            click.echo(f"Created {out}")
+        return
+    if path is not None:
+        raise click.UsageError("give either PATH or --from CSV, not both")
+    if out_folder is None:
+        raise click.UsageError("--from CSV needs --out FOLDER")
+    from .commands.new import OPTION_SETTINGS, _iso_date
+    from .commands.stamp import render_text, stamp_projects
+
+    defaults = {OPTION_SETTINGS[k]: v for k, v in given.items()}
+    if "StartDate" in defaults:
+        defaults["StartDate"] = _iso_date(defaults["StartDate"], "start")
+    files = stamp_projects(from_csv, out_folder, config=config, defaults=defaults, force=force, macros=macros)
+    if fmt == "json":
+        _emit_json({"files": files})
+    else:
+        render_text(files)
+    if any(not f["ok"] for f in files):
+        sys.exit(2)
 
 
 @cli.command()

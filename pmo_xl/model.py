@@ -81,6 +81,9 @@ class Book:
     structure: list[StructureIssue] = field(default_factory=list)
     date1904: bool = False
     template_version: int | None = None
+    #: organisation settings stored in the workbook (:class:`pmo_xl.config.OrgConfig`:
+    #: thresholds, extended lists); None until :func:`pmo_xl.config.thresholds_for` reads them
+    config: Any = None
 
     def table(self, name: str) -> TableData:
         return self.tables[name]

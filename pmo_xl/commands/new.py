@@ -30,8 +30,11 @@ def _iso_date(text: Any, option: str) -> dt.date:
         raise PmoError(f"--{option}: {text!r} is not a date; use YYYY-MM-DD, e.g. 2026-03-02") from None
 
 
-def new_workbook(path: str | Path, settings: dict[str, Any], force: bool = False) -> Path:
+def new_workbook(path: str | Path, settings: dict[str, Any], force: bool = False, config: Any = None) -> Path:
     """Create ``path`` from the standard template with the given settings.
+
+    ``config``: the organisation's settings (:class:`pmo_xl.config.OrgConfig`, from
+    ``pmo.toml``), stored in the workbook (see :mod:`pmo_xl.config`).
 
     ``settings`` uses the command-line option names (``project_name``, ``project_code``,
     ``manager``, ``sponsor``, ``start`` as ISO text, ``currency``); the setting names
@@ -52,4 +55,4 @@ def new_workbook(path: str | Path, settings: dict[str, Any], force: bool = False
             if len(value) != 3 or not value.isalpha():
                 raise PmoError(f"--currency: {settings[key]!r} is not an ISO 4217 code such as EUR or USD")
         values[name] = value
-    return build_workbook(path, values, overwrite=force)
+    return build_workbook(path, values, overwrite=force, config=config)

@@ -50,6 +50,9 @@ def rollup_book(
     from ..engine.finance import rollup
     from ._common import calendar_for, status_date_of
 
+    from ..config import thresholds_for
+
+    thresholds = thresholds or thresholds_for(book).rag  # stored by pmo-xl new --config
     day = status_date_of(book, status_date)
     if error_count is None:
         error_count = validation_errors(book, day) or 0

@@ -97,6 +97,10 @@ def validate_book(
 
     if isinstance(status_date, str):
         status_date = _dt.date.fromisoformat(status_date)
+    from ..config import thresholds_for
+
+    stored = thresholds_for(book)  # pmo.toml settings stored in the workbook (lists too)
+    thresholds = thresholds or stored.dcma
     ctx = RuleContext(book, status_date)
     findings = run_rules(book, context=ctx)
     plan_ok = ctx.has("tblPlan")

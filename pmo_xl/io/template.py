@@ -44,6 +44,8 @@ from .atomic import atomic_path, check_not_open
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ..config import OrgConfig
     from xlsxwriter.format import Format
     from xlsxwriter.workbook import Workbook
     from xlsxwriter.worksheet import Worksheet
@@ -285,6 +287,7 @@ def build_workbook(
     rows: Mapping[str, Sequence[Mapping[str, Any]] | pd.DataFrame] | None = None,
     *,
     overwrite: bool = False,
+    config: OrgConfig | None = None,
 ) -> Path:
     """Write the standard PMO workbook to ``path`` (atomically) and return the path.
 
@@ -293,6 +296,11 @@ def build_workbook(
     tables keyed by table name, each a list of dicts keyed by header or a DataFrame;
     None/NaN/NaT give an empty cell. Strings are always written as text, never as
     formulas. Refuses to replace an existing file unless ``overwrite``.
+
+    ``config`` (a parsed ``pmo.toml``, :class:`pmo_xl.config.OrgConfig`): its organisation
+    defaults fill the settings the caller leaves empty, its extended lists feed the
+    drop-downs, and its thresholds are stored on the Lists sheet (``cfg…`` names) so the
+    workbook carries them. Without it the workbook is the standard template, unchanged.
 
     >>> build_workbook("Project.xlsx", {"ProjectName": "CRM roll-out"})  # doctest: +SKIP
     PosixPath('Project.xlsx')
@@ -309,7 +317,12 @@ def build_workbook(
     if not path.parent.is_dir():
         raise PmoError(f"{path.parent}: no such folder")
 
-    values = _settings_values(settings or {})
+    settings = dict(settings or {})
+    if config is not None:
+        for name, value in config.setting_defaults().items():
+            if _is_missing(settings.get(name)) or settings.get(name) == "":
+                settings[name] = value
+    values = _settings_values(settings)
     data = _table_rows(rows or {})
 
     with atomic_path(path) as tmp:
@@ -324,7 +337,7 @@ def build_workbook(
             },
         )
         try:
-            builder = _Builder(wb, values, data)
+            builder = _Builder(wb, values, data, config)
             builder.build()
             if macros:
                 _macro_hook(wb, builder.sheets)
@@ -390,8 +403,11 @@ def _table_rows(rows: Mapping[str, Any]) -> dict[str, tuple[int, dict[str, list[
 class _Builder:
     """Writes one workbook; one ``_write_<sheet>`` method per kind of sheet."""
 
-    def __init__(self, wb: Workbook, settings: dict[str, Any], data: dict[str, tuple[int, dict[str, list[Any]]]]):
+    def __init__(self, wb: Workbook, settings: dict[str, Any], data: dict[str, tuple[int, dict[str, list[Any]]]],
+                 config: OrgConfig | None = None):
         self.wb = wb
+        self.config = config
+        self.lists: dict[str, tuple[str, ...]] = config.lists if config is not None else dict(schema.LISTS)
         self.settings = settings
         self.data = data
         self.f = _Formats(wb)
@@ -433,14 +449,37 @@ class _Builder:
     def _write_lists(self) -> None:
         ws = self.sheets["Lists"]
         ws.write_string(0, 0, "Drop-down sources (maintained by pmo-xl; the template reads them by name)", self.f.note)
-        for col, (key, items) in enumerate(schema.LISTS.items()):
+        for col, (key, items) in enumerate(self.lists.items()):
             ws.write_string(1, col, key, self.f.label)
             for i, item in enumerate(items):
                 ws.write_string(2 + i, col, item)
             letter = xl_col_to_name(col)
             self.wb.define_name(list_name(key), f"=Lists!${letter}$3:${letter}${2 + len(items)}")
             ws.set_column(col, col, max(12, max(len(x) for x in items) + 2))
+        if self.config is not None:
+            self._write_stored_config(ws)
         ws.hide()
+
+    def _write_stored_config(self, ws: Worksheet) -> None:
+        """The organisation settings (pmo.toml) as a labelled block with ``cfg…`` names,
+        read back by :func:`pmo_xl.config.thresholds_for`."""
+        from ..config import STORED_FIRST_ROW, STORED_LABEL_COL
+
+        assert self.config is not None
+        c = STORED_LABEL_COL - 1  # 0-based label column; values one to the right
+        ws.write_string(STORED_FIRST_ROW - 2, c, "Organisation settings (pmo.toml)", self.f.label)
+        ws.write_string(STORED_FIRST_ROW - 2, c + 1, "Value", self.f.label)
+        letter = xl_col_to_name(c + 1)
+        for i, (name, label, value) in enumerate(self.config.stored()):
+            row = STORED_FIRST_ROW - 1 + i
+            ws.write_string(row, c, label)
+            if isinstance(value, str):
+                ws.write_string(row, c + 1, value)
+            else:
+                ws.write_number(row, c + 1, value)
+            self.wb.define_name(name, f"=Lists!${letter}${row + 1}")
+        ws.set_column(c, c, 34)
+        ws.set_column(c + 1, c + 1, 12)
 
     # ------------------------------------------------------------------ Project
 
@@ -603,7 +642,7 @@ class _Builder:
             message = col.help
             opts: dict[str, Any]
             if col.kind == "choice" and col.choices:
-                items = schema.LISTS[col.choices]
+                items = self.lists[col.choices]
                 opts = {"validate": "list", "source": "=" + list_name(col.choices),
                         "error_message": f"Pick one of: {', '.join(items)}."[:255]}
                 message = message or "Pick from the list."

@@ -201,7 +201,8 @@ def _required(ctx: RuleContext, name: str, col: schema.Column, s: pd.Series, fra
 
 
 def choice_findings(ctx: RuleContext, rid: str, name: str, col: schema.Column, frame: pd.DataFrame) -> list[Finding]:
-    allowed = schema.LISTS[col.choices or ""]
+    cfg = ctx.book.config  # organisation lists stored in the workbook (pmo.toml), if read
+    allowed = cfg.lists[col.choices or ""] if cfg is not None else schema.LISTS[col.choices or ""]
     s = frame[col.name]
     bad = s.notna() & ~s.isin(allowed)
     out = []
