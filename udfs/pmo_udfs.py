@@ -19,6 +19,9 @@ as no-ops. So ``import pmo_udfs`` imports xlwings (and with it pandas, ~0.5 s) o
 it is already loaded or on those platforms; otherwise the same no-op decorators are used
 and the import stays fast (docs/excel.md has the figures).
 
+Parameter names avoid VBA keywords (``End``, ``Type``, ``Date``…): classic xlwings writes a
+VBA wrapper with the same names, and one keyword would break every function's import.
+
 Custom functions take what Excel hands over — numbers as floats, dates as datetimes (or
 as date serials in Lite/Server), ranges as 2-D lists with their header row, empty cells
 as None — and return a scalar or a 2-D list that spills. A bad argument gives a readable
