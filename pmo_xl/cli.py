@@ -419,10 +419,29 @@ def portfolio(paths: tuple[str, ...], out: str | None, jobs: int | None, status_
         sys.exit(2)
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def upgrade() -> None:
-    """Bring workbooks to the current template version."""
-    _not_built("upgrade", 9)
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--dry-run", is_flag=True, help="List what would be added; write nothing.")
+@click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
+def upgrade(paths: tuple[str, ...], dry_run: bool, fmt: str) -> None:
+    """Bring workbooks to the current template version.
+
+    Adds the sheets, tables, columns, defined names and drop-downs the template has and
+    the workbook lacks, and records the new TemplateVersion; never removes or rewrites
+    data, user columns or user sheets. A current workbook is not touched. Exit code 0
+    when every file was upgraded (or was current), 2 when a file could not be (a newer
+    template version, an unreadable file, something in the way); the others are still
+    upgraded.
+    """
+    from .commands.upgrade import render_text, upgrade_files
+
+    files = upgrade_files(paths, dry_run=dry_run)
+    if fmt == "json":
+        _emit_json({"files": files})
+    else:
+        render_text(files)
+    if any(not f["ok"] for f in files):
+        sys.exit(2)
 
 
 def main() -> None:
