@@ -270,3 +270,16 @@ def test_unreadable_file_is_an_entry(tmp_path: Path) -> None:
     assert result.exit_code == 2
     entry = json.loads(result.stdout)["files"][0]
     assert not entry["ok"] and entry["error"]
+
+
+def test_a_workbook_that_is_not_a_pmo_workbook_is_left_alone(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    other = tmp_path / "budget.xlsx"
+    wb = xlsxwriter.Workbook(str(other))
+    wb.add_worksheet("Sheet1").write("A1", "hello")
+    wb.close()
+    before = other.read_bytes()
+    result = CliRunner().invoke(cli, ["upgrade", str(other)])
+    assert result.exit_code == 2 and "not a PMO workbook" in result.stderr
+    assert other.read_bytes() == before

@@ -33,7 +33,7 @@ from typing import Any
 from lxml import etree
 
 from .. import schema
-from ..errors import PmoError
+from ..errors import NotAPmoWorkbook, PmoError
 from .parts import CT_TABLE, REL, REL_TABLE, VT, q, to_bytes
 from .parts import parse_xml as _parse
 from .parts.cells import cell_ref, cell_xml, col_letter, parse_range, quote_sheet, range_ref, split_ref
@@ -465,6 +465,14 @@ def plan_upgrade(ed: UpgradeEditor) -> UpgradePlan:
     """
     from .template import CHART_SERIES, SETTINGS_FIRST_ROW, TABLE_ANCHORS, list_name
 
+    names = ed.defined_names()
+    tables = ed.tables()
+    if not any(t.lower() in tables for t in schema.TABLES) and not any(s.name.lower() in names for s in schema.SETTINGS):
+        raise NotAPmoWorkbook(
+            "not a PMO workbook (no tblPlan table and no ProjectCode name): pmo-xl upgrade only upgrades "
+            "workbooks made from the PMO template",
+            path=str(ed.path),
+        )
     version, version_cell = workbook_version(ed)
     if version is not None and version > schema.TEMPLATE_VERSION:
         raise PmoError(
