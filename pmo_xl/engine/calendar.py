@@ -274,8 +274,14 @@ class Calendar:
         out[ok] = res
         return out
 
-    def indices_of(self, dates: Iterable[Any] | np.ndarray) -> np.ndarray:
-        """Vectorised :meth:`index_of`: a float array (NaN for empty dates)."""
+    def indices_of(self, dates: Iterable[Any] | np.ndarray, roll: str = "backward") -> np.ndarray:
+        """Vectorised :meth:`index_of`: a float array (NaN for empty dates).
+
+        ``roll="forward"`` gives ``index_of(next_working(d))`` instead: a non-working day
+        takes the index of the working day after it.
+        """
+        if roll not in ("backward", "forward"):
+            raise ValueError(f"roll must be 'backward' or 'forward', not {roll!r}")
         arr = _to_datetime64(dates)
         out = np.full(arr.shape, np.nan)
         ok = ~np.isnat(arr)
@@ -283,11 +289,11 @@ class Calendar:
             return out
         self._cover_array(arr[ok])
         self._cover(self.first_day)
-        prev = np.busday_offset(arr[ok], 0, roll="backward", busdaycal=self._busdaycal)
-        self._cover_array(prev)
-        prev = np.busday_offset(arr[ok], 0, roll="backward", busdaycal=self._busdaycal)
+        day = np.busday_offset(arr[ok], 0, roll=roll, busdaycal=self._busdaycal)
+        self._cover_array(day)
+        day = np.busday_offset(arr[ok], 0, roll=roll, busdaycal=self._busdaycal)
         first = np.datetime64(self.first_day, "D")
-        out[ok] = np.busday_count(first, prev, busdaycal=self._busdaycal) + 1
+        out[ok] = np.busday_count(first, day, busdaycal=self._busdaycal) + 1
         return out
 
     def __repr__(self) -> str:

@@ -24,6 +24,7 @@ A-B-F-I-K-L-N.
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -272,78 +273,172 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
     one for SNLT/FNLT/MFO. A missing Duration is taken from Start..Finish (NETWORKDAYS)
     when both are there. ``Status = Complete`` without a % Complete counts as 100 %.
     Rows without an ID are skipped (validation reports them).
+
+    Whole columns are converted at once: numbers and dates by numpy, text and
+    predecessors once per distinct value, and every date that needs a working-day index
+    in one :meth:`Calendar.indices_of` call per kind of rounding.
     """
-    problems: list[ScheduleProblem] = []
-    tasks: list[CpmTask] = []
-
-    def col(name: str) -> list[Any]:
-        return list(frame[name]) if name in frame.columns else [None] * len(frame)
-
-    rows = list(frame.index)
-    columns = {
-        name: col(name)
-        for name in (
-            "ID", "WBS", "Task", "Type", "Duration", "Start", "Finish", "Predecessors", "Constraint",
-            "Constraint Date", "% Complete", "Actual Start", "Actual Finish", "Status",
-        )
-    }
     from pmo_xl.engine.calendar import to_date
 
-    for k, row in enumerate(rows):
-        v = {name: values[k] for name, values in columns.items()}
-        task_id = _whole(v["ID"])
+    problems: list[ScheduleProblem] = []
+    n = len(frame)
+    rows = frame.index.tolist()
+    ids = _numbers(frame, "ID")
+    durations = _numbers(frame, "Duration")
+    pcts = _numbers(frame, "% Complete")
+    kinds = _texts(frame, "Type")
+    constraints = _texts(frame, "Constraint")
+    statuses = _texts(frame, "Status")
+    wbs = _texts(frame, "WBS")
+    names = _column(frame, "Task")
+    preds = _column(frame, "Predecessors")
+    starts, finishes = _dates(frame, "Start"), _dates(frame, "Finish")
+    constraint_dates = _dates(frame, "Constraint Date")
+    actual_starts, actual_finishes = _dates(frame, "Actual Start"), _dates(frame, "Actual Finish")
+    parsed: dict[Any, tuple[list[Link], list[Any]]] = {}
+
+    # ---- row by row: what needs no calendar, and the dates to convert ---------------
+    tasks: list[CpmTask] = []
+    spans: list[tuple[int, _dt.date, _dt.date]] = []  # (task, start, finish): duration from the dates
+    # (task, field, date) whose working-day index is wanted, by rounding of a non-working
+    # day: "forward" = index_of(next_working(d)), "backward" = index_of(d)
+    dated: dict[str, list[tuple[int, str, _dt.date]]] = {"forward": [], "backward": []}
+    for k in range(n):
+        task_id = _whole_of(ids[k])
         if task_id is None:
             continue
-        kind = _text(v["Type"]) or "Task"
-        kind = {"task": "Task", "milestone": "Milestone", "summary": "Summary"}.get(kind.lower(), kind)
-        duration = _number(v["Duration"])
+        row = rows[k]
+        kind = kinds[k] or "Task"
+        kind = _KINDS.get(kind.lower(), kind)
+        duration = durations[k]
         if duration is None and kind == "Task":
-            start, finish = to_date(v["Start"]), to_date(v["Finish"])
+            start, finish = to_date(starts[k]), to_date(finishes[k])
             if start is not None and finish is not None and finish >= start:
-                duration = float(calendar.networkdays(start, finish))
-        links, link_problems = parse_predecessors(v["Predecessors"])
+                spans.append((len(tasks), start, finish))
+        links, link_problems = _parse_once(parsed, preds[k])
         for p in link_problems:
             problems.append(ScheduleProblem("bad_link", task_id, f"task {task_id}: {p.message}", p.text, row))
-        constraint = (_text(v["Constraint"]) or "ASAP").upper()
-        constraint_day = None
+        constraint = (constraints[k] or "ASAP").upper()
         if constraint not in CONSTRAINTS:
             problems.append(
                 ScheduleProblem("bad_constraint", task_id, f"task {task_id}: unknown constraint {constraint!r}, ASAP used", constraint, row)
             )
             constraint = "ASAP"
         elif constraint in _DATED:
-            when = to_date(v["Constraint Date"])
+            when = to_date(constraint_dates[k])
             if when is None:
                 problems.append(
                     ScheduleProblem("constraint_date_missing", task_id, f"task {task_id}: {constraint} needs a Constraint Date; ASAP used", "", row)
                 )
                 constraint = "ASAP"
             else:
-                if constraint in _ROLL_FORWARD:
-                    when = calendar.next_working(when)
-                constraint_day = calendar.index_of(when)
-        pct = _number(v["% Complete"])
-        status = (_text(v["Status"]) or "").lower()
+                dated["forward" if constraint in _ROLL_FORWARD else "backward"].append((len(tasks), "constraint_day", when))
+        pct = pcts[k]
         if pct is None:
-            pct = 1.0 if status == "complete" else 0.0
-        actual_start, actual_finish = to_date(v["Actual Start"]), to_date(v["Actual Finish"])
+            pct = 1.0 if (statuses[k] or "").lower() == "complete" else 0.0
+        actual_start, actual_finish = to_date(actual_starts[k]), to_date(actual_finishes[k])
+        if actual_start:
+            dated["forward"].append((len(tasks), "actual_start", actual_start))
+        if actual_finish:
+            dated["backward"].append((len(tasks), "actual_finish", actual_finish))
         tasks.append(
             CpmTask(
                 id=task_id,
-                duration=duration or 0.0,
-                links=links,
+                duration=duration or 0.0,  # from Start..Finish below when they are there
+                links=list(links),
                 type=kind,
-                wbs=_text(v["WBS"]) or "",
+                wbs=wbs[k] or "",
                 constraint=constraint,
-                constraint_day=constraint_day,
                 percent_complete=min(max(pct, 0.0), 1.0),
-                actual_start=calendar.index_of(calendar.next_working(actual_start)) if actual_start else None,
-                actual_finish=calendar.index_of(actual_finish) if actual_finish else None,
-                name=_text(v["Task"]) or "",
+                name=_text(names[k]) or "",
                 row=int(row) if isinstance(row, (int, np.integer)) else None,
             )
         )
+
+    # ---- whole columns through the calendar ------------------------------------------
+    if spans:  # NETWORKDAYS(start, finish) = index(finish) - index(start - 1 day)
+        first = np.array([a for _, a, _ in spans], dtype="datetime64[D]")
+        last = np.array([b for _, _, b in spans], dtype="datetime64[D]")
+        days = calendar.indices_of(last) - calendar.indices_of(first - np.timedelta64(1, "D"))
+        for (j, _a, _b), d in zip(spans, days.tolist()):
+            tasks[j].duration = float(int(d))
+    for roll, items in dated.items():
+        if not items:
+            continue
+        index = calendar.indices_of(np.array([d for _, _, d in items], dtype="datetime64[D]"), roll=roll)
+        for (j, name, _d), i in zip(items, index.tolist()):
+            setattr(tasks[j], name, int(i))
     return tasks, problems
+
+
+_KINDS = {"task": "Task", "milestone": "Milestone", "summary": "Summary"}
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[Any]:
+    return frame[name].tolist() if name in frame.columns else [None] * len(frame)
+
+
+def _numbers(frame: pd.DataFrame, name: str) -> list[float | None]:
+    """:func:`_number` of every cell of a column (numpy for a numeric column)."""
+    import pandas as pd
+
+    if name not in frame.columns:
+        return [None] * len(frame)
+    s = frame[name]
+    if pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
+        values = s.to_numpy(dtype=float, na_value=np.nan).tolist()
+        return [None if v != v else v for v in values]
+    return [_number(v) for v in s.tolist()]
+
+
+def _texts(frame: pd.DataFrame, name: str) -> list[str | None]:
+    """:func:`_text` of every cell of a column, once per distinct value."""
+    seen: dict[Any, str | None] = {}
+    out = []
+    for v in _column(frame, name):
+        key = (type(v), v)
+        try:
+            t = seen[key]
+        except KeyError:
+            t = seen[key] = _text(v)
+        except TypeError:  # unhashable
+            t = _text(v)
+        out.append(t)
+    return out
+
+
+def _dates(frame: pd.DataFrame, name: str) -> list[Any]:
+    """A date column as ``date``/None (numpy for a datetime column); other columns as
+    they are, for :func:`to_date` to read (or reject) where they are used."""
+    import pandas as pd
+
+    if name not in frame.columns:
+        return [None] * len(frame)
+    s = frame[name]
+    if pd.api.types.is_datetime64_dtype(s.dtype):  # naive datetimes: Timestamp.date() in bulk
+        days = s.to_numpy().astype("datetime64[D]")
+        ok = days[~np.isnat(days)]
+        if not ok.size or (ok.min() >= np.datetime64("0001-01-01") and ok.max() <= np.datetime64("9999-12-31")):
+            return days.tolist()  # datetime.date, None for NaT
+    return s.tolist()
+
+
+def _parse_once(cache: dict[Any, tuple[list[Link], list[Any]]], text: Any) -> tuple[list[Link], list[Any]]:
+    """:func:`parse_predecessors`, once per distinct text (links are immutable)."""
+    key = (type(text), text)
+    try:
+        return cache[key]
+    except KeyError:
+        out = cache[key] = parse_predecessors(text)
+        return out
+    except TypeError:  # unhashable
+        return parse_predecessors(text)
+
+
+def _whole_of(value: float | None) -> int | None:
+    if value is None or not value.is_integer():
+        return None
+    return int(value)
 
 
 def schedule_plan(frame: pd.DataFrame, calendar: Calendar, status_date: Any = None) -> ScheduleResult:

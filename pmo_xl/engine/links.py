@@ -42,6 +42,7 @@ _PART = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _DAY_UNITS = {"d", "day", "days", "wd", "wday", "wdays"}
+_SEPARATOR = re.compile(r"[,;]")
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,14 @@ def parse_predecessors(text: Any) -> tuple[list[Link], list[LinkProblem]]:
         if float(text).is_integer() and text > 0:
             return [Link(int(text))], []
         return [], [LinkProblem(str(text), "a predecessor must be a task ID, a whole number > 0")]
+    text = str(text)
+    bare = text.strip()
+    if bare.isdecimal() and int(bare) > 0:  # the common case: one FS link, no lag
+        return [Link(int(bare))], []
     links: list[Link] = []
     problems: list[LinkProblem] = []
     seen: set[int] = set()
-    for raw in re.split(r"[,;]", str(text)):
+    for raw in _SEPARATOR.split(text):
         part = raw.strip()
         if not part:
             continue
