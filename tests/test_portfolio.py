@@ -19,6 +19,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pmo_xl.commands.portfolio import (
     PROJECT_FIELDS,
@@ -266,3 +268,18 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "does not exist" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert os.listdir(tmp_path) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["Draft", "Approved", "Under Review", "Closed", "Deferred",
+                                                      " Submitted ", "", "Bogus", "Withdrawn"])), max_size=25))
+def test_status_counts_agree_with_the_change_statistics(statuses: list) -> None:
+    import pandas as pd
+
+    from pmo_xl import schema
+    from pmo_xl.commands.portfolio import _count_statuses
+    from pmo_xl.engine.changes import change_stats
+
+    frame = pd.DataFrame({h: [None] * len(statuses) for h in schema.TABLES["tblChanges"].headers})
+    frame["Status"] = pd.Series(statuses, dtype="object")
+    assert _count_statuses(frame) == change_stats(frame, as_of=dt.date(2026, 1, 1))["by_status"]

@@ -129,7 +129,7 @@ def project_record(path: str | os.PathLike[str], status_date: _dt.date | None = 
 
 def _project_record(path: Path, status_date: _dt.date | None, detail: bool) -> dict[str, Any]:
     from .. import schema
-    from ..engine.changes import OPEN_STATUSES, change_stats
+    from ..engine.changes import OPEN_STATUSES
     from ..io.portfolio_book import plain
     from ..io.reader import load
     from ._common import calendar_for, status_date_of
@@ -162,7 +162,7 @@ def _project_record(path: Path, status_date: _dt.date | None, detail: bool) -> d
         variance = cal.index_of(forecast) - cal.index_of(baseline)
 
     changes = book.frame("tblChanges")
-    stats = change_stats(changes, as_of=money.status_date)
+    by_status = _count_statuses(changes)
     settings = book.settings
     project = {
         "path": str(path),
@@ -174,7 +174,7 @@ def _project_record(path: Path, status_date: _dt.date | None, detail: bool) -> d
         "cpi": evm["cpi"], "spi": evm["spi"], "eac": evm["eac"],
         "rag": money.rag,
         "errors": summary["error"], "warnings": summary["warning"],
-        "open_changes": sum(stats["by_status"].get(s, 0) for s in OPEN_STATUSES),
+        "open_changes": sum(by_status.get(s, 0) for s in OPEN_STATUSES),
         "forecast_finish": _date(forecast),
         "baseline_finish": _date(baseline),
         "finish_variance_days": variance,
@@ -186,8 +186,24 @@ def _project_record(path: Path, status_date: _dt.date | None, detail: bool) -> d
             "changes": _rows(changes, schema.TABLES["tblChanges"].headers),
             "by_month": _rows(money.by_month, schema.TABLES["tblRollupMonth"].headers),
             "by_category": _rows(money.by_category, schema.TABLES["tblRollupCategory"].headers),
-            "changes_by_status": dict(stats["by_status"]),
+            "changes_by_status": by_status,
         }
+    return out
+
+
+def _count_statuses(changes: "pd.DataFrame") -> dict[str, int]:
+    """CRs by status, as :func:`pmo_xl.engine.changes.change_stats` counts them (a blank
+    status is Draft; unknown ones are "(other)") without its per-row ageing work."""
+    from ..engine.changes import STATUSES
+
+    out = {s: 0 for s in STATUSES}
+    if "Status" not in changes.columns or not len(changes):
+        return out
+    status = changes["Status"].astype("object").where(changes["Status"].notna(), "").astype(str).str.strip()
+    counts = status.replace("", "Draft").value_counts()
+    for s, n in counts.items():
+        key = s if s in out else "(other)"
+        out[key] = out.get(key, 0) + int(n)
     return out
 
 
