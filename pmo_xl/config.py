@@ -482,7 +482,7 @@ def thresholds_for(book: Book) -> Thresholds:
         if path is not None and path.is_file():
             try:
                 cfg = read_stored(path)
-            except (PmoError, OSError, ValueError):
+            except Exception:  # noqa: BLE001 - best effort: an unreadable block means the standard's limits
                 cfg = None
         cfg = cfg or OrgConfig()
         try:

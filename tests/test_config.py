@@ -277,3 +277,12 @@ def test_stored_config_round_trips_every_dcma_field(tmp_path: Path) -> None:
     path = build_workbook(tmp_path / "d.xlsx", config=cfg)
     back = read_stored(path)
     assert back is not None and back.dcma_thresholds() == DcmaThresholds(**values)
+
+
+def test_a_book_without_a_file_gets_the_standard_limits() -> None:
+    from pmo_xl.model import Book
+
+    book = Book(path="", settings={})
+    t = thresholds_for(book)
+    assert t.rag == OrgConfig().rag_thresholds() and t.lists == schema.LISTS and t.source == ""
+    assert isinstance(book.config, OrgConfig)  # cached: the engine reads book.config
