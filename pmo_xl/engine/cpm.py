@@ -131,6 +131,7 @@ class ScheduleResult:
     calendar: Calendar | None = None
     status_day: int | None = None
     _inputs: tuple[list[CpmTask], dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+    _network: _Network | None = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------------ summary figures
     @property
@@ -261,7 +262,12 @@ class ScheduleResult:
         tasks, kwargs = self._inputs
         extra = dict(kwargs.get("extra") or {})
         extra[task_id] = extra.get(task_id, 0) + int(days)
-        return schedule(tasks, **{**kwargs, "extra": extra})
+        if self._network is None:
+            return schedule(tasks, **{**kwargs, "extra": extra})
+        # same tasks, same network: only the passes depend on the durations
+        problems = list(kwargs["problems"])
+        inputs = (tasks, {**kwargs, "extra": extra})
+        return _passes(self._network, kwargs["status_day"], kwargs["calendar"], problems + self._network.problems, extra, inputs)
 
 
 # ====================================================================== building tasks
@@ -514,6 +520,30 @@ def schedule(
     problems = list(problems)
     extra = dict(extra or {})
     inputs = (tasks, {"status_day": status_day, "calendar": calendar, "problems": list(problems), "extra": extra})
+    network = _network(tasks)
+    return _passes(network, status_day, calendar, problems + network.problems, extra, inputs)
+
+
+@dataclass
+class _Network:
+    """What :func:`schedule` derives from the tasks alone (IDs, summaries, links, cycles,
+    topological order, constraints): a what-if on durations re-runs only the passes."""
+
+    tasks: list[CpmTask]  # unique IDs, plan order
+    is_summary: list[bool]
+    leaves_of: dict[int, list[int]]  # summary -> its leaf tasks
+    incoming: list[list[tuple[int, int, int]]]  # (pred, type, lag) between leaf tasks
+    outgoing: list[list[tuple[int, int, int]]]  # (succ, type, lag)
+    order: list[int]
+    cycles: list[list[int]]
+    in_cycle: list[bool]
+    cons: list[str]
+    cday: list[int | None]
+    problems: list[ScheduleProblem]  # found while building it
+
+
+def _network(tasks: list[CpmTask]) -> _Network:
+    problems: list[ScheduleProblem] = []
 
     # ---- unique IDs --------------------------------------------------------------
     seen: dict[int, int] = {}
@@ -529,17 +559,22 @@ def schedule(
     pos = seen
 
     # ---- summaries: span their children, links expand to their leaf tasks --------
-    is_summary = np.array([t.type == "Summary" for t in tasks], dtype=bool)
+    is_summary = [t.type == "Summary" for t in tasks]
     by_wbs = {t.wbs: i for i, t in enumerate(tasks) if t.wbs}
-    leaves_of: dict[int, list[int]] = {i: [] for i in np.flatnonzero(is_summary).tolist()}
-    for i, t in enumerate(tasks):
-        if not t.wbs or is_summary[i]:
-            continue
-        parts = t.wbs.split(".")
-        for depth in range(len(parts) - 1, 0, -1):
-            j = by_wbs.get(".".join(parts[:depth]))
-            if j is not None and is_summary[j]:
-                leaves_of[j].append(i)
+    leaves_of: dict[int, list[int]] = {i: [] for i in range(n) if is_summary[i]}
+    if leaves_of:
+        for i, t in enumerate(tasks):
+            if not t.wbs or is_summary[i]:
+                continue
+            code = t.wbs
+            while True:  # its ancestors' codes, deepest first: 1.2.3 -> 1.2 -> 1
+                cut = code.rfind(".")
+                if cut < 0:
+                    break
+                code = code[:cut]
+                j = by_wbs.get(code)
+                if j is not None and is_summary[j]:
+                    leaves_of[j].append(i)
     for j in list(leaves_of):
         if not leaves_of[j]:
             problems.append(
@@ -552,9 +587,6 @@ def schedule(
                 ScheduleProblem("summary_constraint", tasks[j].id, f"summary task {tasks[j].id}: its {tasks[j].constraint} constraint is ignored (summaries span their tasks)", row=tasks[j].row)
             )
 
-    def ends(i: int) -> list[int]:
-        return leaves_of[i] if is_summary[i] else [i]
-
     # ---- edges -------------------------------------------------------------------
     edges: set[tuple[int, int, int, int]] = set()  # (pred, succ, type, lag) between leaf tasks
     for s, t in enumerate(tasks):
@@ -566,7 +598,11 @@ def schedule(
             if p == s:
                 problems.append(ScheduleProblem("self_link", t.id, f"task {t.id} is its own predecessor; link ignored", str(link), t.row))
                 continue
-            p_ends, s_ends = ends(p), ends(s)
+            if not is_summary[p] and not is_summary[s]:  # the common case: two leaf tasks
+                edges.add((p, s, _TYPE_CODE[link.type], int(link.lag)))
+                continue
+            p_ends = leaves_of[p] if is_summary[p] else [p]
+            s_ends = leaves_of[s] if is_summary[s] else [s]
             if set(p_ends) & set(s_ends):
                 problems.append(ScheduleProblem("summary_link", t.id, f"task {t.id}: a link between a summary and its own tasks ({link.pred}) is ignored", str(link), t.row))
                 continue
@@ -574,36 +610,67 @@ def schedule(
                 for b in s_ends:
                     edges.add((a, b, _TYPE_CODE[link.type], int(link.lag)))
 
-    # ---- cycles: strongly connected components (Tarjan, iterative) ---------------
-    succ_ids: list[list[int]] = [[] for _ in range(n)]
-    for a, b, _k, _l in edges:
-        succ_ids[a].append(b)
-    comp = _tarjan(n, succ_ids)
-    comp_size = np.bincount(comp, minlength=max(comp) + 1 if n else 1) if n else np.zeros(1, int)
-    in_cycle = np.array([comp_size[comp[i]] > 1 for i in range(n)], dtype=bool)
+    def graph(edges: set[tuple[int, int, int, int]]) -> tuple[list[list[tuple[int, int, int]]], list[list[tuple[int, int, int]]], list[int]]:
+        incoming: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+        outgoing: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+        for a, b, k, lag in sorted(edges):
+            incoming[b].append((a, k, lag))
+            outgoing[a].append((b, k, lag))
+        return incoming, outgoing, _kahn(n, outgoing, incoming)
+
+    incoming, outgoing, order = graph(edges)
+    in_cycle = [False] * n
     cycles: list[list[int]] = []
-    if in_cycle.any():
+    if len(order) < n:  # Kahn's order misses the tasks of a loop: find the loops, cut them
+        comp = _tarjan(n, [[b for b, _k, _l in out] for out in outgoing])
+        comp_size: dict[int, int] = {}
+        for c in comp:
+            comp_size[c] = comp_size.get(c, 0) + 1
+        in_cycle = [comp_size[c] > 1 for c in comp]
         members: dict[int, list[int]] = {}
-        for i in np.flatnonzero(in_cycle).tolist():
-            members.setdefault(comp[i], []).append(tasks[i].id)
+        for i in range(n):
+            if in_cycle[i]:
+                members.setdefault(comp[i], []).append(tasks[i].id)
         for ids in sorted(sorted(m) for m in members.values()):
             cycles.append(ids)
             problems.append(
                 ScheduleProblem("cycle", ids[0], "tasks " + ", ".join(map(str, ids)) + " depend on each other in a loop; the links among them are ignored")
             )
-        edges = {e for e in edges if comp[e[0]] != comp[e[1]]}
+        incoming, outgoing, order = graph({e for e in edges if comp[e[0]] != comp[e[1]]})
+        if len(order) < n:  # cannot happen once the loops are cut; keep every task anyway
+            placed = set(order)
+            order.extend(i for i in range(n) if i not in placed)
 
-    incoming: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
-    outgoing: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
-    for a, b, k, lag in sorted(edges):
-        incoming[b].append((a, k, lag))
-        outgoing[a].append((b, k, lag))
-    order = _topological(n, outgoing, incoming, is_summary)
+    cons = [t.constraint if t.constraint in CONSTRAINTS else "ASAP" for t in tasks]
+    cday = [t.constraint_day for t in tasks]
+    for i, t in enumerate(tasks):
+        if cons[i] in _DATED and cday[i] is None:
+            problems.append(ScheduleProblem("constraint_date_missing", t.id, f"task {t.id}: {cons[i]} without a constraint day; ASAP used", row=t.row))
+            cons[i] = "ASAP"
+    return _Network(tasks, is_summary, leaves_of, incoming, outgoing, order, cycles, in_cycle, cons, cday, problems)
+
+
+def _passes(
+    network: _Network,
+    status_day: int | None,
+    calendar: Calendar | None,
+    problems: list[ScheduleProblem],
+    extra: dict[int, int],
+    inputs: tuple[list[CpmTask], dict[str, Any]],
+) -> ScheduleResult:
+    """Durations, forward and backward passes, floats, summaries, critical paths.
+
+    Times are Python ints in lists while the passes walk task by task (a numpy scalar per
+    step costs more than the arithmetic); whole-plan steps are numpy."""
+    tasks, is_summary = network.tasks, network.is_summary
+    incoming, outgoing, order = network.incoming, network.outgoing, network.order
+    cons, cday = network.cons, network.cday
+    n = len(tasks)
 
     # ---- durations and progress ---------------------------------------------------
-    dur = np.zeros(n, dtype=np.int64)
-    rem = np.zeros(n, dtype=np.int64)
-    state = np.zeros(n, dtype=np.int8)
+    dur = [0] * n
+    rem = [0] * n
+    state = [_NOT_STARTED] * n
     for i, t in enumerate(tasks):
         if is_summary[i]:
             continue
@@ -622,30 +689,23 @@ def schedule(
             rem[i] = dur[i]
     status = None if status_day is None else int(status_day)
 
-    cons = [t.constraint if t.constraint in CONSTRAINTS else "ASAP" for t in tasks]
-    cday = [t.constraint_day for t in tasks]
-    for i, t in enumerate(tasks):
-        if cons[i] in _DATED and cday[i] is None:
-            problems.append(ScheduleProblem("constraint_date_missing", t.id, f"task {t.id}: {cons[i]} without a constraint day; ASAP used", row=t.row))
-            cons[i] = "ASAP"
-
     # ---- forward pass --------------------------------------------------------------
-    es = np.zeros(n, dtype=np.int64)
-    ef = np.zeros(n, dtype=np.int64)
-    resume = np.zeros(n, dtype=np.int64)  # when the remaining work starts
+    es = [0] * n
+    ef = [0] * n
+    resume = [0] * n  # when the remaining work starts
 
-    def forward(alap_start: np.ndarray | None) -> None:
+    def forward(alap_start: list[int] | None) -> None:
         for i in order:
             if is_summary[i]:
                 continue
             t = tasks[i]
-            d = int(dur[i])
+            d = dur[i]
             if state[i] == _COMPLETE:
                 if t.actual_start is not None:
-                    es[i] = t.actual_start - 1
-                    ef[i] = t.actual_finish if t.actual_finish is not None else es[i] + d
+                    es[i] = int(t.actual_start - 1)
+                    ef[i] = int(t.actual_finish) if t.actual_finish is not None else es[i] + d
                 elif t.actual_finish is not None:
-                    ef[i] = t.actual_finish
+                    ef[i] = int(t.actual_finish)
                     es[i] = ef[i] - d
                 else:  # 100 % without actual dates: where the network puts it
                     es[i] = _network_start(i, d, incoming, es, ef, 0)
@@ -654,26 +714,26 @@ def schedule(
                 resume[i] = ef[i]
                 continue
             if state[i] == _IN_PROGRESS:
-                done = int(dur[i] - rem[i])
+                done = dur[i] - rem[i]
                 if t.actual_start is not None:
-                    es[i] = t.actual_start - 1
+                    es[i] = int(t.actual_start - 1)
                 else:  # started, date unknown: where the network puts it, not after the status date
                     es[i] = _network_start(i, d, incoming, es, ef, 0)
                     if status is not None:
                         es[i] = min(es[i], max(0, status - done))
                 # the rest of the work starts after the status date (or, without one,
                 # right after the work done), never before the actual start
-                r = int(es[i]) + done if status is None else max(int(es[i]), status)
+                r = es[i] + done if status is None else max(es[i], status)
                 f = 0
                 for p, k, lag in incoming[i]:  # retained logic: FS holds the rest of the work,
                     if k == _FS:  # FF/SF hold its finish; SS is met (it has started)
-                        r = max(r, int(ef[p]) + lag)
+                        r = max(r, ef[p] + lag)
                     elif k == _FF:
-                        f = max(f, int(ef[p]) + lag)
+                        f = max(f, ef[p] + lag)
                     elif k == _SF:
-                        f = max(f, int(es[p]) + lag)
+                        f = max(f, es[p] + lag)
                 resume[i] = r
-                ef[i] = max(r + int(rem[i]), f)
+                ef[i] = max(r + rem[i], f)
                 continue
             start = _network_start(i, d, incoming, es, ef, 0)
             if status is not None:
@@ -684,18 +744,18 @@ def schedule(
             elif c in ("FNET", "MFO"):
                 start = max(start, int(cday[i]) - d)
             if alap_start is not None and c == "ALAP":
-                start = max(start, int(alap_start[i]))
+                start = max(start, alap_start[i])
             es[i] = start
             ef[i] = start + d
             resume[i] = start
 
-    leaf = ~is_summary
+    leaves = [i for i in range(n) if not is_summary[i]]
     forward(None)
-    finish = int(ef[leaf].max()) if leaf.any() else 0
+    finish = max((ef[i] for i in leaves), default=0)
 
     # ---- backward pass -------------------------------------------------------------
-    ls = np.zeros(n, dtype=np.int64)
-    lf = np.zeros(n, dtype=np.int64)
+    ls = [0] * n
+    lf = [0] * n
 
     def backward(project_finish: int) -> None:
         for i in reversed(order):
@@ -704,7 +764,7 @@ def schedule(
             if state[i] == _COMPLETE:
                 ls[i], lf[i] = es[i], ef[i]
                 continue
-            d = int(dur[i])
+            d = dur[i]
             late_finish = project_finish
             late_start = None
             for s, k, lag in outgoing[i]:
@@ -712,20 +772,20 @@ def schedule(
                     continue
                 if state[s] == _IN_PROGRESS:
                     if k == _FS:
-                        late_finish = min(late_finish, int(lf[s] - rem[s]) - lag)
+                        late_finish = min(late_finish, lf[s] - rem[s] - lag)
                     elif k == _FF:
-                        late_finish = min(late_finish, int(lf[s]) - lag)
+                        late_finish = min(late_finish, lf[s] - lag)
                     elif k == _SF:
-                        late_start = _min(late_start, int(lf[s]) - lag)
+                        late_start = _min(late_start, lf[s] - lag)
                     continue
                 if k == _FS:
-                    late_finish = min(late_finish, int(ls[s]) - lag)
+                    late_finish = min(late_finish, ls[s] - lag)
                 elif k == _SS:
-                    late_start = _min(late_start, int(ls[s]) - lag)
+                    late_start = _min(late_start, ls[s] - lag)
                 elif k == _FF:
-                    late_finish = min(late_finish, int(lf[s]) - lag)
+                    late_finish = min(late_finish, lf[s] - lag)
                 else:
-                    late_start = _min(late_start, int(lf[s]) - lag)
+                    late_start = _min(late_start, lf[s] - lag)
             c = cons[i]
             if c in ("SNLT", "MSO"):
                 late_start = _min(late_start, _start_bound(cday[i], d))
@@ -741,81 +801,83 @@ def schedule(
             ls[i] = late_finish - d
 
     backward(finish)
-    if any(c == "ALAP" for i, c in enumerate(cons) if leaf[i] and state[i] == _NOT_STARTED):
-        forward(ls.copy())
-        finish = int(ef[leaf].max()) if leaf.any() else 0
+    if any(cons[i] == "ALAP" for i in leaves if state[i] == _NOT_STARTED):
+        forward(list(ls))
+        finish = max((ef[i] for i in leaves), default=0)
         backward(finish)
 
     # ---- floats ------------------------------------------------------------------------
-    total = np.where(state == _IN_PROGRESS, lf - ef, ls - es)
-    total[state == _COMPLETE] = 0
-    free = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        if is_summary[i] or state[i] == _COMPLETE:
+    total = [0 if state[i] == _COMPLETE else (lf[i] - ef[i] if state[i] == _IN_PROGRESS else ls[i] - es[i]) for i in range(n)]
+    free = [0] * n
+    for i in leaves:
+        if state[i] == _COMPLETE:
             continue
-        slack = finish - int(ef[i])
+        slack = finish - ef[i]
         for s, k, lag in outgoing[i]:
             if state[s] == _COMPLETE:
                 continue
             if k == _FS:
-                slack = min(slack, int(resume[s]) - int(ef[i]) - lag)
+                slack = min(slack, resume[s] - ef[i] - lag)
             elif k == _SS:
                 if state[s] == _IN_PROGRESS:
                     continue
-                slack = min(slack, int(es[s]) - int(es[i]) - lag)
+                slack = min(slack, es[s] - es[i] - lag)
             elif k == _FF:
-                slack = min(slack, int(ef[s]) - int(ef[i]) - lag)
+                slack = min(slack, ef[s] - ef[i] - lag)
             else:
-                slack = min(slack, int(ef[s]) - int(es[i]) - lag)
-        free[i] = max(0, min(slack, int(total[i])))
-    critical = (total <= 0) & (state != _COMPLETE)
+                slack = min(slack, ef[s] - es[i] - lag)
+        free[i] = max(0, min(slack, total[i]))
+    critical = [total[i] <= 0 and state[i] != _COMPLETE for i in range(n)]
+    leaf_critical = [critical[i] and not is_summary[i] for i in range(n)]
 
     # ---- summaries span their leaves -----------------------------------------------------
-    for j, kids in leaves_of.items():
-        idx = np.array(kids)
-        es[j], ef[j] = es[idx].min(), ef[idx].max()
-        ls[j], lf[j] = ls[idx].min(), lf[idx].max()
-        open_ = idx[state[idx] != _COMPLETE]  # floats of the work still to do
-        total[j] = total[open_].min() if open_.size else 0
-        free[j] = free[open_].min() if open_.size else 0
-        critical[j] = bool(critical[idx].any())
+    for j, kids in network.leaves_of.items():
+        es[j], ef[j] = min(es[k] for k in kids), max(ef[k] for k in kids)
+        ls[j], lf[j] = min(ls[k] for k in kids), max(lf[k] for k in kids)
+        open_ = [k for k in kids if state[k] != _COMPLETE]  # floats of the work still to do
+        total[j] = min(total[k] for k in open_) if open_ else 0
+        free[j] = min(free[k] for k in open_) if open_ else 0
+        critical[j] = any(critical[k] for k in kids)
         dur[j] = ef[j] - es[j]
-        rem[j] = int(rem[idx].max())
-        state[j] = _COMPLETE if (state[idx] == _COMPLETE).all() else (_NOT_STARTED if (state[idx] == _NOT_STARTED).all() else _IN_PROGRESS)
+        rem[j] = max(rem[k] for k in kids)
+        kid_states = {state[k] for k in kids}
+        state[j] = _COMPLETE if kid_states == {_COMPLETE} else (_NOT_STARTED if kid_states == {_NOT_STARTED} else _IN_PROGRESS)
 
     # ---- critical paths -----------------------------------------------------------------
-    paths = _critical_paths(tasks, order, incoming, outgoing, es, ef, resume, state, critical & leaf, total)
+    paths = _critical_paths(tasks, order, incoming, outgoing, es, ef, resume, state, leaf_critical, total)
 
     names = {_NOT_STARTED: "not started", _IN_PROGRESS: "in progress", _COMPLETE: "complete"}
+    in_cycle = network.in_cycle
     out = [
         TaskSchedule(
             id=t.id,
             type=t.type if t.type in ("Task", "Milestone", "Summary") else "Task",
-            early_start=int(es[i]),
-            early_finish=int(ef[i]),
-            late_start=int(ls[i]),
-            late_finish=int(lf[i]),
-            total_float=int(total[i]),
-            free_float=int(free[i]),
-            critical=bool(critical[i]),
-            duration=int(dur[i]),
-            remaining=int(rem[i]),
-            status="summary" if is_summary[i] else names[int(state[i])],
-            in_cycle=bool(in_cycle[i]),
+            early_start=es[i],
+            early_finish=ef[i],
+            late_start=ls[i],
+            late_finish=lf[i],
+            total_float=total[i],
+            free_float=free[i],
+            critical=critical[i],
+            duration=dur[i],
+            remaining=rem[i],
+            status="summary" if is_summary[i] else names[state[i]],
+            in_cycle=in_cycle[i],
         )
         for i, t in enumerate(tasks)
     ]
-    start = min(0, int(es[leaf].min())) if leaf.any() else 0
+    start = min(0, min(es[i] for i in leaves)) if leaves else 0
     return ScheduleResult(
         tasks=out,
         project_start=start,
         project_finish=max(finish, start),
         critical_paths=paths,
-        cycles=cycles,
+        cycles=network.cycles,
         problems=problems,
         calendar=calendar,
         status_day=status,
         _inputs=inputs,
+        _network=network,
     )
 
 
@@ -891,8 +953,9 @@ def _tarjan(n: int, succ: list[list[int]]) -> list[int]:
     return comp
 
 
-def _topological(n: int, outgoing: list[list[tuple[int, int, int]]], incoming: list[list[tuple[int, int, int]]], is_summary: np.ndarray) -> list[int]:
-    """Kahn's algorithm; ties in plan order so results are stable."""
+def _kahn(n: int, outgoing: list[list[tuple[int, int, int]]], incoming: list[list[tuple[int, int, int]]]) -> list[int]:
+    """Kahn's topological order, ties in plan order so results are stable. The tasks of
+    a loop (and those after it) are missing from it."""
     import heapq
 
     indegree = [len(incoming[i]) for i in range(n)]
@@ -906,9 +969,6 @@ def _topological(n: int, outgoing: list[list[tuple[int, int, int]]], incoming: l
             indegree[s] -= 1
             if indegree[s] == 0:
                 heapq.heappush(ready, s)
-    if len(order) != n:  # cannot happen once cycles are cut; keep every task anyway
-        placed = set(order)
-        order.extend(i for i in range(n) if i not in placed)
     return order
 
 
