@@ -130,8 +130,21 @@ class RuleContext:
 
     def _frames(self, name: str) -> pd.DataFrame:
         if name not in self._frame_cache:
-            self._frame_cache[name] = _normalise(self.table(name).frame, schema.TABLES[name])
+            codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+            self._frame_cache[name] = _normalise(self.table(name).frame, schema.TABLES[name], codes)
+            self._codes_cache.update({(name, column): v for column, v in codes.items()})
         return self._frame_cache[name]
+
+    @cached_property
+    def _codes_cache(self) -> dict[tuple[str, str], tuple[np.ndarray, list[str]]]:
+        return {}
+
+    def codes(self, name: str, column: str) -> tuple[np.ndarray, list[str]]:
+        """A text column of :meth:`frame` as ``(codes, uniques)``: ``uniques[codes[k]]`` is
+        row k's text, code -1 an empty cell (``pd.factorize`` without hashing the column
+        again: the normaliser saw each distinct value once)."""
+        self.frame(name)
+        return self._codes_cache[(name, column)]
 
     @cached_property
     def issue_cells(self) -> set[tuple[str, int, str]]:
@@ -213,8 +226,15 @@ def _safe_date(v: Any) -> _dt.date | None:
         return None
 
 
-def _normalise(frame: pd.DataFrame, spec: schema.Table) -> pd.DataFrame:
+def _normalise(
+    frame: pd.DataFrame,
+    spec: schema.Table,
+    codes: dict[str, tuple[np.ndarray, list[str]]] | None = None,
+) -> pd.DataFrame:
+    """``codes`` (optional) receives each text column as ``(codes, uniques)`` (see
+    :meth:`RuleContext.codes`)."""
     out: dict[str, pd.Series] = {}
+    text_codes: dict[str, tuple[np.ndarray, list[str]]] = {}
     n = len(frame)
     filled = np.zeros(n, dtype=bool)  # rows with at least one value
     for col in spec.columns:
@@ -238,18 +258,22 @@ def _normalise(frame: pd.DataFrame, spec: schema.Table) -> pd.DataFrame:
             s = s.astype(object)
             filled |= s.notna().to_numpy()
         else:
-            s, present = _text(s)
+            s, present, text_codes[col.name] = _text(s)
             filled |= present
         out[col.name] = s
     df = pd.DataFrame(out, index=frame.index)
     if len(df) and not filled.all():
         df = df[filled]
+        text_codes = {k: (c[filled], u) for k, (c, u) in text_codes.items()}
+    if codes is not None:
+        codes.update(text_codes)
     return df
 
 
-def _text(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _text(s: pd.Series) -> tuple[pd.Series, np.ndarray, tuple[np.ndarray, list[str]]]:
     """A text column as objects: stripped, NaN for blank; a number or date typed into it
-    as a person would write it (:func:`fmt`). Also returns where it has a value.
+    as a person would write it (:func:`fmt`). Also returns where it has a value and the
+    column factorised (codes, distinct texts).
 
     Works on the distinct values (``pd.factorize``): a 200,000-row timesheet has a few
     hundred people, so each is stripped once and the column is one ``take``.
@@ -259,9 +283,13 @@ def _text(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
         uniques = uniques.str.strip()
     values = np.empty(len(uniques) + 1, dtype=object)  # the last slot is for the empties (-1)
     present = np.zeros(len(uniques) + 1, dtype=bool)
+    canonical = np.full(len(uniques) + 1, -1, dtype=np.int64)  # code of the stripped text
+    texts: dict[str, int] = {}
     for k, v in enumerate(uniques.astype(object).tolist()):
         text = v.strip() if isinstance(v, str) else fmt(v).strip()
         values[k] = text if text else np.nan
         present[k] = bool(text)
+        if text:
+            canonical[k] = texts.setdefault(text, len(texts))
     values[-1] = np.nan
-    return pd.Series(values[codes], index=s.index, dtype=object), present[codes]
+    return pd.Series(values[codes], index=s.index, dtype=object), present[codes], (canonical[codes], list(texts))

@@ -6,6 +6,7 @@ only loops over the rows that have a finding.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ... import schema
@@ -166,9 +167,10 @@ def finance(ctx: RuleContext) -> list[Finding]:
 
     # ---- people and rates
     people: set[str] = set(res["Person"].dropna()) if res is not None else set()
-    hours_by_person = ts.groupby("Person")["Hours"].sum() if ts is not None and not ts.empty else pd.Series(dtype=float)
     if res is not None and not res.empty:
         no_rate = res["Person"].notna() & res["Rate"].isna()
+        if no_rate.any():
+            hours_by_person = ts.groupby("Person")["Hours"].sum() if ts is not None and not ts.empty else pd.Series(dtype=float)
         for row in res.index[no_rate]:
             if ("tblResources", int(row), "Rate") in ctx.issue_cells:
                 continue
@@ -237,11 +239,15 @@ def _dated(ctx: RuleContext, name: str, frame: pd.DataFrame, status: pd.Timestam
 
 def _timesheet(ctx: RuleContext, ts: pd.DataFrame, people: set[str], pb: pd.DataFrame,
                status: pd.Timestamp | None, start: pd.Timestamp | None) -> list[Finding]:
+    """Timesheet rules on 200,000 rows: Person as integer codes (:meth:`RuleContext.codes`),
+    dates as integers, so grouping and duplicate search hash numbers, not strings."""
     name = "tblTimesheet"
     out: list[Finding] = []
+    person, persons = ctx.codes(name, "Person")
+    has_person = person >= 0
     if ctx.has("tblResources"):
-        bad = ts["Person"].notna() & ~ts["Person"].isin(list(people))
-        for row in ts.index[bad]:
+        unknown = np.array([p not in people for p in persons] + [False], dtype=bool)  # last: empty (-1)
+        for row in ts.index[unknown[person]]:
             p = ts.at[row, "Person"]
             out.append(ctx.finding("FN002", name, row, "Person", p,
                                    f"{ctx.where(name, row, 'Person')}: '{p}' is not in tblResources."))
@@ -250,27 +256,38 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, people: set[str], pb: pd.Data
                                f"{ctx.where(name, row, 'Hours')} (Hours) is {fmt(ts.at[row, 'Hours'])}."))
 
     # ---- hours per person per day (24 h, capacity)
-    day = ts[ts["Person"].notna() & ts["Date"].notna() & ts["Hours"].notna()]
-    if not day.empty:
-        g = day.assign(_row=day.index).groupby(["Person", "Date"], sort=False).agg(
+    date = ts["Date"]
+    has_date = date.notna().to_numpy()
+    days = date.to_numpy().view("int64")  # NaT rows are masked out
+    day_mask = has_person & has_date & ts["Hours"].notna().to_numpy()
+    if day_mask.any():
+        day = ts[day_mask]
+        # one integer per (person, date), numbered in order of first appearance (as
+        # groupby(["Person", "Date"], sort=False) numbers its groups)
+        day_codes, _ = pd.factorize(days[day_mask])
+        pair, _ = pd.factorize(person[day_mask].astype(np.int64) * (int(day_codes.max()) + 1) + day_codes)
+        g = day.assign(_row=day.index, _pair=pair).groupby("_pair", sort=False).agg(
             hours=("Hours", "sum"), rows=("Hours", "size"), first=("_row", "min"))
-        over = g[g["hours"] > 24]
-        for (p, d), r in over.iterrows():
-            row = int(r["first"])
+        _, first_at = np.unique(pair, return_index=True)  # position in `day` of each pair's first row
+        pair_person = person[day_mask][first_at]
+        pair_date = day["Date"].to_numpy()[first_at]
+        hours = g["hours"].to_numpy()
+        for k in np.flatnonzero(hours > 24).tolist():
+            p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(g["first"].iat[k])
             out.append(ctx.finding("FN006", name, row, "Hours", p,
-                                   f"{p} books {fmt(r['hours'])} hours on {fmt(d)} ({int(r['rows'])} rows, "
+                                   f"{p} books {fmt(hours[k])} hours on {fmt(d)} ({int(g['rows'].iat[k])} rows, "
                                    f"from {ctx.where(name, row, 'Hours')})."))
         if ctx.has("tblResources"):
             res = ctx.frame("tblResources")
             hpd = ctx.setting("HoursPerDay")
             hpd = float(hpd) if isinstance(hpd, (int, float)) and hpd > 0 else 8.0
             cap = res.dropna(subset=["Person"]).drop_duplicates("Person").set_index("Person")["Capacity"].fillna(hpd)
-            cap_of = g.index.get_level_values(0).map(cap).to_numpy(dtype=float, na_value=hpd)
-            over_cap = g[(g["hours"].to_numpy() > cap_of) & (g["hours"].to_numpy() <= 24)]
-            for (p, d), r in over_cap.iterrows():
-                row = int(r["first"])
+            cap_by_person = np.array([float(cap[p]) if p in cap.index else hpd for p in persons], dtype=float)
+            cap_of = cap_by_person[pair_person]
+            for k in np.flatnonzero((hours > cap_of) & (hours <= 24)).tolist():
+                p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(g["first"].iat[k])
                 out.append(ctx.finding("FN017", name, row, "Hours", p,
-                                       f"{p} books {fmt(r['hours'])} hours on {fmt(d)}, over a capacity of "
+                                       f"{p} books {fmt(hours[k])} hours on {fmt(d)}, over a capacity of "
                                        f"{fmt(cap.get(p, hpd))} (from {ctx.where(name, row, 'Hours')})."))
 
     out.extend(_dated(ctx, name, ts, status, start))
@@ -287,16 +304,18 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, people: set[str], pb: pd.Data
                                        f"{ctx.where(name, row, 'Date')}: hours on {fmt(ts.at[row, 'Date'])} on task "
                                        f"{fmt(t)}, which finished on {fmt(fin.at[row])}."))
 
-    # ---- duplicates
-    cols = ["Date", "Person", "Task ID", "Hours"]
-    full = ts[cols].notna().all(axis=1)
-    sub = ts.loc[full, cols]
-    dup = sub.duplicated(keep="first")
+    # ---- duplicates: same Date, Person, Task ID and Hours (numbers: person code, day)
+    task, hours_ = ts["Task ID"].to_numpy(), ts["Hours"].to_numpy()
+    full = has_date & has_person & ~np.isnan(task) & ~np.isnan(hours_)
+    keys = pd.DataFrame({"Date": days[full], "Person": person[full], "Task ID": task[full], "Hours": hours_[full]},
+                        index=ts.index[full])
+    dup = keys.duplicated(keep="first")
     if dup.any():
-        firsts = sub[~dup & sub.duplicated(keep=False)]
+        firsts = keys[~dup & keys.duplicated(keep=False)]
         first_of = {tuple(v): r for r, v in zip(firsts.index, firsts.itertuples(index=False))}
-        for row, v in zip(sub.index[dup], sub[dup].itertuples(index=False)):
-            first = first_of.get(tuple(v))
+        again = ts.iloc[np.flatnonzero(full)[dup.to_numpy()]][["Date", "Person", "Task ID", "Hours"]]
+        for row, k, v in zip(keys.index[dup], keys[dup].itertuples(index=False), again.itertuples(index=False)):
+            first = first_of.get(tuple(k))
             out.append(ctx.finding("FN011", name, row, "Date", v[2],
                                    f"{ctx.where(name, row, 'Date')} repeats Timesheet row {first} "
                                    f"({fmt(v[0])}, {v[1]}, task {fmt(v[2])}, {fmt(v[3])} hours)."))
