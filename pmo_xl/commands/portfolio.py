@@ -421,7 +421,7 @@ def write_workbook(result: Portfolio, out: str | os.PathLike[str], *, generated:
     fields_by_key = {k: (h, kind) for k, h, kind in PROJECT_FIELDS}
     rag_cols = [project_col(k, *fields_by_key[k]) for k in rag_keys]
     for c in rag_cols:  # the KPI tiles sit above these columns
-        c.width = 13
+        c.width = 14
     rag_cols[-1].width = 44
     rag_rows = [[p.get(k) for k in rag_keys] for p in projects]
 

@@ -173,7 +173,7 @@ class _Writer:
         return self._formats[key]
 
     def tile_value(self, kind: str) -> Any:
-        return self.fmt(kind, bold=True, font_size=14, align="center", valign="vcenter", border=1,
+        return self.fmt(kind, bold=True, font_size=12, align="center", valign="vcenter", border=1,
                         border_color="#1F3864", bg_color="#F2F2F2")
 
     # ------------------------------------------------------------------ tables
