@@ -6,6 +6,8 @@ only loops over the rows that have a finding.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -170,7 +172,7 @@ def finance(ctx: RuleContext) -> list[Finding]:
     if res is not None and not res.empty:
         no_rate = res["Person"].notna() & res["Rate"].isna()
         if no_rate.any():
-            hours_by_person = ts.groupby("Person")["Hours"].sum() if ts is not None and not ts.empty else pd.Series(dtype=float)
+            hours_by_person = _hours_by_person(ctx, ts) if ts is not None and not ts.empty else pd.Series(dtype=float)
         for row in res.index[no_rate]:
             if ("tblResources", int(row), "Rate") in ctx.issue_cells:
                 continue
@@ -259,33 +261,41 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, people: set[str], pb: pd.Data
     date = ts["Date"]
     has_date = date.notna().to_numpy()
     days = date.to_numpy().view("int64")  # NaT rows are masked out
-    day_mask = has_person & has_date & ts["Hours"].notna().to_numpy()
+    hours_ = ts["Hours"].to_numpy()
+    day_mask = has_person & has_date & ~np.isnan(hours_)
+    pair = np.zeros(0, dtype=np.int64)
     if day_mask.any():
-        day = ts[day_mask]
-        # one integer per (person, date), numbered in order of first appearance (as
-        # groupby(["Person", "Date"], sort=False) numbers its groups)
+        # one integer per (person, date), numbered in order of first appearance as
+        # groupby(["Person", "Date"], sort=False) numbers its groups
         day_codes, _ = pd.factorize(days[day_mask])
         pair, _ = pd.factorize(person[day_mask].astype(np.int64) * (int(day_codes.max()) + 1) + day_codes)
-        g = day.assign(_row=day.index, _pair=pair).groupby("_pair", sort=False).agg(
-            hours=("Hours", "sum"), rows=("Hours", "size"), first=("_row", "min"))
-        _, first_at = np.unique(pair, return_index=True)  # position in `day` of each pair's first row
+        # the same sums as that groupby (pandas adds a group's rows in order, compensated)
+        hours = pd.Series(hours_[day_mask]).groupby(pair, sort=False).sum().to_numpy()
+        rows = np.bincount(pair)
+        seen = np.maximum.accumulate(pair)
+        first_at = np.flatnonzero(np.r_[True, pair[1:] > seen[:-1]])  # each pair's first row in `day`
+        labels = ts.index[day_mask]
+        if labels.is_monotonic_increasing:
+            first = labels[first_at].to_numpy()
+        else:
+            first = pd.Series(labels).groupby(pair, sort=False).min().to_numpy()
         pair_person = person[day_mask][first_at]
-        pair_date = day["Date"].to_numpy()[first_at]
-        hours = g["hours"].to_numpy()
+        pair_date = date.to_numpy()[day_mask][first_at]
         for k in np.flatnonzero(hours > 24).tolist():
-            p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(g["first"].iat[k])
+            p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(first[k])
             out.append(ctx.finding("FN006", name, row, "Hours", p,
-                                   f"{p} books {fmt(hours[k])} hours on {fmt(d)} ({int(g['rows'].iat[k])} rows, "
+                                   f"{p} books {fmt(hours[k])} hours on {fmt(d)} ({int(rows[k])} rows, "
                                    f"from {ctx.where(name, row, 'Hours')})."))
         if ctx.has("tblResources"):
             res = ctx.frame("tblResources")
             hpd = ctx.setting("HoursPerDay")
             hpd = float(hpd) if isinstance(hpd, (int, float)) and hpd > 0 else 8.0
             cap = res.dropna(subset=["Person"]).drop_duplicates("Person").set_index("Person")["Capacity"].fillna(hpd)
-            cap_by_person = np.array([float(cap[p]) if p in cap.index else hpd for p in persons], dtype=float)
+            cap_of_person = cap.to_dict()
+            cap_by_person = np.array([float(cap_of_person.get(p, hpd)) for p in persons], dtype=float)
             cap_of = cap_by_person[pair_person]
             for k in np.flatnonzero((hours > cap_of) & (hours <= 24)).tolist():
-                p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(g["first"].iat[k])
+                p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(first[k])
                 out.append(ctx.finding("FN017", name, row, "Hours", p,
                                        f"{p} books {fmt(hours[k])} hours on {fmt(d)}, over a capacity of "
                                        f"{fmt(cap.get(p, hpd))} (from {ctx.where(name, row, 'Hours')})."))
@@ -304,19 +314,45 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, people: set[str], pb: pd.Data
                                        f"{ctx.where(name, row, 'Date')}: hours on {fmt(ts.at[row, 'Date'])} on task "
                                        f"{fmt(t)}, which finished on {fmt(fin.at[row])}."))
 
-    # ---- duplicates: same Date, Person, Task ID and Hours (numbers: person code, day)
-    task, hours_ = ts["Task ID"].to_numpy(), ts["Hours"].to_numpy()
-    full = has_date & has_person & ~np.isnan(task) & ~np.isnan(hours_)
-    keys = pd.DataFrame({"Date": days[full], "Person": person[full], "Task ID": task[full], "Hours": hours_[full]},
-                        index=ts.index[full])
+    # ---- duplicates: same Date, Person, Task ID and Hours: same (person, date) pair,
+    # Task ID and Hours, as one integer when it fits
+    task = ts["Task ID"].to_numpy()
+    with_task = ~np.isnan(task[day_mask])
+    full = day_mask.copy()
+    full[day_mask] = with_task
+    task_codes, task_values = pd.factorize(task[full])
+    hour_codes, hour_values = pd.factorize(hours_[full])
+    sizes = (int(pair.max()) + 1 if pair.size else 1, len(task_values) or 1, len(hour_values) or 1)
+    if sizes[0] * sizes[1] * sizes[2] < 2**62:
+        key = (pair[with_task].astype(np.int64) * sizes[1] + task_codes) * sizes[2] + hour_codes
+        keys = pd.Series(key, index=ts.index[full])
+    else:  # too many distinct values to pack: compare the columns
+        keys = pd.DataFrame({"Date": days[full], "Person": person[full], "Task ID": task[full], "Hours": hours_[full]},
+                            index=ts.index[full])
     dup = keys.duplicated(keep="first")
     if dup.any():
         firsts = keys[~dup & keys.duplicated(keep=False)]
-        first_of = {tuple(v): r for r, v in zip(firsts.index, firsts.itertuples(index=False))}
+        first_of = {_key_of(v): r for r, v in zip(firsts.index, _rows_of(firsts))}
         again = ts.iloc[np.flatnonzero(full)[dup.to_numpy()]][["Date", "Person", "Task ID", "Hours"]]
-        for row, k, v in zip(keys.index[dup], keys[dup].itertuples(index=False), again.itertuples(index=False)):
-            first = first_of.get(tuple(k))
+        for row, k, v in zip(keys.index[dup], _rows_of(keys[dup]), again.itertuples(index=False)):
+            first = first_of.get(_key_of(k))
             out.append(ctx.finding("FN011", name, row, "Date", v[2],
                                    f"{ctx.where(name, row, 'Date')} repeats Timesheet row {first} "
                                    f"({fmt(v[0])}, {v[1]}, task {fmt(v[2])}, {fmt(v[3])} hours)."))
     return out
+
+
+def _hours_by_person(ctx: RuleContext, ts: pd.DataFrame) -> pd.Series:
+    """``ts.groupby("Person")["Hours"].sum()`` on the person codes (the same sums)."""
+    codes, persons = ctx.codes("tblTimesheet", "Person")
+    ok = codes >= 0
+    sums = pd.Series(ts["Hours"].to_numpy()[ok]).groupby(codes[ok]).sum()
+    return pd.Series(sums.to_numpy(), index=[persons[c] for c in sums.index.tolist()], dtype=float)
+
+
+def _rows_of(keys: pd.Series | pd.DataFrame) -> Any:
+    return keys.tolist() if isinstance(keys, pd.Series) else keys.itertuples(index=False)
+
+
+def _key_of(v: Any) -> Any:
+    return v if isinstance(v, int) else tuple(v)
