@@ -70,3 +70,15 @@ def test_changes_verb_adds_a_request(tmp_path):
     assert "CR-" in text
     back = pmo_xl.load(target)
     assert "Extra report" in set(back.frame("tblChanges")["Title"])
+
+
+def test_portfolio_verb_iterates_projects(tmp_path):
+    folder = tmp_path / "projects"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder / "a.xlsx")
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    result = pmo_xl.portfolio(folder, jobs=1)
+    rows = list(result)
+    assert [r["project_code"] for r in rows] == [pmo_xl.load(EXAMPLE).settings["ProjectCode"]]
+    assert abs(rows[0]["bac"] - pmo_xl.rollup(EXAMPLE).evm.bac) < 0.01
+    assert [Path(f["path"]).name for f in result.failed] == ["broken.xlsx"]
