@@ -10,7 +10,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from ..errors import NotAWorkbook, PmoError
+from ..errors import NotAPmoWorkbook, NotAWorkbook, PmoError
 
 if TYPE_CHECKING:
     from ..engine.calendar import Calendar
@@ -41,6 +41,21 @@ def calendar_for(book: "Book") -> "Calendar":
         settings["StartDate"] = start
     holidays = book.tables.get("tblHolidays")
     return project_calendar(settings, holidays.frame if holidays is not None else None)
+
+
+def require_plan(book: "Book") -> None:
+    """Refuse a workbook without tblPlan (its Plan sheet deleted or renamed): there is
+    nothing to schedule and no earned value without the plan, so ``schedule`` and
+    ``rollup`` stop with a :class:`~pmo_xl.errors.NotAPmoWorkbook` naming the file
+    instead of reporting an empty schedule or made-up figures (``validate`` reports it as
+    WB001/WB002; ``pmo-xl upgrade`` puts the sheet back)."""
+    plan = book.tables.get("tblPlan")
+    if plan is None or not plan.present:
+        raise NotAPmoWorkbook(
+            "no table tblPlan (sheet Plan): nothing to schedule or roll up; restore the sheet "
+            "(pmo-xl upgrade adds it back)",
+            path=book.path,
+        )
 
 
 def status_date_of(book: "Book", override: Any = None) -> _dt.date | None:
@@ -86,6 +101,8 @@ def writing(path: str | Path, wait: float | None = None) -> Iterator[Path]:
     from ..io.lock import workbook_lock
 
     target = Path(path)
+    if target.is_dir():
+        raise NotAWorkbook("is a folder, not a workbook file", path=str(target))
     if not target.is_file():
         raise NotAWorkbook("file not found", path=str(target))
     with contextlib.ExitStack() as stack:

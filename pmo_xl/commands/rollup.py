@@ -48,10 +48,11 @@ def rollup_book(
     else today). ``error_count`` is the number of validation errors for the RAG; None
     runs the validator to count them."""
     from ..engine.finance import rollup
-    from ._common import calendar_for, status_date_of
+    from ._common import calendar_for, require_plan, status_date_of
 
     from ..config import thresholds_for
 
+    require_plan(book)
     thresholds = thresholds or thresholds_for(book).rag  # stored by pmo-xl new --config
     day = status_date_of(book, status_date)
     if error_count is None:

@@ -31,8 +31,9 @@ def schedule_book(book: "Book", status_date: Any = None) -> "ScheduleResult":
     work from it (SPEC §3).
     """
     from ..engine.cpm import schedule_plan
-    from ._common import calendar_for, status_date_of
+    from ._common import calendar_for, require_plan, status_date_of
 
+    require_plan(book)
     return schedule_plan(book.frame("tblPlan"), calendar_for(book), status_date_of(book, status_date))
 
 
