@@ -31,6 +31,15 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+def _unreadable_to_stderr(files: Any) -> None:
+    """One plain line per file that could not be processed, on stderr (text output: the
+    report on stdout may be redirected, the terminal still shows what failed; json/junit
+    carry it as an ``ok: false`` entry instead, so stdout stays parseable)."""
+    for f in files:
+        if not f.get("ok", False):
+            click.echo(f"pmo-xl: {f['path']}: {f['error']}", err=True)
+
+
 def _not_built(name: str, issue: int) -> None:
     _fail(f"'{name}' is not built yet (tracked in issue {issue}).", 2)
 
@@ -192,6 +201,7 @@ def validate(paths: tuple[str, ...], fmt: str, status_date: str | None, write: b
         click.echo(render_junit(files), nl=False)
     else:
         render_text(files)
+        _unreadable_to_stderr(files)
     if any(not f["ok"] for f in files):
         sys.exit(2)
     if any(f["summary"]["error"] for f in files):
@@ -216,6 +226,7 @@ def schedule(paths: tuple[str, ...], fmt: str, status_date: str | None, write: b
         _emit_json({"files": files})
     else:
         render_text(files)
+        _unreadable_to_stderr(files)
     if any(not f["ok"] for f in files):
         sys.exit(2)
 
@@ -239,11 +250,10 @@ def rollup(paths: tuple[str, ...], fmt: str, status_date: str | None, write: boo
         _emit_json({"files": files})
     elif fmt == "csv":
         click.echo(render_csv(files), nl=False)
-        for f in files:
-            if not f["ok"]:
-                click.echo(f"pmo-xl: {f['path']}: {f['error']}", err=True)
+        _unreadable_to_stderr(files)
     else:
         render_text(files)
+        _unreadable_to_stderr(files)
     if any(not f["ok"] for f in files):
         sys.exit(2)
 
@@ -413,6 +423,7 @@ def portfolio(paths: tuple[str, ...], out: str | None, jobs: int | None, status_
         _emit_json(result.to_dict())
     else:
         render_text(result)
+        _unreadable_to_stderr({**f, "ok": False} for f in result.failed)
         if out:
             click.echo(f"Wrote {out}")
     if result.failed:
