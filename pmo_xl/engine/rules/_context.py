@@ -25,6 +25,15 @@ def fmt(value: Any) -> str:
     """A value as a person would write it in a message: dates ISO, 12 not 12.0."""
     if value is None:
         return ""
+    kind = type(value)  # the common exact types first (messages are built by the thousand)
+    if kind is str:
+        return value
+    if kind is pd.Timestamp:  # never NaT (its own type)
+        return value.date().isoformat() if (value.hour, value.minute, value.second) == (0, 0, 0) else value.isoformat(sep=" ")
+    if kind is float:
+        if value != value:
+            return ""
+        return str(int(value)) if value.is_integer() else f"{value:g}"
     if isinstance(value, (pd.Timestamp, _dt.datetime)):
         if pd.isna(value):
             return ""
@@ -199,10 +208,10 @@ class RuleContext:
         message: str,
         hint: str | None = None,
     ) -> Finding:
-        from . import RULES
-
-        r = RULES[rule_id]
-        t = self.book.tables.get(table) or self.table(table)
+        r = _rules()[rule_id]
+        t = self.book.tables.get(table)
+        if t is None:
+            t = self.table(table)
         cell = ""
         if row is not None and column:
             letter = t.letters.get(column)
@@ -212,6 +221,18 @@ class RuleContext:
     def where(self, table: str, row: int, column: str) -> str:
         """``Plan!G12`` for messages (the sheet alone when the column is missing)."""
         return self.table(table).where(int(row), column)
+
+
+_RULES: dict[str, Any] = {}
+
+
+def _rules() -> dict[str, Any]:
+    """The rule registry (imported once: findings are made by the thousand)."""
+    if not _RULES:
+        from . import RULES
+
+        _RULES["registry"] = RULES
+    return _RULES["registry"]
 
 
 def _safe_date(v: Any) -> _dt.date | None:

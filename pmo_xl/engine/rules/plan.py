@@ -214,9 +214,12 @@ def _networkdays(cal, a: pd.Series, b: pd.Series) -> np.ndarray:
 def _predecessors(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
     out: list[Finding] = []
     known = ctx.task_ids
-    ids = plan["ID"]
+    id_of = dict(zip(plan.index.tolist(), plan["ID"].tolist()))
     for row, (links, problems) in ctx.links.items():
-        tid = ids.at[row]
+        tid = id_of[row]
+        own = int(tid) if links and pd.notna(tid) else None
+        if not problems and all(link.pred != own and link.pred in known for link in links):
+            continue  # the common case: nothing to report on this row
         where = ctx.where(P, row, "Predecessors")
         for p in problems:
             out.append(_f(ctx, "PL004", row, "Predecessors", tid,
@@ -244,6 +247,8 @@ def _cycles(ctx: RuleContext) -> list[Finding]:
             if link.pred in row_of and link.pred != tid:
                 succ.setdefault(link.pred, []).append(int(tid))
     out: list[Finding] = []
+    if not _has_loop(succ):
+        return out
     for comp in _strongly_connected(succ):
         if len(comp) < 2:
             continue
@@ -255,6 +260,24 @@ def _cycles(ctx: RuleContext) -> list[Finding]:
         out.append(_f(ctx, "PL007", row, "Predecessors", first,
                       f"{ctx.where(P, row, 'Predecessors')}: dependency cycle {loop}."))
     return out
+
+
+def _has_loop(succ: dict[int, list[int]]) -> bool:
+    """Kahn's algorithm: a graph has a loop when its tasks cannot all be ordered."""
+    indegree: dict[int, int] = {}
+    for ws in succ.values():
+        for w in ws:
+            indegree[w] = indegree.get(w, 0) + 1
+    ready = [v for v in succ if v not in indegree]
+    placed = 0
+    while ready:
+        v = ready.pop()
+        placed += 1
+        for w in succ.get(v, ()):
+            indegree[w] -= 1
+            if indegree[w] == 0:
+                ready.append(w)
+    return placed < len(set(succ) | set(indegree))
 
 
 def _strongly_connected(succ: dict[int, list[int]]) -> list[list[int]]:
