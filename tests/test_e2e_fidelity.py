@@ -599,3 +599,20 @@ def test_a_real_subprocess_run_keeps_the_vba_and_user_parts(rich: Path, tmp_path
         owned |= sheet_owned_parts(book, sheet)
     assert [n for n in before if n not in owned and after.get(n) != before[n]] == []
     assert set(after) - set(before) <= owned
+
+
+def test_upgrade_and_portfolio_leave_the_rich_workbook_alone(final: Path, tmp_path: Path) -> None:
+    """``upgrade`` on a current workbook touches nothing; ``portfolio`` only reads it."""
+    work = tmp_path / "projects" / "Project.xlsm"
+    work.parent.mkdir()
+    shutil.copy2(final, work)
+    digest = sha(work)
+    result = run_cli(["upgrade", str(work), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert sha(work) == digest
+    out = tmp_path / "Portfolio.xlsx"
+    result = run_cli(["portfolio", str(work.parent), "--jobs", "1", "--format", "json", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (project,) = json.loads(result.stdout)["projects"]
+    assert Path(project["path"]).name == work.name and project["open_changes"] >= 1
+    assert sha(work) == digest and out.exists()
