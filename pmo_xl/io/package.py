@@ -288,6 +288,12 @@ class Package:
         self.names: list[str] = list(self._infos)
         self._inflated = 0
         self._xml_cache: dict[str, etree._Element] = {}
+        self._lower: dict[str, str] = {}
+        for n in self._infos:
+            self._lower.setdefault(n.lower(), n)
+        self._tables: dict[tuple[str, str], list[TablePart]] = {}
+        self._by_name: dict[str, TablePart] | None = None
+        self._lookup: dict[str, TablePart] | None = None
 
     # ---- raw access
 
@@ -315,11 +321,7 @@ class Package:
         """The stored name matching ``name`` case-insensitively (OPC names are)."""
         if name in self._infos:
             return name
-        low = name.lower()
-        for n in self._infos:
-            if n.lower() == low:
-                return n
-        return None
+        return self._lower.get(name.lower())
 
     def read(self, name: str) -> bytes:
         """Inflate one part, refusing to go past its declared size or the package limit."""
@@ -477,9 +479,15 @@ class Package:
         return scoped
 
     def tables(self, sheet: SheetRef) -> list[TablePart]:
-        """The tables on ``sheet``, in the order of its relationships."""
+        """The tables on ``sheet``, in the order of its relationships (parsed once)."""
         if not sheet.part:
             return []
+        key = (sheet.name, sheet.part)
+        if key not in self._tables:
+            self._tables[key] = self._read_tables(sheet)
+        return list(self._tables[key])
+
+    def _read_tables(self, sheet: SheetRef) -> list[TablePart]:
         out = []
         for rel in self.rels(sheet.part):
             if rel.kind != "table" or rel.external or not rel.target:
@@ -515,19 +523,23 @@ class Package:
 
     def tables_by_name(self) -> dict[str, TablePart]:
         """Every table in the workbook by display name (case kept; see :meth:`table`)."""
-        out: dict[str, TablePart] = {}
-        for sheet in self.sheets:
-            for t in self.tables(sheet):
-                out.setdefault(t.name, t)
-        return out
+        if self._by_name is None:
+            out: dict[str, TablePart] = {}
+            for sheet in self.sheets:
+                for t in self.tables(sheet):
+                    out.setdefault(t.name, t)
+            self._by_name = out
+        return dict(self._by_name)
 
     def table(self, name: str) -> TablePart | None:
         """Table ``name`` (display or internal name, case-insensitive, as Excel treats them)."""
-        low = name.lower()
-        for t in self.tables_by_name().values():
-            if t.name.lower() == low or t.internal_name.lower() == low:
-                return t
-        return None
+        if self._lookup is None:
+            lookup: dict[str, TablePart] = {}
+            for t in self.tables_by_name().values():  # the first table with either name wins
+                lookup.setdefault(t.name.lower(), t)
+                lookup.setdefault(t.internal_name.lower(), t)
+            self._lookup = lookup
+        return self._lookup.get(name.lower())
 
 
 # --------------------------------------------------------------------------- opening

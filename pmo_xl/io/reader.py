@@ -226,26 +226,68 @@ def coerce(value: Any, kind: str, date1904: bool = False) -> Any:
 # --------------------------------------------------------------------------- frames
 
 
+#: The dtype objects of :data:`DTYPES`, resolved once (a dtype *string* costs a registry
+#: search on every Series built with it).
+_DTYPE: dict[str, Any] = {kind: pd.api.types.pandas_dtype(d) for kind, d in DTYPES.items()}
+_STR = _DTYPE["text"]
+_OBJECT = np.dtype(object)
+#: empty_frame templates: id(table) -> (table, extras, frame); a copy is handed out.
+_EMPTY: dict[tuple[int, tuple[str, ...]], tuple[schema.Table, tuple[str, ...], pd.DataFrame]] = {}
+
+
 def empty_frame(table: schema.Table, extra: list[str] | None = None) -> pd.DataFrame:
     """A zero-row frame with the contract's columns (and ``extra`` text columns), typed."""
-    cols = {c.name: pd.Series([], dtype=DTYPES[c.kind]) for c in table.columns}
-    for name in extra or ():
-        cols[name] = pd.Series([], dtype=object)
-    frame = pd.DataFrame(cols, index=pd.Index([], dtype="int64", name="row"))
-    return frame
+    extras = tuple(extra or ())
+    key = (id(table), extras)
+    hit = _EMPTY.get(key)
+    if hit is None or hit[0] is not table:
+        cols = {c.name: pd.Series([], dtype=DTYPES[c.kind]) for c in table.columns}
+        for name in extras:
+            cols[name] = pd.Series([], dtype=object)
+        frame = pd.DataFrame(cols, index=pd.Index([], dtype="int64", name="row"))
+        if len(_EMPTY) > 256:  # tables made on the fly (tests): keep the cache small
+            _EMPTY.clear()
+        hit = _EMPTY[key] = (table, extras, frame)
+    return hit[2].copy()
+
+
+def _typed_array(values: list[Any], kind: str) -> Any:
+    """``values`` (Python objects, None = empty) as the column kind's array."""
+    if kind in ("date", "datetime"):
+        stamps = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").astype(DATE_DTYPE)
+        return stamps.to_numpy()
+    if kind in ("number", "percent"):
+        return np.array([np.nan if v is None else v for v in values], dtype="float64")
+    return pd.array(values, dtype=_DTYPE.get(kind, _STR))
 
 
 def _typed_series(values: list[Any], kind: str, index: pd.Index) -> pd.Series:
+    return pd.Series(_typed_array(values, kind), index=index, copy=False)
+
+
+def _null_array(kind: str, n: int) -> Any:
+    """``n`` empty cells of ``kind`` (as :func:`_typed_array` makes ``[None] * n``)."""
     if kind in ("date", "datetime"):
-        stamps = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").astype(DATE_DTYPE)
-        return pd.Series(stamps.to_numpy(), dtype=DATE_DTYPE, index=index)
-    if kind == "int":
-        return pd.Series(pd.array(values, dtype="Int64"), index=index)
+        return np.full(n, np.datetime64("NaT"), dtype=DATE_DTYPE)
     if kind in ("number", "percent"):
-        return pd.Series([np.nan if v is None else v for v in values], dtype="float64", index=index)
+        return np.full(n, np.nan)
+    if kind == "int":
+        return pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool))
     if kind == "bool":
-        return pd.Series(pd.array(values, dtype="boolean"), index=index)
-    return pd.Series(values, dtype=TEXT_DTYPE, index=index)
+        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    return pd.array([None] * n, dtype=_STR)
+
+
+_DAY_US = 86_400_000_000
+
+
+def _midnight(stamps: np.ndarray) -> np.ndarray:
+    """datetime64[us] floored to midnight, NaT kept (``Series.dt.normalize`` without its
+    frequency inference)."""
+    ticks = stamps.view("int64")
+    out = (ticks - ticks % _DAY_US).view(DATE_DTYPE)
+    out[np.isnat(stamps)] = np.datetime64("NaT")
+    return out
 
 
 # --------------------------------------------------------------------------- the reader
@@ -357,30 +399,11 @@ class _Reader:
         n = max(0, last - first + 1)
         raw = self._bulk(part, n) if n else {}
         height = max((len(a) for a in raw.values()), default=0)
-        index = pd.RangeIndex(first, first + height)
-        columns: dict[str, pd.Series] = {}
-        for c in spec.columns:
-            h = header_of.get(c.name)
-            if h is None:
-                columns[c.name] = _typed_series([None] * height, c.kind, index)
-                continue
-            col = first_col + position[h]
-            columns[c.name] = self._column(spec.name, part.sheet, c.name, c.kind, col, raw.get(col), index)
-        for h in extras:
-            col = first_col + position[h]
-            columns[h] = self._extra_column(part.sheet, col, raw.get(col), index)
-
-        frame = pd.DataFrame(columns, index=index)
-        frame.index = pd.Index(np.asarray(index, dtype="int64"), name="row")
-        # a row is blank when every cell is empty; a cell whose value did not fit its
-        # column is empty in the frame but not blank
-        blank = frame.isna().all(axis=1).to_numpy().copy()
-        if blank.any():
-            with_issue = {i.row for i in self.issues[issues_before:]}
-            blank &= ~frame.index.isin(list(with_issue))
-            frame = frame.loc[~blank]
-        if not len(frame):
+        if not height or all(a.null_count == len(a) for a in raw.values()):
+            # no rows, or every cell empty (a generated table's blank row): nothing to type
             frame = empty_frame(spec, extras)
+        else:
+            frame = self._frame(spec, part, raw, height, header_of, position, extras, issues_before)
         return TableData(
             name=spec.name,
             sheet=part.sheet,
@@ -390,6 +413,47 @@ class _Reader:
             header_row=header_row,
             present=True,
         )
+
+    def _frame(self, spec: schema.Table, part: TablePart, raw: dict[int, Any], height: int,
+               header_of: dict[str, str], position: dict[str, int], extras: list[str],
+               issues_before: int) -> pd.DataFrame:
+        """The typed frame of a table's ``height`` data rows, fully blank rows dropped."""
+        first_col, first = part.first_cell[1], part.first_data_row
+        rows = np.arange(first, first + height, dtype="int64")
+        arrays: dict[str, Any] = {}
+        for c in spec.columns:
+            h = header_of.get(c.name)
+            if h is None:
+                arrays[c.name] = _null_array(c.kind, height)
+                continue
+            col = first_col + position[h]
+            values = self._column(spec.name, part.sheet, c.name, c.kind, col, raw.get(col), rows)
+            if isinstance(values, np.ndarray) and not values.flags.writeable:  # a view of Arrow memory
+                values = values.copy()
+            arrays[c.name] = values
+        for h in extras:
+            col = first_col + position[h]
+            arrays[h] = self._extra_column(raw.get(col), height)
+        # a row is blank when every cell is empty; a cell whose value did not fit its
+        # column is empty in the frame but not blank
+        blank = np.ones(height, dtype=bool)
+        for values in arrays.values():
+            blank &= np.asarray(pd.isna(values), dtype=bool)
+            if not blank.any():
+                break
+        if blank.any():
+            with_issue = {i.row for i in self.issues[issues_before:]}
+            if with_issue:
+                blank &= ~np.isin(rows, list(with_issue))
+            if blank.all():
+                return empty_frame(spec, extras)
+            keep = ~blank
+            rows = rows[keep]
+            arrays = {name: values[keep] for name, values in arrays.items()}
+        index = pd.Index(rows, name="row")
+        for h in extras:  # kept as objects (a bare object array would be inferred as str)
+            arrays[h] = pd.Series(arrays[h], index=index, dtype=object, copy=False)
+        return pd.DataFrame(arrays, index=index, copy=False)
 
     def _bulk(self, part: TablePart, n: int) -> dict[int, Any]:
         """{1-based sheet column: Arrow array} of the table's data rows (types inferred
@@ -424,63 +488,65 @@ class _Reader:
         except fastexcel.FastExcelError as exc:
             raise NotAWorkbook(f"sheet {part.sheet!r} cannot be read ({_one_line(exc)})", path=str(self.path)) from None
 
-    def _column(self, table: str, sheet: str, name: str, kind: str, col: int, arr: Any, index: pd.Index) -> pd.Series:
-        """One contract column, typed; the fast path when the inferred type fits."""
+    def _column(self, table: str, sheet: str, name: str, kind: str, col: int, arr: Any, rows: np.ndarray) -> Any:
+        """One contract column as the array of its kind (``rows``: the Excel row of each
+        value); the fast path when the inferred type fits."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        height = len(index)
+        height = len(rows)
         if arr is None or arr.null_count == len(arr):
-            return _typed_series([None] * height, kind, index) if height else pd.Series([], dtype=DTYPES[kind], index=index)
+            return _null_array(kind, height)
         t = arr.type
         if kind in ("number", "percent") and pa.types.is_floating(t):
-            return pd.Series(arr.to_numpy(zero_copy_only=False), dtype="float64", index=index)
+            return arr.to_numpy(zero_copy_only=False).astype("float64", copy=False)
         if kind == "int" and pa.types.is_floating(t):
             values = arr.to_numpy(zero_copy_only=False)
-            whole = np.isnan(values) | (values == np.floor(values))
+            missing = np.isnan(values)
+            whole = missing | (values == np.floor(values))
             if not whole.all():
                 for i in np.flatnonzero(~whole):
-                    self.cell_issue(sheet, table, name, int(index[i]), col, float(values[i]), kind, f"holds {_describe(float(values[i]))}")
-                values = np.where(whole, values, np.nan)
-            return pd.Series(pd.array(values, dtype="Float64"), index=index).astype("Int64")
+                    self.cell_issue(sheet, table, name, int(rows[i]), col, float(values[i]), kind, f"holds {_describe(float(values[i]))}")
+                missing = ~whole | missing
+            if np.abs(values[~missing]).max(initial=0) < 2**63:
+                return pd.arrays.IntegerArray(np.where(missing, 0, values).astype("int64"), missing)
+            return pd.array(np.where(missing, np.nan, values), dtype="Float64").astype("Int64")  # raises, as before
         if pa.types.is_integer(t):
             arr, t = arr.cast(pa.float64()), pa.float64()
         if kind in ("date", "datetime") and (pa.types.is_timestamp(t) or pa.types.is_date(t)):
-            s = pd.Series(arr.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False), index=index).astype(DATE_DTYPE)
-            return s.dt.normalize() if kind == "date" else s
+            stamps = arr.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False).astype(DATE_DTYPE, copy=False)
+            return _midnight(stamps) if kind == "date" else stamps
         if kind in ("date", "datetime") and pa.types.is_floating(t):
             values = arr.to_numpy(zero_copy_only=False)
-            ok = np.isnan(values) | ((values >= 0) & (values <= _MAX_SERIAL))
+            nan = np.isnan(values)
+            ok = nan | ((values >= 0) & (values <= _MAX_SERIAL))
             if ok.all():
                 epoch = np.datetime64("1904-01-01") if self.date1904 else np.datetime64("1899-12-30")
                 if not self.date1904 and np.nanmin(values) < 61:
-                    return self._exact_column(table, sheet, name, kind, col, index)
+                    return self._exact_column(table, sheet, name, kind, col, rows)
                 micros = np.round(values * 86_400_000_000)
-                stamps = epoch.astype("datetime64[us]") + np.where(np.isnan(micros), 0, micros).astype("int64").astype("timedelta64[us]")
-                s = pd.Series(stamps, index=index).astype(DATE_DTYPE)
-                s[np.isnan(values)] = pd.NaT
-                return s.dt.normalize() if kind == "date" else s
+                stamps = epoch.astype(DATE_DTYPE) + np.where(nan, 0, micros).astype("int64").astype("timedelta64[us]")
+                stamps[nan] = np.datetime64("NaT")
+                return _midnight(stamps) if kind == "date" else stamps
         if kind in ("text", "choice"):
             if pa.types.is_string(t) or pa.types.is_large_string(t):
-                values = pc.if_else(pc.equal(arr, ""), pa.scalar(None, t), arr).to_pandas()
-                values.index = index
-                return values.astype(TEXT_DTYPE)
+                return _STR.__from_arrow__(pc.if_else(pc.equal(arr, ""), pa.scalar(None, t), arr))
             if pa.types.is_floating(t):
-                return pd.Series([None if v is None else number_text(v) for v in arr.to_pylist()], dtype=TEXT_DTYPE, index=index)
+                return pd.array([None if v is None else number_text(v) for v in arr.to_pylist()], dtype=_STR)
         if kind == "bool" and pa.types.is_boolean(t):
-            return pd.Series(pd.array(arr.to_pylist(), dtype="boolean"), index=index)
-        return self._exact_column(table, sheet, name, kind, col, index)
+            return pd.array(arr.to_pylist(), dtype=_DTYPE["bool"])
+        return self._exact_column(table, sheet, name, kind, col, rows)
 
-    def _exact_column(self, table: str, sheet: str, name: str, kind: str, col: int, index: pd.Index) -> pd.Series:
+    def _exact_column(self, table: str, sheet: str, name: str, kind: str, col: int, rows: np.ndarray) -> Any:
         """Cell-by-cell coercion from the exact cell values; every misfit is a CellIssue."""
-        (r0, c0), rows = self.exact_sheet(sheet)
+        (r0, c0), cells = self.exact_sheet(sheet)
         c = col - 1 - c0
-        first = int(index[0]) - 1 - r0 if len(index) else 0
-        raws = [row[c] if 0 <= c < len(row) else None for row in _rows_from(rows, first, len(index))]
+        first = int(rows[0]) - 1 - r0 if len(rows) else 0
+        raws = [row[c] if 0 <= c < len(row) else None for row in _rows_from(cells, first, len(rows))]
         # the types that need no coercion pass straight through (most cells)
         plain = {"number": float, "percent": float, "text": str, "choice": str, "bool": bool}.get(kind)
         out: list[Any] = []
-        for row, raw in zip(index, raws):
+        for row, raw in zip(rows.tolist(), raws):
             if raw is None or raw == "":
                 out.append(None)
             elif plain is not None and type(raw) is plain:
@@ -490,16 +556,17 @@ class _Reader:
                     out.append(coerce(raw, kind, self.date1904))
                 except _Bad as bad:
                     out.append(bad.converted)
-                    self.cell_issue(sheet, table, name, int(row), col, raw, kind, bad.message)
-        return _typed_series(out, kind, index)
+                    self.cell_issue(sheet, table, name, row, col, raw, kind, bad.message)
+        return _typed_array(out, kind)
 
-    def _extra_column(self, sheet: str, col: int, arr: Any, index: pd.Index) -> pd.Series:
+    @staticmethod
+    def _extra_column(arr: Any, height: int) -> np.ndarray:
         """A user column outside the contract, as the bulk read typed it (a column mixing
         numbers and text comes out as text)."""
-        if arr is None:
-            return pd.Series([None] * len(index), dtype=object, index=index)
-        values = arr.to_pylist()
-        return pd.Series([None if v == "" else v for v in values], dtype=object, index=index)
+        out = np.empty(height, dtype=object)
+        if arr is not None:
+            out[:] = [None if v == "" else v for v in arr.to_pylist()]
+        return out
 
     # ---- settings
 
