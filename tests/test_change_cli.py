@@ -420,3 +420,41 @@ def test_demo_register_list_and_a_decision(tmp_path):
     assert len(book.frame("tblBudget")) == budget_before + 1
     assert len(book.frame("tblChangeLog")) > log_before
     assert book.frame("tblBudget")["Source"].tolist()[-1] == target["cr_id"]
+
+
+# --------------------------------------------------------------------------- organisation lists
+
+
+@pytest.mark.parametrize("configured", [True, False])
+def test_configured_lists_are_accepted_only_where_configured(tmp_path, configured):
+    """A workbook stamped with a pmo.toml that extends the cost categories, CR types and
+    priorities takes them in change add/decide; the standard workbook refuses them."""
+    from pmo_xl.config import parse_config
+    from pmo_xl.io.reader import load
+    from pmo_xl.io.template import build_workbook
+
+    cfg = parse_config({"lists": {"cost_categories": ["Facilities"], "cr_types": ["Regulatory"],
+                                  "priorities": ["Urgent"]}})
+    p = tmp_path / "org.xlsx"
+    build_workbook(p, {"ProjectName": "P", "ProjectCode": "P-1", "StartDate": START},
+                   {"tblBudget": [{"Category": "Labour", "Amount": 100.0}]}, config=cfg if configured else None)
+    add = ("change", "add", p, "--title", "New office", "--requested-by", "Facility mgmt", "--type", "regulatory",
+           "--priority", "URGENT", "--user", "ana")
+    if not configured:
+        assert "is not one of" in run_refused(p, *add)
+        run("change", "add", p, "--title", "New office", "--requested-by", "Facility mgmt", "--user", "ana")
+    else:
+        run(*add)
+    for status in ("Submitted", "Under Review"):
+        run("change", "set-status", p, "CR-0001", status, "--user", "ana")
+    decide = ("change", "decide", p, "CR-0001", "approve", "--by", "Board",
+              "--cost-impact", "2500", "--schedule-impact", "0", "--category", "facilities", "--user", "ana")
+    if not configured:
+        assert "category 'facilities' is not one of" in run_refused(p, *decide)
+        return
+    run(*decide)
+    book = load(p)
+    change = book.frame("tblChanges").iloc[-1]
+    assert (change["Type"], change["Priority"], change["Status"]) == ("Regulatory", "Urgent", "Approved")
+    line = book.frame("tblBudget").iloc[-1]
+    assert (line["Category"], line["Amount"], line["Source"]) == ("Facilities", 2500, "CR-0001")

@@ -677,19 +677,6 @@ def _form(live: "LiveBook", names: dict[str, str]) -> tuple[dict[str, Any], list
     return values, missing
 
 
-def _apply_edit(live: "LiveBook", edit: Any) -> None:
-    """Write a change-register edit into the live book, as the ``pmo-xl change``
-    commands write it into a file (register row or cells, log rows, budget lines)."""
-    if edit.new_change is not None:
-        live.append_rows("tblChanges", [edit.new_change])
-    elif edit.cells:
-        live.set_cells("tblChanges", edit.row, edit.cells)
-    if edit.log_rows:
-        live.append_rows("tblChangeLog", edit.log_rows)
-    if edit.budget_rows:
-        live.append_rows("tblBudget", edit.budget_rows)
-
-
 def _no_form(missing: list[str]) -> str:
     from pmo_xl.errors import PmoError
 
@@ -718,7 +705,7 @@ def new_change_request(
     """Add a change request (status Draft, next CR ID) from the form on the Changes
     sheet (frmTitle, frmRequestedBy, ...) or from the arguments (xlwings Lite App
     Mode); a filled argument wins over its form cell. Logs every field."""
-    from pmo_xl.commands.change import ADD_OPTIONS, _known_tasks, default_user, utc_now
+    from pmo_xl.commands.change import ADD_OPTIONS, _known_tasks, apply_edit, default_user, utc_now, workbook_lists
     from pmo_xl.engine import changes as engine
 
     given = {"title": title, "requested_by": requested_by, "description": description, "type": change_type,
@@ -734,8 +721,9 @@ def new_change_request(
         values.update(args)
         data = live.read()
         edit = engine.add(data.frame("tblChanges"), data.frame("tblChangeLog"), values, user=default_user(),
-                          now=utc_now(), today=_dt.date.today(), known_tasks=_known_tasks(data))
-        _apply_edit(live, edit)
+                          now=utc_now(), today=_dt.date.today(), known_tasks=_known_tasks(data),
+                          lists=workbook_lists(data))
+        apply_edit(live, data, edit)
         live.clear(n for n in NEW_CHANGE_FORM if n not in missing)
         return edit.message
 
@@ -757,7 +745,7 @@ def decide_change_request(
     (frmCrId, frmDecision, frmDecisionBy, frmDecisionDate, ...) or the arguments.
     Approval needs the cost and schedule impact (0 allowed); an approved cost impact
     adds a tblBudget line, as `pmo-xl change decide`."""
-    from pmo_xl.commands.change import default_user, utc_now
+    from pmo_xl.commands.change import apply_edit, default_user, utc_now, workbook_lists
     from pmo_xl.engine import changes as engine
     from pmo_xl.errors import PmoError
 
@@ -781,8 +769,9 @@ def decide_change_request(
             data.frame("tblChanges"), str(values["cr_id"]), str(values["decision"]), by=values.get("by"),
             user=default_user(), now=utc_now(), date=day or _dt.date.today(), note=values.get("note"),
             cost_impact=values.get("cost_impact"), schedule_impact=values.get("schedule_impact"),
+            lists=workbook_lists(data),
         )
-        _apply_edit(live, edit)
+        apply_edit(live, data, edit)
         live.clear(n for n in DECISION_FORM if n not in missing)
         return edit.message
 

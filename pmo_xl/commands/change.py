@@ -84,21 +84,34 @@ def _known_tasks(book: "Book") -> list[int] | None:
     return [int(v) for v in plan.frame["ID"].dropna().tolist()]
 
 
-def _apply(path: Path, book: "Book", edit: "RegisterEdit") -> None:
-    """Write ``edit`` into the workbook in one atomic save."""
+def workbook_lists(book: "Book") -> dict[str, tuple[str, ...]]:
+    """The drop-down lists the workbook uses: the standard's, extended by the organisation's
+    ``pmo.toml`` when the workbook was stamped with one (:func:`pmo_xl.config.thresholds_for`)."""
+    from ..config import thresholds_for
+
+    return thresholds_for(book).lists
+
+
+def apply_edit(editor: Any, book: "Book", edit: "RegisterEdit") -> None:
+    """Write a change-register ``edit`` through ``editor``: the register row (appended) or
+    cells (set), the log rows and any budget lines.
+
+    ``editor`` is a :class:`~pmo_xl.io.writer.WorkbookEditor` (a file; the caller saves)
+    or a :class:`~pmo_xl.io.livebook.LiveBook` (a workbook open in Excel): both have
+    ``append_rows`` and ``set_cells``, so the CLI and the Excel buttons write an edit the
+    same way. ``book`` is the workbook as read (checked for tblBudget before anything is
+    written).
+    """
     if edit.empty:
         return
-    from ..io.writer import WorkbookEditor
-
     if edit.budget_rows:
         budget = book.tables.get("tblBudget")
         if budget is None or not budget.present:
             raise NotAPmoWorkbook(
                 "the workbook has no table tblBudget (sheet Budget) for the approved cost impact; "
                 "run `pmo-xl upgrade` to add it",
-                path=str(path),
+                path=str(getattr(editor, "path", "") or book.path),
             )
-    editor = WorkbookEditor.open(path)
     if edit.new_change is not None:
         editor.append_rows("tblChanges", [edit.new_change])
     elif edit.cells:
@@ -108,6 +121,16 @@ def _apply(path: Path, book: "Book", edit: "RegisterEdit") -> None:
         editor.append_rows("tblChangeLog", edit.log_rows)
     if edit.budget_rows:
         editor.append_rows("tblBudget", edit.budget_rows)
+
+
+def _apply(path: Path, book: "Book", edit: "RegisterEdit") -> None:
+    """Write ``edit`` into the workbook in one atomic save."""
+    if edit.empty:
+        return
+    from ..io.writer import WorkbookEditor
+
+    editor = WorkbookEditor.open(path)
+    apply_edit(editor, book, edit)
     editor.save()
 
 
@@ -179,7 +202,7 @@ def change_add(
         return engine.add(
             book.frame("tblChanges"), book.frame("tblChangeLog"), values,
             user=user or default_user(), now=stamp, today=dt.date.today() if now is None else None,
-            known_tasks=_known_tasks(book),
+            known_tasks=_known_tasks(book), lists=workbook_lists(book),
         )
 
     return _write(path, compute, wait=wait)
@@ -241,6 +264,7 @@ def change_decide(
             book.frame("tblChanges"), cr_id, decision, by=by, user=user or default_user(), now=stamp,
             date=date or (dt.date.today() if now is None else None), note=note,
             cost_impact=cost_impact, schedule_impact=schedule_impact, category=category,
+            lists=workbook_lists(book),
         )
 
     return _write(path, compute, wait=wait)
@@ -263,7 +287,7 @@ def change_edit(
 
     def compute(book: "Book") -> "RegisterEdit":
         return engine.edit(book.frame("tblChanges"), cr_id, values, user=user or default_user(), now=stamp,
-                           known_tasks=_known_tasks(book))
+                           known_tasks=_known_tasks(book), lists=workbook_lists(book))
 
     return _write(path, compute, wait=wait)
 

@@ -376,8 +376,22 @@ def _changed_cells(
     return cells, rows
 
 
-def _clean_fields(fields: Mapping[str, Any], known_tasks: Iterable[int] | None) -> dict[str, Any]:
-    """Typed, canonical register values from user input; RefusedChange on bad values."""
+def _items(lists: Mapping[str, Iterable[str]] | None, key: str) -> tuple[str, ...]:
+    """The allowed values of drop-down list ``key``: the organisation's (``lists``, e.g.
+    :attr:`pmo_xl.config.Thresholds.lists` of a workbook stamped with ``pmo.toml``) or the
+    standard's (:data:`pmo_xl.schema.LISTS`)."""
+    if lists is not None and lists.get(key):
+        return tuple(lists[key])
+    return tuple(schema.LISTS[key])
+
+
+def _clean_fields(
+    fields: Mapping[str, Any],
+    known_tasks: Iterable[int] | None,
+    lists: Mapping[str, Iterable[str]] | None = None,
+) -> dict[str, Any]:
+    """Typed, canonical register values from user input; RefusedChange on bad values.
+    Type and Priority are checked against ``lists`` (the workbook's lists) when given."""
     unknown = [k for k in fields if k not in ADD_FIELDS]
     if unknown:
         raise RefusedChange(
@@ -388,9 +402,9 @@ def _clean_fields(fields: Mapping[str, Any], known_tasks: Iterable[int] | None) 
         if is_blank(value):
             out[header] = None
         elif header == "Type":
-            out[header] = _choice(value, TYPES, "type")
+            out[header] = _choice(value, _items(lists, "CRType"), "type")
         elif header == "Priority":
-            out[header] = _choice(value, PRIORITIES, "priority")
+            out[header] = _choice(value, _items(lists, "Priority"), "priority")
         elif header == "Funding":
             out[header] = _choice(value, FUNDING, "funding")
         elif header in ("Cost Impact", "Schedule Impact"):
@@ -430,14 +444,17 @@ def add(
     now: dt.datetime,
     today: dt.date | None = None,
     known_tasks: Iterable[int] | None = None,
+    lists: Mapping[str, Iterable[str]] | None = None,
 ) -> RegisterEdit:
     """A new CR in status Draft with the next CR ID (:func:`next_cr_id`).
 
     ``fields`` maps register headers (:data:`ADD_FIELDS`) to values; Title and Requested
     By are required, Date Raised defaults to ``today``. Log: one ``Added`` row per filled
-    field (Old Value empty), Status ``Draft`` included.
+    field (Old Value empty), Status ``Draft`` included. ``lists``: the workbook's
+    drop-down lists (an organisation's extended CR types and priorities); default the
+    standard's.
     """
-    values = _clean_fields(fields, known_tasks)
+    values = _clean_fields(fields, known_tasks, lists)
     for required in ("Title", "Requested By"):
         if is_blank(values.get(required)):
             raise RefusedChange(f"a new change request needs a {required}")
@@ -512,6 +529,7 @@ def decide(
     cost_impact: Any = None,
     schedule_impact: Any = None,
     category: str | None = None,
+    lists: Mapping[str, Iterable[str]] | None = None,
 ) -> RegisterEdit:
     """Approve, reject or defer a CR that is Under Review.
 
@@ -522,7 +540,9 @@ def decide(
 
     Approving a non-zero Cost Impact appends one tblBudget line: Task ID = first affected
     task (blank = project level), Category = ``category`` or :data:`DEFAULT_BUDGET_CATEGORY`,
-    Period blank, Amount = Cost Impact, Source = CR ID, Note = Title.
+    Period blank, Amount = Cost Impact, Source = CR ID, Note = Title. ``category`` is
+    checked against ``lists["CostCategory"]`` (the workbook's cost categories, which an
+    organisation's ``pmo.toml`` may extend), by default the standard's.
     """
     target = parse_decision(decision)
     row, change = find_change(register, cr_id)
@@ -565,7 +585,7 @@ def decide(
             tasks = parse_task_ids(change.get("Affected Tasks"))
             budget = {
                 "Task ID": tasks[0] if tasks else None,
-                "Category": _choice(category, COST_CATEGORIES, "category") or DEFAULT_BUDGET_CATEGORY,
+                "Category": _choice(category, _items(lists, "CostCategory"), "category") or DEFAULT_BUDGET_CATEGORY,
                 "Period": None,
                 "Amount": tidy_number(cost),
                 "Source": cr_id,
@@ -591,6 +611,7 @@ def edit(
     user: str,
     now: dt.datetime,
     known_tasks: Iterable[int] | None = None,
+    lists: Mapping[str, Iterable[str]] | None = None,
 ) -> RegisterEdit:
     """Change descriptive fields of a CR outside the workflow (log Action ``Edit``).
 
@@ -601,7 +622,7 @@ def edit(
     bad = [k for k in fields if k in WORKFLOW_FIELDS]
     if bad:
         raise RefusedChange(f"{', '.join(bad)}: set by the workflow (use set-status or decide), not by an edit")
-    values = _clean_fields(fields, known_tasks)
+    values = _clean_fields(fields, known_tasks, lists)
     row, change = find_change(register, cr_id)
     cr_id = str(change["CR ID"]).strip()
     current = _status_of(change)
