@@ -269,6 +269,16 @@ class ScheduleResult:
         inputs = (tasks, {**kwargs, "extra": extra})
         return _passes(self._network, kwargs["status_day"], kwargs["calendar"], problems + self._network.problems, extra, inputs)
 
+    def delayed_finish(self, task_id: int, days: int) -> int:
+        """``delay(task_id, days).project_finish``, computing only what the finish needs
+        (the DCMA critical path test asks for nothing else)."""
+        if self._inputs is None or self._network is None:
+            return self.delay(task_id, days).project_finish
+        _tasks, kwargs = self._inputs
+        extra = dict(kwargs.get("extra") or {})
+        extra[task_id] = extra.get(task_id, 0) + int(days)
+        return _project_finish(self._network, kwargs["status_day"], extra)
+
 
 # ====================================================================== building tasks
 def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTask], list[ScheduleProblem]]:
@@ -650,18 +660,27 @@ def _network(tasks: list[CpmTask]) -> _Network:
     return _Network(tasks, is_summary, leaves_of, incoming, outgoing, order, cycles, in_cycle, cons, cday, problems)
 
 
-def _passes(
-    network: _Network,
-    status_day: int | None,
-    calendar: Calendar | None,
-    problems: list[ScheduleProblem],
-    extra: dict[int, int],
-    inputs: tuple[list[CpmTask], dict[str, Any]],
-) -> ScheduleResult:
-    """Durations, forward and backward passes, floats, summaries, critical paths.
+@dataclass
+class _Times:
+    """The passes' results, one list entry per task (Python ints: a numpy scalar per step
+    costs more than the arithmetic while the passes walk task by task)."""
 
-    Times are Python ints in lists while the passes walk task by task (a numpy scalar per
-    step costs more than the arithmetic); whole-plan steps are numpy."""
+    dur: list[int]
+    rem: list[int]
+    state: list[int]
+    es: list[int]
+    ef: list[int]
+    resume: list[int]  # when the remaining work starts
+    ls: list[int]
+    lf: list[int]
+    finish: int  # project finish: max early finish of the leaf tasks
+    leaves: list[int]
+    status: int | None
+
+
+def _times(network: _Network, status_day: int | None, extra: dict[int, int], late: bool = True) -> _Times:
+    """Durations and progress, forward pass, backward pass (``late=False``: only when an
+    ALAP task needs it — the project finish alone does not)."""
     tasks, is_summary = network.tasks, network.is_summary
     incoming, outgoing, order = network.incoming, network.outgoing, network.order
     cons, cday = network.cons, network.cday
@@ -800,11 +819,40 @@ def _passes(
             lf[i] = late_finish
             ls[i] = late_finish - d
 
-    backward(finish)
-    if any(cons[i] == "ALAP" for i in leaves if state[i] == _NOT_STARTED):
+    alap = any(cons[i] == "ALAP" for i in leaves if state[i] == _NOT_STARTED)
+    if late or alap:
+        backward(finish)
+    if alap:  # ALAP tasks start as late as their float allows: forward again from the late starts
         forward(list(ls))
         finish = max((ef[i] for i in leaves), default=0)
-        backward(finish)
+        if late:
+            backward(finish)
+    return _Times(dur, rem, state, es, ef, resume, ls, lf, finish, leaves, status)
+
+
+def _project_finish(network: _Network, status_day: int | None, extra: dict[int, int]) -> int:
+    """``schedule(...).project_finish`` without the floats, summaries and critical paths."""
+    times = _times(network, status_day, extra, late=False)
+    start = min(0, min(times.es[i] for i in times.leaves)) if times.leaves else 0
+    return max(times.finish, start)
+
+
+def _passes(
+    network: _Network,
+    status_day: int | None,
+    calendar: Calendar | None,
+    problems: list[ScheduleProblem],
+    extra: dict[int, int],
+    inputs: tuple[list[CpmTask], dict[str, Any]],
+) -> ScheduleResult:
+    """Durations, forward and backward passes, floats, summaries, critical paths."""
+    tasks, is_summary = network.tasks, network.is_summary
+    incoming, outgoing, order = network.incoming, network.outgoing, network.order
+    n = len(tasks)
+    times = _times(network, status_day, extra)
+    dur, rem, state, es, ef, resume, ls, lf = (
+        times.dur, times.rem, times.state, times.es, times.ef, times.resume, times.ls, times.lf)
+    finish, leaves, status = times.finish, times.leaves, times.status
 
     # ---- floats ------------------------------------------------------------------------
     total = [0 if state[i] == _COMPLETE else (lf[i] - ef[i] if state[i] == _IN_PROGRESS else ls[i] - es[i]) for i in range(n)]

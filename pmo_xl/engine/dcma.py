@@ -178,9 +178,10 @@ def assess(
     p = _prepare(plan)
     inc = p[p["_incomplete"]]
     status = pd.Timestamp(status_date) if status_date else None
+    links = _links(p)
     out = [
-        _logic(p, inc, t, cpm),
-        *_relationships(p, inc, t),
+        _logic(p, inc, t, cpm, links),
+        *_relationships(p, inc, t, links),
         _share(5, t, inc, inc["Constraint"].isin(list(HARD_CONSTRAINTS)), t.hard_constraints_max,
                "with a hard constraint"),
         *_floats(inc, t, cpm),
@@ -213,8 +214,8 @@ def _prepare(plan: pd.DataFrame) -> pd.DataFrame:
 def _links(p: pd.DataFrame) -> pd.DataFrame:
     """One row per parsed link: succ, pred, type, lag (malformed parts are PL004's)."""
     rows = []
-    for tid, text in zip(p["ID"], p["Predecessors"]):
-        if text is None or (isinstance(text, float) and np.isnan(text)):
+    for tid, text in zip(p["ID"].tolist(), p["Predecessors"].tolist()):
+        if text is None or (isinstance(text, float) and text != text):
             continue
         for link in parse_predecessors(text)[0]:
             rows.append((int(tid), link.pred, link.type, link.lag))
@@ -232,10 +233,9 @@ def _share(check: int, t: DcmaThresholds, inc: pd.DataFrame, flagged: pd.Series,
     return _result(check, t, value, value <= limit + 1e-9, detail, inc.loc[flagged, "ID"])
 
 
-def _logic(p: pd.DataFrame, inc: pd.DataFrame, t: DcmaThresholds, cpm: Any) -> DcmaCheck:
+def _logic(p: pd.DataFrame, inc: pd.DataFrame, t: DcmaThresholds, cpm: Any, links: pd.DataFrame) -> DcmaCheck:
     if inc.empty:
         return _na(1, t, "no incomplete task")
-    links = _links(p)
     known = set(p["ID"])
     links = links[links["pred"].isin(list(known)) & (links["pred"] != links["succ"])]
     has_pred = inc["ID"].isin(list(links["succ"]))
@@ -275,15 +275,14 @@ def _inherits(p: pd.DataFrame, inc: pd.DataFrame, linked: set[int]) -> pd.Series
     summaries = p[(p["_type"] == "Summary") & p["ID"].isin(list(linked)) & p["WBS"].notna()]
     if summaries.empty:
         return pd.Series(False, index=inc.index)
-    wbs = inc["WBS"].fillna("").astype(str)
-    out = pd.Series(False, index=inc.index)
-    for code in summaries["WBS"].astype(str):
-        out |= wbs.str.startswith(code + ".")
-    return out
+    codes = set(summaries["WBS"].astype(str))
+    # WBS w is under code c when it starts with c + ".": c is w cut at one of its dots
+    under = [any(w[:i] in codes for i, ch in enumerate(w) if ch == ".")
+             for w in inc["WBS"].fillna("").astype(str).tolist()]
+    return pd.Series(under, index=inc.index, dtype=bool)
 
 
-def _relationships(p: pd.DataFrame, inc: pd.DataFrame, t: DcmaThresholds) -> list[DcmaCheck]:
-    links = _links(p)
+def _relationships(p: pd.DataFrame, inc: pd.DataFrame, t: DcmaThresholds, links: pd.DataFrame) -> list[DcmaCheck]:
     links = links[links["succ"].isin(list(inc["ID"])) & links["pred"].isin(list(p["ID"]))]
     if links.empty:
         why = "no relationship into an incomplete task"
@@ -389,8 +388,9 @@ def _critical_path_test(p: pd.DataFrame, t: DcmaThresholds, cpm: Any) -> DcmaChe
         return _na(12, t, "no incomplete critical task")
     tid = candidates[0]
     n = t.critical_path_delay
-    delayed = cpm.delay(tid, n)
-    slip = delayed.project_finish - cpm.project_finish
+    # the finish of the delayed schedule (a ScheduleResult computes only that)
+    finish = cpm.delayed_finish(tid, n) if hasattr(cpm, "delayed_finish") else cpm.delay(tid, n).project_finish
+    slip = finish - cpm.project_finish
     ok = slip == n
     detail = (f"delaying critical task {tid} by {n} working days moves the forecast finish by {slip}"
               + ("" if ok else " — the critical path is broken (constraints, missing logic or a lead hold the finish)"))

@@ -94,7 +94,10 @@ def parse_predecessors(text: Any) -> tuple[list[Link], list[LinkProblem]]:
         part = raw.strip()
         if not part:
             continue
-        link, message = _parse_part(part)
+        if part.isdecimal() and int(part) > 0:  # a bare ID: FS, no lag
+            link, message = Link(int(part)), ""
+        else:
+            link, message = _parse_part(part)
         if link is None:
             problems.append(LinkProblem(part, message))
         elif link.pred in seen:
