@@ -32,6 +32,7 @@ Text is written as inline strings and is never a formula, whatever it starts wit
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -62,8 +63,10 @@ from .parts.cells import (
     Formula,
     cell_ref,
     cell_xml,
+    col_letter,
     kind_of,
     normalize,
+    number_text,
     parse_range,
     quote_sheet,
     range_ref,
@@ -597,20 +600,53 @@ class WorkbookEditor:
         d1904 = self.date1904
         fills = block.fills
         links = block.links
+        letters = [col_letter(c0 + j) for j in range(len(headers))]
+        cols = list(enumerate(zip(letters, fmts), start=c0))
+        # (column, fill, link, kind) -> (style, ' s="n"'): one lookup per cell
+        styles: dict[tuple[Any, ...], tuple[int, str]] = {}
+        inf = math.inf
         for i, values in enumerate(rows):
             r = header_row + 1 + i
+            row = str(r)
             fill = fills[i] if fills is not None and i < len(fills) else None
             target = links[i] if links is not None and i < len(links) else None
-            for j, raw in enumerate(values):
-                value = normalize(raw)
-                is_link = link_col == j and bool(target)
-                kind = kind_of(value)
-                s = style(fmts[j], fill, is_link, kind)
-                col = c0 + j
-                ref = cell_ref(col, r)
-                sheet.put(col, r, cell_xml(ref, value, s, d1904))
+            cells: list[tuple[int, str]] = []
+            # the same cells as normalize() + kind_of() + cell_xml(), with plain floats,
+            # ints, text and blanks (nearly every cell) handled inline
+            for (col, (letter, fmt)), raw in zip(cols, values):
+                t = type(raw)
+                if t is float:
+                    if raw != raw or raw == inf or raw == -inf:
+                        value, kind = None, "empty"
+                    else:
+                        value, kind = raw, "number"
+                elif t is str:
+                    value, kind = (None, "empty") if raw == "" else (raw, "text")
+                elif raw is None:
+                    value, kind = None, "empty"
+                elif t is int:
+                    value, kind = raw, "number"
+                else:
+                    value = normalize(raw)
+                    kind = kind_of(value)
+                is_link = link_col == col - c0 and bool(target)
+                key = (col, fill, is_link, kind)
+                got = styles.get(key)
+                if got is None:
+                    n = style(fmt, fill, is_link, kind)
+                    got = styles[key] = (n, f' s="{n}"' if n else "")
+                ref = letter + row
+                if kind == "number":
+                    cells.append((col, f'<c r="{ref}"{got[1]}><v>{number_text(value)}</v></c>'))
+                elif kind == "empty":
+                    if got[0]:
+                        cells.append((col, f'<c r="{ref}"{got[1]}/>'))
+                else:
+                    cells.append((col, cell_xml(ref, value, got[0], d1904)))
                 if is_link:
                     sheet.links.append((ref, _location(str(target))))
+            if cells:
+                sheet.rows.setdefault(r, []).extend(cells)
         last = max(r, header_row + 1)  # an empty table keeps one blank data row
         sheet.max_row = max(sheet.max_row, last)
         sheet.max_col = max(sheet.max_col, c0 + len(headers) - 1)
