@@ -268,14 +268,33 @@ def test_no_calling_workbook_is_a_plain_error():
 
 # --------------------------------------------------------------------------- change requests
 
-NEW_FORM = {name: f"=Changes!$Z${i}" for i, name in enumerate(pmo_udfs.NEW_CHANGE_FORM, start=1)}
-DECIDE_FORM = {name: f"=Changes!$AB${i}" for i, name in enumerate(pmo_udfs.DECISION_FORM, start=1)}
+FORM_NAMES = (*pmo_udfs.NEW_CHANGE_FORM, *pmo_udfs.DECISION_FORM, pmo_udfs.FORM_RESULT_CELL)
 
 
-def with_forms(fb):
-    for name, ref in {**NEW_FORM, **DECIDE_FORM, pmo_udfs.FORM_RESULT_CELL: "=Changes!$AD$1"}.items():
-        fb.names.add(name, ref)
+def without_forms(fb):
+    """The workbook as an older template made it: no form names."""
+    for name in FORM_NAMES:
+        fb.names._items.pop(name.lower(), None)
     return fb
+
+
+def test_the_template_has_the_form_cells_the_scripts_read(fb):
+    """Every name the change scripts read is one cell of sheet Changes, right of the
+    register (so it can grow), and pmoStatus one cell of the Dashboard."""
+    t = fb.sheets["Changes"].tables["tblChanges"].range
+    for name in FORM_NAMES:
+        rng = fb.names[name].refers_to_range
+        assert rng is not None, name
+        assert rng.sheet.name == "Changes" and rng.shape == (1, 1), name
+        assert rng.column > t.column + t.columns.count, name
+        assert rng.value is None, name  # the form starts empty
+    status = fb.names[pmo_udfs.STATUS_CELL].refers_to_range
+    assert status.sheet.name == "Dashboard" and status.shape == (1, 1)
+
+
+def test_scripts_report_in_the_status_cell(fb):
+    message = pmo_udfs.refresh_schedule(fb)
+    assert fb.names[pmo_udfs.STATUS_CELL].refers_to_range.value == message
 
 
 def _log_core(rows, headers):
@@ -286,7 +305,6 @@ def _log_core(rows, headers):
 def test_new_change_request_from_the_form_equals_change_add(fb, demo_path, tmp_path):
     from pmo_xl.commands.change import change_add
 
-    with_forms(fb)
     fields = {"Title": "=Extra reports", "Requested By": "Finance", "Type": "Scope", "Priority": "High",
               "Cost Impact": 1200.0, "Schedule Impact": 3.0, "Affected Tasks": "5, 7", "Rationale": "Audit"}
     target = {v: k for k, v in pmo_udfs.NEW_CHANGE_FORM.items()}
@@ -324,6 +342,7 @@ def test_new_change_request_from_arguments_without_a_form(fb):
 
 
 def test_new_change_request_without_form_or_arguments_says_so(fb):
+    without_forms(fb)
     before = table_values(fb, "tblChanges")
     message = pmo_udfs.new_change_request(fb)
     assert "no change-request form" in message and "frmTitle" in message
@@ -340,7 +359,6 @@ def test_decide_change_request_equals_change_decide(fb, cli_book, demo_path, tmp
     from pmo_xl.commands.change import change_decide
 
     cr = _under_review(cli_book)
-    with_forms(fb)
     form = {"frmCrId": cr, "frmDecision": "Approve", "frmDecisionBy": "Steering board",
             "frmDecisionDate": dt.date(2025, 10, 20), "frmDecisionCostImpact": 2500.0,
             "frmDecisionScheduleImpact": 4.0, "frmDecisionNotes": "ok"}
@@ -377,6 +395,75 @@ def test_a_refused_decision_writes_nothing(fb, cli_book):
 
 
 def test_decision_needs_a_cr_id(fb):
-    with_forms(fb)
     message = pmo_udfs.decide_change_request(fb, decision="Approve")
     assert "frmCrId" in message
+
+
+def test_an_empty_form_is_refused_and_writes_nothing(fb):
+    before = {n: table_values(fb, n) for n in ("tblChanges", "tblChangeLog")}
+    message = pmo_udfs.new_change_request(fb)
+    assert message == "pmo-xl: a new change request needs a Title"
+    assert fb.names[pmo_udfs.FORM_RESULT_CELL].refers_to_range.value == message
+    assert {n: table_values(fb, n) for n in before} == before
+
+
+def test_a_refused_request_keeps_the_form(fb):
+    fb.names["frmTitle"].refers_to_range.value = "Portal"
+    fb.names["frmRequestedBy"].refers_to_range.value = "Sales"
+    fb.names["frmType"].refers_to_range.value = "Huge"
+    message = pmo_udfs.new_change_request(fb)
+    assert "type 'Huge' is not one of" in message
+    assert fb.names["frmTitle"].refers_to_range.value == "Portal"  # nothing to type again
+
+
+# --------------------------------------------------------------------------- organisation settings
+
+
+@pytest.fixture(scope="module")
+def configured_path(tmp_path_factory):
+    from pmo_xl.config import parse_config
+    from pmo_xl.demo import make_demo
+    from pmo_xl.io.template import build_workbook
+
+    demo = make_demo(1)
+    cfg = parse_config({"lists": {"cost_categories": ["Facilities"], "cr_types": ["Regulatory"]},
+                        "thresholds": {"rag_green": 1.5, "rag_amber": 1.2, "dcma": {"high_float_days": 21}}})
+    return build_workbook(tmp_path_factory.mktemp("cfg") / "org.xlsx", demo.settings, demo.rows, config=cfg)
+
+
+def test_a_never_saved_workbook_uses_its_own_settings(configured_path):
+    """The live read takes the cfg… names and lists from the open workbook's cells: a
+    workbook never saved (no file behind it) or edited since is judged by what it holds."""
+    from pmo_xl.config import read_stored, thresholds_for
+
+    fb = FakeBook(configured_path)
+    fb.fullname, fb.name = "Book1", "Book1"  # never saved
+    live = thresholds_for(LiveBook(fb).read())
+    stored = read_stored(configured_path)
+    assert live.rag == stored.rag_thresholds() and live.dcma == stored.dcma_thresholds()
+    assert live.lists == stored.lists and "Facilities" in live.lists["CostCategory"]
+    # an edit in the open workbook counts at once
+    fb.names["cfgRagGreen"].refers_to_range.value = 1.7
+    assert thresholds_for(LiveBook(fb).read()).rag.green == 1.7
+    # the same script result as from the file: RAG by the stored limits
+    from pmo_xl.commands.rollup import rollup_book
+
+    assert f"RAG {rollup_book(load(configured_path)).rag}" in pmo_udfs.refresh_rollup(FakeBook(configured_path))
+
+
+def test_the_form_takes_the_organisation_lists(configured_path):
+    fb = FakeBook(configured_path)
+    fb.fullname = "Book1"
+    for name, value in {"frmTitle": "Audit trail", "frmRequestedBy": "Compliance", "frmType": "regulatory"}.items():
+        fb.names[name].refers_to_range.value = value
+    message = pmo_udfs.new_change_request(fb)
+    assert "added (Draft): Audit trail" in message
+    headers, reg = table_values(fb, "tblChanges")
+    assert dict(zip(headers, reg[-1]))["Type"] == "Regulatory"
+    standard = FakeBook(configured_path)
+    for name in [n for n in list(standard.names._items) if n.startswith("cfg")]:  # no stored settings
+        standard.names._items.pop(name)
+    standard.names["frmTitle"].refers_to_range.value = "Audit trail"
+    standard.names["frmRequestedBy"].refers_to_range.value = "Compliance"
+    standard.names["frmType"].refers_to_range.value = "Regulatory"
+    assert "is not one of" in pmo_udfs.new_change_request(standard)

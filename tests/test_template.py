@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
 from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 from pmo_xl import schema
 from pmo_xl.cli import cli
@@ -531,3 +532,165 @@ def test_large_timesheet_is_written_quickly(tmp_path: Path) -> None:
     assert [r[3] for r in body[:100]] == df["Hours"].head(100).tolist()
     assert [r[4] for r in body[:100]] == df["Note"].head(100).tolist()  # "=x" stays text
     assert body[-1][0] == df["Date"].iloc[-1].date()
+
+
+# --------------------------------------------------------------------------- change form, buttons, status
+
+
+XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+DML = "http://schemas.openxmlformats.org/drawingml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def test_change_form_is_the_one_the_scripts_read() -> None:
+    import pmo_udfs
+
+    from pmo_xl.engine.changes import DECISIONS
+    from pmo_xl.io import template as tpl
+
+    assert {f.name: f.header for f in tpl.NEW_REQUEST_FORM} == pmo_udfs.NEW_CHANGE_FORM
+    assert [f.name for f in tpl.DECISION_FORM] == list(pmo_udfs.DECISION_FORM)
+    assert tpl.FORM_RESULT_NAME == pmo_udfs.FORM_RESULT_CELL and tpl.STATUS_NAME == pmo_udfs.STATUS_CELL
+    assert {c.lower() for c in tpl.DECISION_CHOICES} == set(DECISIONS)
+    assert {b.script: b.binding for b in tpl.LITE_BUTTONS} == pmo_udfs.BUTTONS
+
+
+def test_change_form_names_are_single_input_cells_with_validations(template: Path) -> None:
+    from pmo_xl.io import template as tpl
+
+    wb = openpyxl.load_workbook(template)
+    ws = wb["Changes"]
+    names = {n: wb.defined_names[n].attr_text for n in wb.defined_names}
+    last_col = range_boundaries(ws.tables["tblChanges"].ref)[2]
+    validations = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            validations[rng.coord] = dv
+    cells = tpl.form_cells()
+    assert set(cells) == {f.name for f in tpl.NEW_REQUEST_FORM + tpl.DECISION_FORM} | {tpl.FORM_RESULT_NAME}
+    for field in tpl.NEW_REQUEST_FORM + tpl.DECISION_FORM:
+        sheet, ref = names[field.name].split("!")
+        assert sheet == "Changes" and ":" not in ref, field.name  # one cell, workbook level
+        cell = ref.replace("$", "")
+        assert cell == cells[field.name]
+        col, row = column_index_from_string(coordinate_from_string(cell)[0]), coordinate_from_string(cell)[1]
+        assert col > last_col + 1, f"{field.name} must be right of tblChanges, one column apart"
+        assert ws.cell(row, col - 1).value.rstrip(" *") == field.label  # labelled
+        assert ws[cell].value is None and ws[cell].fill.fgColor.rgb.endswith("FFF2CC")  # an empty input cell
+        dv = validations[cell]
+        assert dv.showInputMessage and dv.prompt, field.name
+        if field.kind == "choice":
+            assert dv.type == "list"
+            want = list_name(field.choices) if isinstance(field.choices, str) else '"' + ",".join(field.choices) + '"'
+            assert dv.formula1 == want, field.name
+        elif field.kind == "date":
+            assert dv.type == "date"
+        elif field.kind == "number":
+            assert dv.type == "decimal"
+    by_name = {f.name: f for f in tpl.NEW_REQUEST_FORM + tpl.DECISION_FORM}
+    assert by_name["frmType"].choices == "CRType" and by_name["frmPriority"].choices == "Priority"
+    assert by_name["frmFunding"].choices == "Funding" and by_name["frmDecision"].choices == ("Approve", "Reject", "Defer")
+    assert by_name["frmDecisionDate"].kind == "date" and by_name["frmCostImpact"].kind == "number"
+    assert names[tpl.FORM_RESULT_NAME] == f"Changes!${cells[tpl.FORM_RESULT_NAME][0]}${cells[tpl.FORM_RESULT_NAME][1:]}"
+    # nothing of the form is below the register: it can grow to the last row
+    used = {c.coordinate for row in ws.iter_rows(min_row=5) for c in row[:last_col] if c.value is not None}
+    assert not used
+
+
+def test_the_register_grows_past_the_form_and_readers_ignore_it(tmp_path: Path) -> None:
+    from pmo_xl.io import template as tpl
+    from pmo_xl.io.reader import load
+    from pmo_xl.io.writer import WorkbookEditor
+
+    path = build_workbook(tmp_path / "p.xlsx", SETTINGS, ROWS)
+    rows = [{"CR ID": f"CR-{i:04d}", "Title": f"t{i}", "Requested By": "x", "Date Raised": D(2026, 3, 9),
+             "Status": "Draft"} for i in range(4, 64)]
+    ed = WorkbookEditor.open(path)
+    ed.append_rows("tblChanges", rows)
+    ed.save()
+    book = load(path)
+    assert book.frame("tblChanges")["CR ID"].tolist() == [f"CR-{i:04d}" for i in range(1, 64)]
+    assert not book.structure and not book.issues
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Changes"]
+    assert ws.tables["tblChanges"].ref == f"A3:R{3 + 63}"
+    names = {n: wb.defined_names[n].attr_text for n in wb.defined_names}
+    for name, cell in tpl.form_cells().items():  # the form stays where it was, untouched
+        assert names[name] == f"Changes!${cell[0]}${cell[1:]}"
+        assert ws[cell].value is None
+
+
+def _drawing_shapes(path: Path) -> dict[str, dict[str, object]]:
+    """Named shapes of the Dashboard's drawing: name -> hyperlink target, anchor, text box?"""
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        wb_rels = etree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        wb_xml = etree.fromstring(z.read("xl/workbook.xml"))
+        ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main", "r": REL}
+        rid = wb_xml.xpath("//m:sheet[@name='Dashboard']/@r:id", namespaces=ns)[0]
+        sheet = "xl/" + next(r.get("Target") for r in wb_rels if r.get("Id") == rid)
+        sheet_rels = etree.fromstring(z.read(sheet.replace("worksheets/", "worksheets/_rels/") + ".rels"))
+        drawing = next(r.get("Target") for r in sheet_rels if r.get("Type").endswith("/drawing"))
+        drawing = "xl/" + drawing.replace("../", "")
+        root = etree.fromstring(z.read(drawing))
+        rels = etree.fromstring(z.read(drawing.replace("drawings/", "drawings/_rels/") + ".rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    out = {}
+    for anchor in root.iter(f"{{{XDR}}}twoCellAnchor"):
+        sp = anchor.find(f"{{{XDR}}}sp")
+        if sp is None:
+            continue
+        c_nv = sp.find(f"{{{XDR}}}nvSpPr/{{{XDR}}}cNvPr")
+        link = c_nv.find(f"{{{DML}}}hlinkClick")
+        corner = {k: [int(anchor.find(f"{{{XDR}}}{k}/{{{XDR}}}{p}").text) for p in ("col", "colOff", "row", "rowOff")]
+                  for k in ("from", "to")}
+        out[c_nv.get("name")] = {
+            "target": targets.get(link.get(f"{{{REL}}}id")) if link is not None else None,
+            "from": corner["from"], "to": corner["to"],
+            "txBox": sp.find(f"{{{XDR}}}nvSpPr/{{{XDR}}}cNvSpPr").get("txBox"),
+            "text": "".join(sp.itertext()),
+        }
+    return out
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xlsm"])
+def test_lite_buttons_are_named_shapes_covering_their_linked_cells(tmp_path: Path, suffix: str) -> None:
+    import pmo_udfs
+
+    from pmo_xl.io import template as tpl
+
+    shapes = _drawing_shapes(build_workbook(tmp_path / f"t{suffix}"))
+    bound = {}
+    for ref in pmo_udfs.BUTTONS.values():  # "[btnValidate]Dashboard!K4"
+        shape, target = ref[1:].split("]")
+        bound[shape] = target
+    assert set(bound) <= set(shapes)
+    for b in tpl.LITE_BUTTONS:
+        s = shapes[b.shape]
+        assert s["target"] == "#" + bound[b.shape] == f"#Dashboard!{b.cell}"
+        assert s["text"] == b.caption and s["txBox"] is None  # a shape, not a text box
+        row, col = xl_cell_to_rowcol(b.cell)
+        fc, _, fr, froff = s["from"]
+        tc, _, tr, _ = s["to"]
+        # the linked cell is hidden behind the shape: its top edge, down past its bottom
+        assert (fc, fr, froff) == (col, row, 0) and tc == col and tr > row, b.shape
+
+
+def test_status_cell_and_print_area(template: Path) -> None:
+    from pmo_xl.io import template as tpl
+
+    wb = openpyxl.load_workbook(template)
+    ws = wb["Dashboard"]
+    names = {n: wb.defined_names[n].attr_text for n in wb.defined_names}
+    cell = f"{openpyxl.utils.get_column_letter(tpl.ACTION_COL + 1)}{tpl.STATUS_ROW + 1}"
+    assert names[tpl.STATUS_NAME] == f"Dashboard!${cell[0]}${cell[1:]}"
+    assert any(cell in m for m in ws.merged_cells.ranges)  # a box of several rows
+    assert ws[cell].value is None
+    # printed: the dashboard (A:I, down past the change-request block), not the buttons
+    c1, r1, c2, r2 = range_boundaries(ws.print_area.split("!")[1].replace("$", ""))
+    total_row = max(r for r in range(1, 60) if ws[f"B{r}"].value == "Total")
+    assert (c1, r1, c2) == (1, 1, 9) and r2 >= total_row
+    # and the register without the form beside it
+    c1, r1, c2, r2 = range_boundaries(wb["Changes"].print_area.split("!")[1].replace("$", ""))
+    assert (c1, r1, c2) == (1, 1, range_boundaries(wb["Changes"].tables["tblChanges"].ref)[2]) and r2 > 1_000_000

@@ -204,3 +204,32 @@ def test_writing_results_keeps_the_vba_project(book: Path, tmp_path: Path) -> No
     assert after[part] != before[part]  # the Validation sheet was rewritten...
     assert f'codeName="Sheet{n}"'.encode() in after[part]  # ...keeping its code name
     assert _macros(target)["PMO"] == _macros(book)["PMO"]
+
+
+def test_macro_buttons_stand_beside_the_lite_buttons(book: Path) -> None:
+    """Column L: one form button per macro, on the row of the xlwings Lite shape of the
+    same script (column K), never over it."""
+    from pmo_xl.io import template as tpl
+
+    parts = _parts(book)
+    vml = next(v for k, v in parts.items() if k.startswith("xl/drawings/vmlDrawing")).decode()
+    anchors = [[int(x) for x in a.split(",")] for a in re.findall(r"<x:Anchor>([^<]+)</x:Anchor>", vml)]
+    drawing = etree.fromstring(next(v for k, v in parts.items() if re.fullmatch(r"xl/drawings/drawing\d+\.xml", k)))
+    xdr = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+    shapes = {}
+    for anchor in drawing.iter(f"{{{xdr}}}twoCellAnchor"):
+        sp = anchor.find(f"{{{xdr}}}sp")
+        if sp is not None:
+            name = sp.find(f"{{{xdr}}}nvSpPr/{{{xdr}}}cNvPr").get("name")
+            shapes[name] = (int(anchor.find(f"{{{xdr}}}from/{{{xdr}}}col").text),
+                            int(anchor.find(f"{{{xdr}}}from/{{{xdr}}}row").text),
+                            int(anchor.find(f"{{{xdr}}}to/{{{xdr}}}col").text),
+                            int(anchor.find(f"{{{xdr}}}to/{{{xdr}}}row").text))
+    lite = {b.script: b for b in tpl.LITE_BUTTONS}
+    assert [m.script for m in xlsm.MACROS] == [b.script for b in tpl.LITE_BUTTONS]
+    for m, (left_col, _, top_row, _, right_col, _, bottom_row, _) in zip(xlsm.MACROS, anchors):
+        b = lite[m.script]
+        assert m.caption == b.caption
+        s_left, s_top, s_right, s_bottom = shapes[b.shape]
+        assert left_col == right_col == tpl.MACRO_COL and s_right == tpl.ACTION_COL < left_col  # side by side
+        assert (top_row, bottom_row) == (s_top, s_bottom), m.sub  # row for row

@@ -355,6 +355,7 @@ class LiveBook:
                     )
                 )
         self._read_settings(book)
+        book.config = self.stored_config()
         for name, spec in schema.TABLES.items():
             t = tables.get(name.lower())
             if t is None:
@@ -416,6 +417,42 @@ class LiveBook:
                 elif value is not None and s.kind == "number":
                     value = int(value) if float(value).is_integer() else float(value)
             book.settings[s.name] = s.default if value is None else value
+
+    def stored_config(self) -> Any:
+        """The organisation settings the open workbook carries (``pmo-xl new --config``):
+        its ``cfg…`` names (RAG and DCMA thresholds) and, when it has them, the extended
+        drop-down lists (``lst_CostCategory``…), read from the cells as they are now — a
+        never-saved or edited workbook included. The standard's settings when it has no
+        ``cfg…`` name, exactly as :func:`pmo_xl.config.read_stored` reads a file, so the
+        live and the file paths judge a workbook by the same limits."""
+        import dataclasses
+
+        from ..config import EXTENSIBLE_LISTS, OrgConfig, config_from_values, stored_names
+
+        values: dict[str, Any] = {}
+        for name in stored_names():
+            rng = self.name_range(name)
+            if rng is None:
+                continue
+            raw = rng.value
+            if isinstance(raw, (list, tuple)):  # a name on several cells: its first
+                rows = _rows2d(raw)
+                raw = rows[0][0] if rows and rows[0] else None
+            values[name] = raw
+        if not values:
+            return OrgConfig()
+        cfg = config_from_values(values, source=self.path)
+        extra: dict[str, tuple[str, ...]] = {}
+        for key in EXTENSIBLE_LISTS.values():
+            rng = self.name_range("lst_" + key)
+            if rng is None:
+                continue
+            items = [v for row in _rows2d(rng.options(ndim=2).value) for v in row]
+            standard = {x.lower() for x in schema.LISTS[key]}
+            add = tuple(x for x in items if isinstance(x, str) and x and x.lower() not in standard)
+            if add:
+                extra[key] = add
+        return dataclasses.replace(cfg, extra_lists=extra)
 
     def _check_version(self, book: Book) -> None:
         if self.name_range("TemplateVersion") is None:

@@ -29,9 +29,12 @@ the committed ``workbooks/PMO_Template.xlsx`` is current.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import warnings
+import zipfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +112,148 @@ OPEN_CR_STATUSES = ("Draft", "Submitted", "Under Review", "Deferred", "Approved"
 
 #: tblEVM metrics the Dashboard reads (MATCH on tblEVM[Metric], case-insensitive).
 DASHBOARD_EVM_METRICS = ("PV", "EV", "CPI", "SPI", "EAC", "VAC")
+
+# --------------------------------------------------------------------------- Dashboard actions
+
+#: Dashboard rows 4-15 (0-based 3-14: the KPI tiles, the note, the top of the charts) all
+#: have this height (points), so the buttons beside them, one every two rows, are evenly
+#: spaced.
+DASHBOARD_ROW_PT = 24
+_DASH_FIRST, _DASH_LAST = 3, 14  # 0-based rows of that height
+
+#: Column (0-based) of the xlwings Lite / Server buttons (K) and of the .xlsm's form
+#: buttons running the VBA macros (L, :mod:`pmo_xl.io.xlsm`).
+ACTION_COL = 10
+MACRO_COL = 11
+ACTION_COL_WIDTH = 27  # characters
+#: Every button: pixels, placed from the top-left of its row, one every two rows from row 4.
+BUTTON_WIDTH, BUTTON_HEIGHT, BUTTON_X_OFFSET = 180, 44, 7
+BUTTON_FIRST_ROW = 3  # 0-based (row 4)
+
+
+@dataclass(frozen=True)
+class Button:
+    """A Dashboard button of xlwings Lite / Server: a shape named ``shape`` whose hyperlink
+    selects ``cell`` (which the shape covers); ``@script(button="[shape]Dashboard!cell")``
+    in :mod:`pmo_udfs` (``BUTTONS``) binds ``script`` to it."""
+
+    shape: str
+    cell: str
+    caption: str
+    script: str
+
+    @property
+    def binding(self) -> str:
+        """As ``pmo_udfs.BUTTONS`` spells it: ``[btnValidate]Dashboard!K4``."""
+        return f"[{self.shape}]Dashboard!{self.cell}"
+
+
+def _button_cell(i: int) -> str:
+    return xl_rowcol_to_cell(BUTTON_FIRST_ROW + 2 * i, ACTION_COL)
+
+
+#: The xlwings Lite / Server buttons, in Dashboard order (the .xlsm's macros follow it).
+LITE_BUTTONS: tuple[Button, ...] = tuple(
+    Button(shape, _button_cell(i), caption, script)
+    for i, (shape, caption, script) in enumerate((
+        ("btnValidate", "Validate plan", "validate_workbook"),
+        ("btnRollup", "Refresh roll-up", "refresh_rollup"),
+        ("btnSchedule", "Refresh schedule", "refresh_schedule"),
+        ("btnNewChange", "New change request", "new_change_request"),
+        ("btnDecideChange", "Decide change request", "decide_change_request"),
+        ("btnRefreshAll", "Refresh all", "refresh_all"),
+    ))
+)
+
+#: The Dashboard cell where the scripts report their outcome (defined name ``pmoStatus``):
+#: under the buttons, merged over STATUS_ROWS rows (and over column L in the .xlsm).
+STATUS_NAME = "pmoStatus"
+STATUS_ROW = BUTTON_FIRST_ROW + 2 * 6 + 1  # 0-based: row 17; its label on row 16
+STATUS_ROWS = 5
+
+# --------------------------------------------------------------------------- change form
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input cell of the change-request form (a workbook-level defined name)."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text | choice | number | date
+    choices: str | tuple[str, ...] | None = None  # a LISTS key (drop-down), or the items
+    help: str = ""
+    required: bool = False
+    num_format: str | None = None
+    header: str | None = None  # the tblChanges column it fills (new requests)
+
+
+def _register_field(name: str, header: str, help: str = "", required: bool = False) -> FormField:
+    """A new-request field typed as its tblChanges column."""
+    col = schema.TABLES["tblChanges"].column(header)
+    return FormField(name, header, col.kind, col.choices, help or col.help, required, col.format, header)
+
+
+#: New change request (``pmo_udfs.new_change_request``, as ``pmo-xl change add``).
+NEW_REQUEST_FORM: tuple[FormField, ...] = (
+    _register_field("frmTitle", "Title", "A short name for the change.", required=True),
+    _register_field("frmRequestedBy", "Requested By", "Who asks for the change.", required=True),
+    _register_field("frmDescription", "Description", "What changes."),
+    _register_field("frmType", "Type"),
+    _register_field("frmPriority", "Priority"),
+    _register_field("frmRationale", "Rationale", "Why it is needed."),
+    _register_field("frmCostImpact", "Cost Impact", "Estimated cost (project currency); negative = saving."),
+    _register_field("frmScheduleImpact", "Schedule Impact", "Working days; negative = earlier."),
+    _register_field("frmAffectedTasks", "Affected Tasks"),
+    _register_field("frmFunding", "Funding", "Which reserve pays if approved."),
+    _register_field("frmOwner", "Owner", "Who takes the request forward."),
+)
+
+#: The decisions the form offers (``pmo-xl change decide`` verbs).
+DECISION_CHOICES = ("Approve", "Reject", "Defer")
+
+#: Decision on a change request Under Review (``pmo_udfs.decide_change_request``).
+DECISION_FORM: tuple[FormField, ...] = (
+    FormField("frmCrId", "CR ID", help="The request to decide, e.g. CR-0004 (status Under Review).",
+              required=True),
+    FormField("frmDecision", "Decision", "choice", DECISION_CHOICES, "Approve, Reject or Defer.", required=True),
+    FormField("frmDecisionBy", "Decision By", help="Who decided (a person or the board).", required=True),
+    FormField("frmDecisionDate", "Decision Date", "date", help="Empty = today; not before Date Raised.",
+              num_format="yyyy-mm-dd"),
+    FormField("frmDecisionNotes", "Decision Notes", help="Conditions or reasons; kept in the register."),
+    FormField("frmDecisionCostImpact", "Cost Impact", "number",
+              help="Needed to approve unless already in the register (0 allowed); adds a budget line.",
+              num_format="#,##0.00"),
+    FormField("frmDecisionScheduleImpact", "Schedule Impact", "number",
+              help="Working days; needed to approve unless already in the register (0 allowed).", num_format="0"),
+)
+
+#: Free-text fields shown as taller boxes.
+_TALL_FIELDS = frozenset({"frmDescription", "frmRationale", "frmDecisionNotes"})
+
+#: Where the change scripts report (read-only look), under the decision form.
+FORM_RESULT_NAME = "frmResult"
+
+#: The form's place: right of tblChanges with one empty column between: labels, input
+#: cells, help; headers on the table's header row.
+_CHANGES_LAST_COL = xl_cell_to_rowcol(TABLE_ANCHORS["tblChanges"])[1] + len(schema.TABLES["tblChanges"].columns) - 1
+FORM_LABEL_COL = _CHANGES_LAST_COL + 2  # 0-based (T)
+FORM_VALUE_COL = FORM_LABEL_COL + 1  # U
+FORM_HELP_COL = FORM_LABEL_COL + 2  # V
+NEW_REQUEST_ROW = _HDR  # 0-based header row of the new-request block (row 3)
+DECISION_ROW = NEW_REQUEST_ROW + len(NEW_REQUEST_FORM) + 3  # row 17
+FORM_RESULT_ROW = DECISION_ROW + len(DECISION_FORM) + 3  # row 27
+
+
+def form_cells() -> dict[str, str]:
+    """Every form name -> its cell on sheet Changes (``"U4"``), result cell included."""
+    out = {}
+    for first, fields in ((NEW_REQUEST_ROW, NEW_REQUEST_FORM), (DECISION_ROW, DECISION_FORM)):
+        for i, f in enumerate(fields):
+            out[f.name] = xl_rowcol_to_cell(first + 1 + i, FORM_VALUE_COL)
+    out[FORM_RESULT_NAME] = xl_rowcol_to_cell(FORM_RESULT_ROW, FORM_VALUE_COL)
+    return out
+
 
 #: Fixed document dates: the template is byte-for-byte reproducible.
 DOCUMENT_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
@@ -259,14 +404,20 @@ class _Formats:
         self.panel_last = wb.add_format({"bg_color": "#FFF2CC", "text_wrap": True, "valign": "top", "left": 1,
                                          "right": 1, "bottom": 1, "border_color": "#BF9000"})
         self.subtitle = wb.add_format({"font_color": "#595959"})
+        # results the scripts write (pmoStatus, frmResult): boxed, grey, wrapped
+        self.result = wb.add_format({"bg_color": "#F2F2F2", "font_color": "#1F3864", "border": 1,
+                                     "border_color": "#BFBFBF", "text_wrap": True, "valign": "top"})
+        self.link = wb.add_format({"font_color": "#0563C1", "underline": 1})
 
-    def setting(self, num_format: str | None) -> Format:
-        """A settings value cell: shaded and boxed so it reads as "type here"."""
-        key = "setting:" + (num_format or "")
+    def setting(self, num_format: str | None, wrap: bool = False) -> Format:
+        """A settings (or form) input cell: shaded and boxed so it reads as "type here"."""
+        key = "setting:" + (num_format or "") + (":wrap" if wrap else "")
         if key not in self._num:
             props: dict[str, Any] = {"bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF", "align": "left"}
             if num_format:
                 props["num_format"] = num_format
+            if wrap:
+                props.update(text_wrap=True, valign="top")
             self._num[key] = self.wb.add_format(props)
         return self._num[key]
 
@@ -337,7 +488,7 @@ def build_workbook(
             },
         )
         try:
-            builder = _Builder(wb, values, data, config)
+            builder = _Builder(wb, values, data, config, macros=macros)
             builder.build()
             if macros:
                 _macro_hook(wb, builder.sheets)
@@ -347,7 +498,70 @@ def build_workbook(
                 # XlsxWriter can cache; Excel and LibreOffice resolve them on open.
                 warnings.filterwarnings("ignore", message="Unknown worksheet reference")
                 wb.close()
+        name_button_shapes(tmp, {f"#Dashboard!{b.cell}": b.shape for b in LITE_BUTTONS})
     return path
+
+
+_XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+_DML = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def name_button_shapes(path: str | Path, names: Mapping[str, str]) -> int:
+    """Give the Dashboard's button shapes their names, in the written file at ``path``.
+
+    XlsxWriter (3.3) names every text box ``TextBox N`` and has no option for a shape's
+    name, which xlwings Lite binds a button by. So the shapes whose hyperlink goes to a
+    target of ``names`` (``{"#Dashboard!K4": "btnValidate"}``) are renamed here, made
+    plain rounded rectangles (a shape rather than a text box: clicking it follows the
+    link instead of editing the text), and the drawing part is written back. Every other
+    part is copied byte for byte. Returns how many shapes were named.
+    """
+    from lxml import etree
+
+    from .parts.zipper import Entry, SourceZip, write_zip
+
+    path = Path(path)
+    blob = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(blob)) as z:
+        infos = z.infolist()
+        parts = {i.filename: i for i in infos}
+        changed: dict[str, bytes] = {}
+        count = 0
+        for name in parts:
+            if not (name.startswith("xl/drawings/drawing") and name.endswith(".xml")):
+                continue
+            rels_name = name.replace("xl/drawings/", "xl/drawings/_rels/") + ".rels"
+            if rels_name not in parts:
+                continue
+            rels = etree.fromstring(z.read(rels_name))
+            targets = {r.get("Id"): r.get("Target") for r in rels.iter(f"{{{_PKG_REL}}}Relationship")}
+            root = etree.fromstring(z.read(name))
+            hit = 0
+            for sp in root.iter(f"{{{_XDR}}}sp"):
+                c_nv = sp.find(f"{{{_XDR}}}nvSpPr/{{{_XDR}}}cNvPr")
+                link = c_nv.find(f"{{{_DML}}}hlinkClick") if c_nv is not None else None
+                shape = names.get(targets.get(link.get(f"{{{_REL}}}id"), "")) if link is not None else None
+                if shape is None:
+                    continue
+                c_nv.set("name", shape)
+                sp_pr = sp.find(f"{{{_XDR}}}nvSpPr/{{{_XDR}}}cNvSpPr")
+                if sp_pr is not None and "txBox" in sp_pr.attrib:
+                    del sp_pr.attrib["txBox"]
+                geom = sp.find(f"{{{_XDR}}}spPr/{{{_DML}}}prstGeom")
+                if geom is not None:
+                    geom.set("prst", "roundRect")
+                hit += 1
+            if hit:
+                changed[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                count += hit
+    if changed:
+        source = SourceZip(blob, infos)
+        entries = [Entry(i.filename, info=i, data=changed.get(i.filename)) for i in infos]
+        with open(path, "wb") as fh:
+            write_zip(fh, source, entries)
+    return count
 
 
 def _macro_hook(wb: Workbook, sheets: dict[str, Worksheet]) -> None:
@@ -404,9 +618,10 @@ class _Builder:
     """Writes one workbook; one ``_write_<sheet>`` method per kind of sheet."""
 
     def __init__(self, wb: Workbook, settings: dict[str, Any], data: dict[str, tuple[int, dict[str, list[Any]]]],
-                 config: OrgConfig | None = None):
+                 config: OrgConfig | None = None, *, macros: bool = False):
         self.wb = wb
         self.config = config
+        self.macros = macros
         self.lists: dict[str, tuple[str, ...]] = config.lists if config is not None else dict(schema.LISTS)
         self.settings = settings
         self.data = data
@@ -578,6 +793,89 @@ class _Builder:
         else:
             ws.freeze_panes(HEADER_ROW, 0)
         self._conditional_formats(sheet.name, ws)
+        if sheet.name == "Changes":
+            self._write_change_form(ws)
+            # printed: the register, one page wide, without the form beside it. Not whole
+            # columns ("$A:$R", which openpyxl cannot read back): all rows but the last.
+            ws.print_area(0, 0, _MAX_ROW - 1, _CHANGES_LAST_COL)
+
+    # ------------------------------------------------------------------ change form
+
+    def _write_change_form(self, ws: Worksheet) -> None:
+        """The change-request form right of tblChanges (:data:`NEW_REQUEST_FORM`,
+        :data:`DECISION_FORM`, :data:`FORM_RESULT_NAME`): one labelled, shaded input cell
+        per workbook-level name, with drop-downs and input messages. Nothing of it is
+        below the table, so the table grows freely."""
+        f = self.f
+        lc, vc, hc = FORM_LABEL_COL, FORM_VALUE_COL, FORM_HELP_COL
+        ws.set_column(lc - 1, lc - 1, 3)
+        ws.set_column(lc, lc, 20)
+        ws.set_column(vc, vc, 34)
+        ws.set_column(hc, hc, 60)
+        ws.write_string(_HDR - 1, lc, "Change request form", f.table_title)
+        ws.write_url(0, 3, f"internal:Changes!{xl_rowcol_to_cell(_HDR, lc)}", f.link,
+                     f"Change request form → {xl_col_to_name(lc)}{HEADER_ROW}",
+                     "The form for new change requests and decisions, right of the register")
+        blocks = (
+            (NEW_REQUEST_ROW, "New change request", NEW_REQUEST_FORM,
+             "Fill in, then press New change request on the Dashboard: the request is added "
+             "(Draft, next CR ID) and the form cleared. Same as pmo-xl change add."),
+            (DECISION_ROW, "Decision on a change request", DECISION_FORM,
+             "Fill in, then press Decide change request on the Dashboard. Same as pmo-xl change decide."),
+        )
+        help_format = self.wb.add_format({"italic": True, "font_color": "#595959", "valign": "top"})
+        label_format = self.wb.add_format({"bold": True, "valign": "top"})
+        for first, title, fields, note in blocks:
+            for col, text in ((lc, title), (vc, "Value"), (hc, "About")):
+                ws.write_string(first, col, text, f.header)
+            ws.set_row(first, 30)
+            for i, field in enumerate(fields):
+                row = first + 1 + i
+                ws.write_string(row, lc, field.label + (" *" if field.required else ""), label_format)
+                ws.write_blank(row, vc, None, f.setting(field.num_format if field.kind != "text" else None,
+                                                        wrap=field.kind == "text"))
+                about = field.help or ("Pick from the list." if field.kind == "choice" else "")
+                if about:
+                    ws.write_string(row, hc, about, help_format)
+                if field.name in _TALL_FIELDS:
+                    ws.set_row(row, 30)
+                self.wb.define_name(field.name, f"=Changes!${xl_col_to_name(vc)}${row + 1}")
+                self._form_validation(ws, row, vc, field)
+            ws.write_string(first + 1 + len(fields), lc, note + "  * required", f.note)
+        ws.write_string(FORM_RESULT_ROW, lc, "Result", label_format)
+        ws.write_blank(FORM_RESULT_ROW, vc, None, f.result)
+        ws.write_string(FORM_RESULT_ROW, hc, "What the last button press did (written by pmo-xl).", help_format)
+        ws.set_row(FORM_RESULT_ROW, 45)
+        self.wb.define_name(FORM_RESULT_NAME, f"=Changes!${xl_col_to_name(vc)}${FORM_RESULT_ROW + 1}")
+
+    def _form_validation(self, ws: Worksheet, row: int, col: int, field: FormField) -> None:
+        message = field.help
+        opts: dict[str, Any]
+        if field.kind == "choice":
+            if isinstance(field.choices, str):
+                items = self.lists[field.choices]
+                source: Any = "=" + list_name(field.choices)
+            else:
+                items = tuple(field.choices or ())
+                source = list(items)
+            opts = {"validate": "list", "source": source, "error_message": f"Pick one of: {', '.join(items)}."[:255]}
+            message = message or "Pick from the list."
+        elif field.kind == "date":
+            opts = {"validate": "date", "criteria": ">=", "value": dt.date(1900, 1, 1),
+                    "error_message": "Enter a date, e.g. 2026-03-31."}
+            message = message or "A date, e.g. 2026-03-31."
+        elif field.kind == "number":
+            opts = {"validate": "decimal", "criteria": "between", "minimum": -1e12, "maximum": 1e12,
+                    "error_message": "Enter a number."}
+            message = message or "A number."
+        else:
+            opts = {"validate": "any"}
+        if field.required:
+            message = (message + " Required.").strip()
+        opts["input_title"] = field.label[:32]
+        opts["input_message"] = (message or field.label)[:255]
+        opts.setdefault("error_title", field.label[:32])
+        ws.data_validation(row, col, row, col, opts)
 
     def _write_table(self, name: str, ws: Worksheet, style: str) -> None:
         t = schema.TABLES[name]
@@ -811,13 +1109,13 @@ class _Builder:
             ("Hours booked to date", f'=SUMIFS(tblTimesheet[Hours],tblTimesheet[Date],"<="&{asof})', "#,##0.0", 0),
             ("Change requests raised", '=COUNTIF(tblChanges[CR ID],"?*")', "0", 0),
         ]
+        for r in range(_DASH_FIRST, _DASH_LAST + 1):
+            ws.set_row(r, DASHBOARD_ROW_PT)
         for i, (label, formula, fmt, cached) in enumerate(tiles):
             row = 3 + 3 * (i // 8)
             col = 1 + i % 8
             ws.write_string(row, col, label, f.tile_label)
             ws.write_formula(row + 1, col, formula, f.tile_value[fmt], cached)
-            ws.set_row(row, 24)
-            ws.set_row(row + 1, 30)
         ws.write_string(9, 1, "Amounts read the input tables directly; PV, EV, CPI, SPI, EAC and VAC appear "
                         "after pmo-xl rollup (Rollup sheet).", f.note)
 
@@ -836,6 +1134,42 @@ class _Builder:
 
         self._dashboard_charts(ws, block_row, len(statuses))
         self._help_panel(ws, block_row - 1)
+        self._action_panel(ws)
+        # the printed page is the dashboard itself, not the buttons beside it
+        ws.print_area(0, 0, block_row + len(statuses) + 3, 8)
+
+    def _action_panel(self, ws: Worksheet) -> None:
+        """Column K: the xlwings Lite / Server buttons (:data:`LITE_BUTTONS`, shapes with a
+        hyperlink to the cell each covers) and, under them, the ``pmoStatus`` cell where
+        the scripts report. In the .xlsm the form buttons of the VBA macros stand in
+        column L, row for row (:func:`pmo_xl.io.xlsm.add_macros`), and ``pmoStatus``
+        spans both columns."""
+        f = self.f
+        ws.set_column(ACTION_COL, ACTION_COL, ACTION_COL_WIDTH)
+        if self.macros:
+            ws.set_column(MACRO_COL, MACRO_COL, ACTION_COL_WIDTH)
+        ws.write_string(BUTTON_FIRST_ROW - 2, ACTION_COL, "Actions", f.table_title)
+        ws.write_string(BUTTON_FIRST_ROW - 1, ACTION_COL, "xlwings Lite / Server", f.subtitle)
+        for i, b in enumerate(LITE_BUTTONS):
+            row, col = xl_cell_to_rowcol(b.cell)
+            ws.insert_textbox(row, col, b.caption, {
+                "width": BUTTON_WIDTH,
+                "height": BUTTON_HEIGHT,
+                "x_offset": BUTTON_X_OFFSET,
+                "y_offset": 0,
+                "url": f"internal:Dashboard!{b.cell}",
+                "tip": f"Runs {b.script} (xlwings Lite / Server)",
+                "description": f"Button: {b.caption}",
+                "fill": {"color": "#1F3864"},
+                "line": {"color": "#1F3864"},
+                "font": {"color": "#FFFFFF", "bold": True, "size": 10},
+                "align": {"vertical": "middle", "horizontal": "center"},
+                "object_position": 2,  # move with its cell, never resized
+            })
+        last_col = MACRO_COL if self.macros else ACTION_COL
+        ws.write_string(STATUS_ROW - 1, ACTION_COL, "Result of the last action", f.label)
+        ws.merge_range(STATUS_ROW, ACTION_COL, STATUS_ROW + STATUS_ROWS - 1, last_col, "", f.result)
+        self.wb.define_name(STATUS_NAME, f"=Dashboard!${xl_col_to_name(ACTION_COL)}${STATUS_ROW + 1}")
 
     def _dashboard_charts(self, ws: Worksheet, block_row: int, n_status: int) -> None:
         wb = self.wb
@@ -889,7 +1223,7 @@ class _Builder:
             "4. Budget: amount per task and cost category.",
             "5. Timesheet: date, person, task ID, hours.",
             "6. Costs: invoices and other non-labour costs.",
-            "7. Changes: raise change requests here.",
+            "7. Changes: the register; its form is at T3.",
             "Validation, Schedule and Rollup are written",
             "by pmo-xl: do not edit them.",
             "Select a cell to see its input help.",

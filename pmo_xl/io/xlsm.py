@@ -16,7 +16,8 @@ What the .xlsm adds to the standard template (:mod:`pmo_xl.io.template`):
   ``_xlwings.conf``, which is *inactive* until renamed). Keys in column A from A1, values
   in column B, no header; only ``UDF Modules`` is set, so the interpreter and conda
   settings still come from the add-in/user config (an empty key here would override it).
-* form buttons on the Dashboard, one per macro.
+* form buttons on the Dashboard, one per macro, in column L beside the xlwings Lite
+  buttons of the same scripts (column K).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import PmoError
+from . import template as _template
 from . import vba
 
 if TYPE_CHECKING:
@@ -47,9 +49,11 @@ CONFIG_SHEET = "xlwings.conf"
 #: Settings written to :data:`CONFIG_SHEET`, from A1 down.
 CONFIG: tuple[tuple[str, str], ...] = (("UDF Modules", UDF_MODULE),)
 
-#: Where the buttons go on the Dashboard (0-based row, column: K4 down).
-BUTTON_ROW, BUTTON_COL = 3, 10
-BUTTON_WIDTH, BUTTON_HEIGHT, BUTTON_GAP = 180, 28, 6
+#: Where the buttons go on the Dashboard: column L from row 4, one every two rows, each
+#: beside the xlwings Lite / Server button of the same script in column K (the geometry
+#: is the template's: :data:`pmo_xl.io.template.LITE_BUTTONS`).
+BUTTON_ROW, BUTTON_COL = _template.BUTTON_FIRST_ROW, _template.MACRO_COL
+BUTTON_WIDTH, BUTTON_HEIGHT = _template.BUTTON_WIDTH, _template.BUTTON_HEIGHT
 
 
 @dataclass(frozen=True)
@@ -172,16 +176,16 @@ def add_macros(wb: Workbook, sheets: Mapping[str, Worksheet], dashboard: str = "
         ws.set_vba_name(codes[ws.get_name()])
 
     ws = sheets[dashboard]
-    title = wb.add_format({"bold": True, "font_size": 12, "font_color": "#1F3864"})
-    ws.set_column(BUTTON_COL, BUTTON_COL, 27)
-    ws.write_string(BUTTON_ROW - 1, BUTTON_COL, "Actions (Python + xlwings)", title)
+    subtitle = wb.add_format({"font_color": "#595959"})
+    ws.write_string(BUTTON_ROW - 1, BUTTON_COL, "Excel desktop (xlwings add-in)", subtitle)
     for i, m in enumerate(MACROS):
-        ws.insert_button(BUTTON_ROW, BUTTON_COL, {
+        ws.insert_button(BUTTON_ROW + 2 * i, BUTTON_COL, {
             "macro": m.qualified,
             "caption": m.caption,
             "width": BUTTON_WIDTH,
             "height": BUTTON_HEIGHT,
-            "y_offset": 2 + i * (BUTTON_HEIGHT + BUTTON_GAP),
+            "x_offset": _template.BUTTON_X_OFFSET,
+            "y_offset": 0,
         })
 
     wb.add_vba_project(io.BytesIO(vba.vba_project_bin(macro_project(all_sheets))), is_stream=True)
