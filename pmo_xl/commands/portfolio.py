@@ -199,8 +199,13 @@ def _count_statuses(changes: "pd.DataFrame") -> dict[str, int]:
     out = {s: 0 for s in STATUSES}
     if "Status" not in changes.columns or not len(changes):
         return out
-    status = changes["Status"].astype("object").where(changes["Status"].notna(), "").astype(str).str.strip()
-    counts = status.replace("", "Draft").value_counts()
+    from collections import Counter
+
+    import pandas as pd
+
+    # str.strip() strips what pandas' .str.strip() does; a missing status is blank
+    counts = Counter((str(v).strip() or "Draft") if not (v is None or v is pd.NA or v != v) else "Draft"
+                     for v in changes["Status"].tolist())
     for s, n in counts.items():
         key = s if s in out else "(other)"
         out[key] = out.get(key, 0) + int(n)

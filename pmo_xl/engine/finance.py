@@ -108,6 +108,15 @@ def _floats(series: pd.Series) -> np.ndarray:
 
 def _texts(series: pd.Series, empty: str = "") -> pd.Series:
     """Stripped text, ``empty`` for blanks."""
+    if isinstance(series.dtype, pd.StringDtype):  # the reader's text columns: str or missing
+        # Python's str.strip() removes exactly what pandas' .str.strip() does (checked on
+        # every code point); big columns are stripped once per distinct value
+        if len(series) < 2_000:
+            out = [(v.strip() or empty) if isinstance(v, str) else empty for v in series.tolist()]
+            return pd.Series(out, index=series.index, dtype=object, name=series.name)
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        table = np.array([(v.strip() or empty) for v in uniques.tolist()] + [empty], dtype=object)
+        return pd.Series(table[codes], index=series.index, dtype=object, name=series.name)
     s = series.astype("string").str.strip().fillna("")
     if empty:
         s = s.mask(s == "", empty)
