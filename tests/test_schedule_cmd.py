@@ -359,3 +359,26 @@ def test_an_unusable_calendar_setting_is_a_plain_error(tmp_path: Path, ref: Path
     files = strict_json(out)["files"]
     assert files[0]["ok"] is False and words in files[0]["error"] and value in files[0]["error"]
     assert files[1]["ok"] is True
+
+
+def test_calendar_for_reuses_a_calendar_but_hands_out_independent_copies(tmp_path: Path) -> None:
+    """calendar_for builds one calendar per distinct set of inputs (the country lookup is
+    the slow part) and returns copies: extending one copy's holiday years or changing the
+    book's settings never leaks into another book's calendar."""
+    from pmo_xl.commands._common import calendar_for
+
+    book = load(reference_book(tmp_path / "a.xlsx", HolidayCountry="DE"))
+    a, b = calendar_for(book), calendar_for(book)
+    assert a is not b
+    fresh = Calendar(a.start, workweek=a.workweek, country="DE")
+    days = [MON + dt.timedelta(days=i) for i in range(800)]
+    assert [a.is_working(d) for d in days] == [fresh.is_working(d) for d in days]
+    a.add(MON, 5000)  # covers later years in a only
+    assert b.holidays == fresh.holidays
+    assert a.holidays != b.holidays
+    book.settings["HolidayCountry"] = "FR"
+    c = calendar_for(book)
+    assert c.country == "FR" and c.is_working(dt.date(2025, 7, 14)) is False
+    assert calendar_for(book).is_working(dt.date(2025, 10, 3)) is True  # German Unity Day
+    book.settings["HolidayCountry"] = "DE"
+    assert calendar_for(book).is_working(dt.date(2025, 10, 3)) is False

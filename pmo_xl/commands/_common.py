@@ -6,6 +6,7 @@ One place, so ``schedule``, ``rollup`` and ``validate`` count working days the s
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as _dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -40,7 +41,28 @@ def calendar_for(book: "Book") -> "Calendar":
     if start is not None:
         settings["StartDate"] = start
     holidays = book.tables.get("tblHolidays")
-    return project_calendar(settings, holidays.frame if holidays is not None else None)
+    frame = holidays.frame if holidays is not None else None
+    # the country's holidays cost ~1 ms to look up: one Calendar per distinct set of
+    # inputs, handed out as a copy (a Calendar only ever *replaces* its attributes, so
+    # copies never share a change)
+    key = repr((
+        settings.get("StartDate"), None if start is not None else settings.get("StatusDate"),
+        settings.get("WorkWeek"), settings.get("HolidayCountry"),
+        None if frame is None or "Date" not in frame else frame["Date"].tolist(),
+        None if start is not None else _dt.date.today(),  # the fallback start
+    ))
+    cached = _CALENDARS.get(key)
+    if cached is None:
+        cached = project_calendar(settings, frame)
+        if len(_CALENDARS) >= 64:
+            _CALENDARS.clear()
+        _CALENDARS[key] = cached
+    return copy.copy(cached)
+
+
+#: calendar_for's calendars by their inputs (a process reading many workbooks of one
+#: country builds each calendar once).
+_CALENDARS: dict[str, "Calendar"] = {}
 
 
 def require_plan(book: "Book") -> None:
