@@ -292,9 +292,9 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
     when both are there. ``Status = Complete`` without a % Complete counts as 100 %.
     Rows without an ID are skipped (validation reports them).
 
-    Whole columns are converted at once: numbers and dates by numpy, text and
-    predecessors once per distinct value, and every date that needs a working-day index
-    in one :meth:`Calendar.indices_of` call per kind of rounding.
+    Whole columns are converted at once: numbers and dates by numpy, text once per
+    distinct value, and every date that needs a working-day index in one
+    :meth:`Calendar.indices_of` call per kind of rounding.
     """
     from pmo_xl.engine.calendar import to_date
 
@@ -313,7 +313,6 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
     starts, finishes = _dates(frame, "Start"), _dates(frame, "Finish")
     constraint_dates = _dates(frame, "Constraint Date")
     actual_starts, actual_finishes = _dates(frame, "Actual Start"), _dates(frame, "Actual Finish")
-    parsed: dict[Any, tuple[list[Link], list[Any]]] = {}
 
     # ---- row by row: what needs no calendar, and the dates to convert ---------------
     tasks: list[CpmTask] = []
@@ -333,7 +332,7 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
             start, finish = to_date(starts[k]), to_date(finishes[k])
             if start is not None and finish is not None and finish >= start:
                 spans.append((len(tasks), start, finish))
-        links, link_problems = _parse_once(parsed, preds[k])
+        links, link_problems = parse_predecessors(preds[k])
         for p in link_problems:
             problems.append(ScheduleProblem("bad_link", task_id, f"task {task_id}: {p.message}", p.text, row))
         constraint = (constraints[k] or "ASAP").upper()
@@ -363,7 +362,7 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
             CpmTask(
                 id=task_id,
                 duration=duration or 0.0,  # from Start..Finish below when they are there
-                links=list(links),
+                links=links,
                 type=kind,
                 wbs=wbs[k] or "",
                 constraint=constraint,
@@ -439,18 +438,6 @@ def _dates(frame: pd.DataFrame, name: str) -> list[Any]:
         if not ok.size or (ok.min() >= np.datetime64("0001-01-01") and ok.max() <= np.datetime64("9999-12-31")):
             return days.tolist()  # datetime.date, None for NaT
     return s.tolist()
-
-
-def _parse_once(cache: dict[Any, tuple[list[Link], list[Any]]], text: Any) -> tuple[list[Link], list[Any]]:
-    """:func:`parse_predecessors`, once per distinct text (links are immutable)."""
-    key = (type(text), text)
-    try:
-        return cache[key]
-    except KeyError:
-        out = cache[key] = parse_predecessors(text)
-        return out
-    except TypeError:  # unhashable
-        return parse_predecessors(text)
 
 
 def _whole_of(value: float | None) -> int | None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["LINK_TYPES", "Link", "LinkProblem", "format_links", "parse_predecessors"]
@@ -83,10 +84,17 @@ def parse_predecessors(text: Any) -> tuple[list[Link], list[LinkProblem]]:
         if float(text).is_integer() and text > 0:
             return [Link(int(text))], []
         return [], [LinkProblem(str(text), "a predecessor must be a task ID, a whole number > 0")]
-    text = str(text)
+    links, problems = _parse_text(str(text))
+    return list(links), list(problems)
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_text(text: str) -> tuple[tuple[Link, ...], tuple[LinkProblem, ...]]:
+    """Parse one text, remembered: validation reads each Predecessors cell three times
+    (CPM, rules, DCMA). Links and problems are immutable, so the results are shared."""
     bare = text.strip()
     if bare.isdecimal() and int(bare) > 0:  # the common case: one FS link, no lag
-        return [Link(int(bare))], []
+        return (Link(int(bare)),), ()
     links: list[Link] = []
     problems: list[LinkProblem] = []
     seen: set[int] = set()
@@ -105,7 +113,7 @@ def parse_predecessors(text: Any) -> tuple[list[Link], list[LinkProblem]]:
         else:
             seen.add(link.pred)
             links.append(link)
-    return links, problems
+    return tuple(links), tuple(problems)
 
 
 def _parse_part(part: str) -> tuple[Link | None, str]:
