@@ -281,7 +281,8 @@ class Portfolio:
 
 
 def _warm_imports() -> None:
-    """Import the engine in the parent so forked workers start with it loaded."""
+    """Import the engine once: in the parent (forked workers start with it loaded) and as
+    each worker's initializer (spawned workers)."""
     from ..io import reader  # noqa: F401
     from . import rollup, schedule, validate  # noqa: F401
     from ..engine import cpm, dcma, finance, rules  # noqa: F401
@@ -310,7 +311,9 @@ def run_records(paths: list[Path], status_date: _dt.date | None, jobs: int,
 
     _warm_imports()
     results: dict[int, dict[str, Any]] = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=_pool_context()) as pool:
+    # forked workers inherit the warm imports; spawned/forkserver ones import once each
+    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=_pool_context(),
+                             initializer=_warm_imports) as pool:
         futures = {pool.submit(project_record, p, status_date, detail): i for i, p in enumerate(paths)}
         for fut in as_completed(futures):
             i = futures[fut]
