@@ -133,6 +133,10 @@ LISTS: dict[str, tuple[str, ...]] = {
     "Severity": ("error", "warning", "info"),
 }
 
+#: Change requests still awaiting a decision: counted as "open" everywhere (ageing,
+#: the Dashboard tile, the portfolio's open_changes).
+OPEN_CR_STATUSES: tuple[str, ...] = ("Draft", "Submitted", "Under Review", "Deferred")
+
 #: Constraints that need a Constraint Date.
 DATED_CONSTRAINTS = frozenset({"SNET", "SNLT", "FNET", "FNLT", "MSO", "MFO"})
 #: DCMA check 5's hard constraints.

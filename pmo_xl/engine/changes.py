@@ -64,7 +64,7 @@ DECISION_STATUSES: tuple[str, ...] = ("Approved", "Rejected", "Deferred")
 DECISIONS: dict[str, str] = {"approve": "Approved", "reject": "Rejected", "defer": "Deferred"}
 #: Undecided statuses: the CR still awaits a final decision (it may be withdrawn). These
 #: are the *open* CRs of the statistics (open ageing, portfolio ``open_changes``).
-OPEN_STATUSES: tuple[str, ...] = ("Draft", "Submitted", "Under Review", "Deferred")
+OPEN_STATUSES: tuple[str, ...] = schema.OPEN_CR_STATUSES
 #: Statuses that carry a decision (cycle time is measured on these).
 DECIDED_STATUSES: tuple[str, ...] = ("Approved", "Rejected", "Deferred", "Implemented", "Closed")
 

@@ -108,7 +108,7 @@ CHART_SERIES: dict[str, tuple[str, str]] = {
 }
 
 #: Change-request statuses that count as open on the Dashboard (not yet done or dropped).
-OPEN_CR_STATUSES = ("Draft", "Submitted", "Under Review", "Deferred", "Approved")
+OPEN_CR_STATUSES = schema.OPEN_CR_STATUSES  # awaiting a decision
 
 #: tblEVM metrics the Dashboard reads (MATCH on tblEVM[Metric], case-insensitive).
 DASHBOARD_EVM_METRICS = ("PV", "EV", "CPI", "SPI", "EAC", "VAC")
