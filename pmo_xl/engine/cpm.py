@@ -27,8 +27,9 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -374,21 +375,27 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
 
     # ---- whole columns through the calendar ------------------------------------------
     if spans:  # NETWORKDAYS(start, finish) = index(finish) - index(start - 1 day)
-        first = np.array([a for _, a, _ in spans], dtype="datetime64[D]")
-        last = np.array([b for _, _, b in spans], dtype="datetime64[D]")
+        first = _days_of([a for _, a, _ in spans])
+        last = _days_of([b for _, _, b in spans])
         days = calendar.indices_of(last) - calendar.indices_of(first - np.timedelta64(1, "D"))
         for (j, _a, _b), d in zip(spans, days.tolist()):
             tasks[j].duration = float(int(d))
     for roll, items in dated.items():
         if not items:
             continue
-        index = calendar.indices_of(np.array([d for _, _, d in items], dtype="datetime64[D]"), roll=roll)
+        index = calendar.indices_of(_days_of([d for _, _, d in items]), roll=roll)
         for (j, name, _d), i in zip(items, index.tolist()):
             setattr(tasks[j], name, int(i))
     return tasks, problems
 
 
 _KINDS = {"task": "Task", "milestone": "Milestone", "summary": "Summary"}
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+
+
+def _days_of(dates: list[_dt.date]) -> np.ndarray:
+    """``datetime64[D]`` of dates (by ordinal: numpy converts date objects slowly)."""
+    return (np.array([d.toordinal() for d in dates], dtype=np.int64) - _EPOCH_ORDINAL).astype("datetime64[D]")
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[Any]:
@@ -889,15 +896,16 @@ def _passes(
 
     # ---- summaries span their leaves -----------------------------------------------------
     for j, kids in network.leaves_of.items():
-        es[j], ef[j] = min(es[k] for k in kids), max(ef[k] for k in kids)
-        ls[j], lf[j] = min(ls[k] for k in kids), max(lf[k] for k in kids)
+        pick = _picker(kids)  # the kids' values of a list, as a tuple (C speed)
+        es[j], ef[j] = min(pick(es)), max(pick(ef))
+        ls[j], lf[j] = min(pick(ls)), max(pick(lf))
         open_ = [k for k in kids if state[k] != _COMPLETE]  # floats of the work still to do
         total[j] = min(total[k] for k in open_) if open_ else 0
         free[j] = min(free[k] for k in open_) if open_ else 0
-        critical[j] = any(critical[k] for k in kids)
+        critical[j] = any(pick(critical))
         dur[j] = ef[j] - es[j]
-        rem[j] = max(rem[k] for k in kids)
-        kid_states = {state[k] for k in kids}
+        rem[j] = max(pick(rem))
+        kid_states = set(pick(state))
         state[j] = _COMPLETE if kid_states == {_COMPLETE} else (_NOT_STARTED if kid_states == {_NOT_STARTED} else _IN_PROGRESS)
 
     # ---- critical paths -----------------------------------------------------------------
@@ -936,6 +944,12 @@ def _passes(
         _inputs=inputs,
         _network=network,
     )
+
+
+def _picker(indices: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """``pick(values) == tuple(values[i] for i in indices)``, by ``operator.itemgetter``."""
+    get = itemgetter(*indices)
+    return get if len(indices) > 1 else (lambda values: (get(values),))
 
 
 def _min(a: int | None, b: int) -> int:

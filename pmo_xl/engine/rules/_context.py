@@ -301,7 +301,14 @@ def _text(s: pd.Series) -> tuple[pd.Series, np.ndarray, tuple[np.ndarray, list[s
     """
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     if isinstance(uniques.dtype, pd.StringDtype):  # the reader's text: strip while it is Arrow
-        uniques = uniques.str.strip()
+        # (Arrow's trim and str.strip remove the same characters, so once is enough)
+        stripped = uniques.str.strip()
+        present = np.append(np.asarray(stripped != "", dtype=bool), False)
+        values = np.append(stripped.to_numpy(dtype=object), np.nan)
+        values[~present] = np.nan
+        canonical, texts = pd.factorize(values, use_na_sentinel=True)  # first appearance, as below
+        return (pd.Series(values[codes], index=s.index, dtype=object), present[codes],
+                (canonical[codes], list(texts)))
     values = np.empty(len(uniques) + 1, dtype=object)  # the last slot is for the empties (-1)
     present = np.zeros(len(uniques) + 1, dtype=bool)
     canonical = np.full(len(uniques) + 1, -1, dtype=np.int64)  # code of the stripped text
