@@ -145,17 +145,24 @@ def finance(ctx: RuleContext) -> list[Finding]:
     res = ctx.frame("tblResources") if ctx.has("tblResources") else None
     status = ctx.status_ts
     start = pd.Timestamp(ctx.start_date) if ctx.start_date else None
+    # the timesheet's Task ID once as codes: 200,000 rows, a few thousand tasks
+    ts_tasks = pd.factorize(ts["Task ID"].to_numpy()) if ts is not None and not ts.empty else None
 
     # ---- unknown tasks
     for name, frame, rid in (("tblTimesheet", ts, "FN001"), ("tblCosts", costs, "FN003"), ("tblBudget", budget, "FN013")):
         if frame is None or frame.empty or not plan_present:
             continue
-        bad = ~_known(frame["Task ID"], ids)
+        if name == "tblTimesheet" and ts_tasks is not None:
+            codes, tasks = ts_tasks  # as _known / isin below, value by value on the distinct tasks
+            bad = ~np.append(_known(pd.Series(tasks), ids).to_numpy(), True)[codes]
+            on_summary = np.append(pd.Series(tasks).isin(list(summaries)).to_numpy(), False)[codes]
+        else:
+            bad = ~_known(frame["Task ID"], ids)
+            on_summary = frame["Task ID"].isin(list(summaries)) if name != "tblBudget" else None
         for row in frame.index[bad]:
             t = frame.at[row, "Task ID"]
             out.append(ctx.finding(rid, name, row, "Task ID", t,
                                    f"{ctx.where(name, row, 'Task ID')}: task {fmt(t)} is not in the plan."))
-        on_summary = frame["Task ID"].isin(list(summaries))
         if name != "tblBudget":
             for row in frame.index[on_summary]:
                 t = frame.at[row, "Task ID"]
@@ -183,7 +190,7 @@ def finance(ctx: RuleContext) -> list[Finding]:
                                    f"{ctx.where('tblResources', row, 'Rate')}: '{p}' has no rate{booked}."))
 
     if ts is not None and not ts.empty:
-        out.extend(_timesheet(ctx, ts, people, pb, status, start))
+        out.extend(_timesheet(ctx, ts, ts_tasks, people, pb, status, start))
     if costs is not None and not costs.empty:
         out.extend(_dated(ctx, "tblCosts", costs, status, start))
         neg = costs["Amount"] < 0
@@ -207,7 +214,7 @@ def finance(ctx: RuleContext) -> list[Finding]:
     # ---- actuals without budget
     if plan_present and budget is not None:
         budgeted = set(budget["Task ID"].dropna().astype("int64"))
-        hours = ts.groupby("Task ID")["Hours"].sum() if ts is not None and not ts.empty else pd.Series(dtype=float)
+        hours = _hours_by_task(ts, ts_tasks) if ts_tasks is not None else pd.Series(dtype=float)
         spent = costs.groupby("Task ID")["Amount"].sum() if costs is not None and not costs.empty else pd.Series(dtype=float)
         with_actuals = (set(hours.index[hours != 0]) | set(spent.index[spent != 0])) & set(pb.index)
         for tid in sorted(int(t) for t in with_actuals if int(t) not in budgeted and int(t) not in summaries):
@@ -239,8 +246,8 @@ def _dated(ctx: RuleContext, name: str, frame: pd.DataFrame, status: pd.Timestam
     return out
 
 
-def _timesheet(ctx: RuleContext, ts: pd.DataFrame, people: set[str], pb: pd.DataFrame,
-               status: pd.Timestamp | None, start: pd.Timestamp | None) -> list[Finding]:
+def _timesheet(ctx: RuleContext, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, np.ndarray], people: set[str],
+               pb: pd.DataFrame, status: pd.Timestamp | None, start: pd.Timestamp | None) -> list[Finding]:
     """Timesheet rules on 200,000 rows: Person as integer codes (:meth:`RuleContext.codes`),
     dates as integers, so grouping and duplicate search hash numbers, not strings."""
     name = "tblTimesheet"
@@ -269,8 +276,11 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, people: set[str], pb: pd.Data
         # groupby(["Person", "Date"], sort=False) numbers its groups
         day_codes, _ = pd.factorize(days[day_mask])
         pair, _ = pd.factorize(person[day_mask].astype(np.int64) * (int(day_codes.max()) + 1) + day_codes)
-        # the same sums as that groupby (pandas adds a group's rows in order, compensated)
-        hours = pd.Series(hours_[day_mask]).groupby(pair, sort=False).sum().to_numpy()
+        # the sums of groupby(["Person", "Date"], sort=False)
+        if _plain_sums_exact(hours_[day_mask]):
+            hours = _bincount_sums(hours_[day_mask], pair, int(pair.max()) + 1)
+        else:
+            hours = pd.Series(hours_[day_mask]).groupby(pair, sort=False).sum().to_numpy()
         rows = np.bincount(pair)
         seen = np.maximum.accumulate(pair)
         first_at = np.flatnonzero(np.r_[True, pair[1:] > seen[:-1]])  # each pair's first row in `day`
@@ -290,9 +300,11 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, people: set[str], pb: pd.Data
             res = ctx.frame("tblResources")
             hpd = ctx.setting("HoursPerDay")
             hpd = float(hpd) if isinstance(hpd, (int, float)) and hpd > 0 else 8.0
-            cap = res.dropna(subset=["Person"]).drop_duplicates("Person").set_index("Person")["Capacity"].fillna(hpd)
-            cap_of_person = cap.to_dict()
-            cap_by_person = np.array([float(cap_of_person.get(p, hpd)) for p in persons], dtype=float)
+            cap: dict[str, float] = {}  # first row of each person, no capacity: HoursPerDay
+            for p, c in zip(res["Person"].tolist(), res["Capacity"].tolist()):
+                if isinstance(p, str) and p not in cap:
+                    cap[p] = hpd if c != c else c
+            cap_by_person = np.array([float(cap.get(p, hpd)) for p in persons], dtype=float)
             cap_of = cap_by_person[pair_person]
             for k in np.flatnonzero((hours > cap_of) & (hours <= 24)).tolist():
                 p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(first[k])
@@ -306,7 +318,12 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, people: set[str], pb: pd.Data
     if not pb.empty:
         done = pb[(pb["Status"] == "Complete") & pb["Actual Finish"].notna()]["Actual Finish"]
         if not done.empty:
-            fin = ts["Task ID"].map(done)
+            codes, tasks = ts_tasks  # ts["Task ID"].map(done), on the distinct tasks
+            fin_of_task = pd.Series(tasks).map(done).to_numpy()
+            if np.issubdtype(fin_of_task.dtype, np.datetime64):
+                fin = pd.Series(np.append(fin_of_task, np.array(["NaT"], dtype=fin_of_task.dtype))[codes], index=ts.index)
+            else:  # no task at all
+                fin = ts["Task ID"].map(done)
             late = fin.notna() & (ts["Date"] > fin)
             for row in ts.index[late]:
                 t = ts.at[row, "Task ID"]
@@ -320,7 +337,7 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, people: set[str], pb: pd.Data
     with_task = ~np.isnan(task[day_mask])
     full = day_mask.copy()
     full[day_mask] = with_task
-    task_codes, task_values = pd.factorize(task[full])
+    task_codes, task_values = ts_tasks[0][full], ts_tasks[1]
     hour_codes, hour_values = pd.factorize(hours_[full])
     sizes = (int(pair.max()) + 1 if pair.size else 1, len(task_values) or 1, len(hour_values) or 1)
     if sizes[0] * sizes[1] * sizes[2] < 2**62:
@@ -342,12 +359,44 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, people: set[str], pb: pd.Data
     return out
 
 
+def _plain_sums_exact(values: np.ndarray) -> bool:
+    """True when adding ``values`` (NaN skipped) in any order gives the exact total.
+
+    pandas' groupby sums add a group's rows in order (compensated); when every value lies
+    on a 1/1024 grid and the total is small, every partial sum is exact, so the plain
+    sums of ``np.bincount`` are the same numbers, without hashing the groups again.
+    """
+    v = values[~np.isnan(values)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = v * 1024.0
+        return bool(np.isfinite(scaled).all() and (scaled == np.floor(scaled)).all()
+                    and np.abs(scaled).sum() < 2.0**52
+                    and not (np.signbit(v) & (v == 0)).any())  # a lone -0.0 keeps its sign there
+
+
+def _bincount_sums(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
+    ok = ~np.isnan(values)
+    return np.bincount(groups[ok], weights=values[ok], minlength=n)
+
+
+def _hours_by_task(ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, np.ndarray]) -> pd.Series:
+    """``ts.groupby("Task ID")["Hours"].sum()`` (the same sums; tasks in order of appearance)."""
+    hours = ts["Hours"].to_numpy()
+    if not _plain_sums_exact(hours):
+        return ts.groupby("Task ID")["Hours"].sum()
+    task, tasks = ts_tasks
+    ok = task >= 0
+    return pd.Series(_bincount_sums(hours[ok], task[ok], len(tasks)), index=pd.Index(tasks, dtype=float), dtype=float)
+
+
 def _hours_by_person(ctx: RuleContext, ts: pd.DataFrame) -> pd.Series:
     """``ts.groupby("Person")["Hours"].sum()`` on the person codes (the same sums)."""
+    hours = ts["Hours"].to_numpy()
+    if not _plain_sums_exact(hours):
+        return ts.groupby("Person")["Hours"].sum()
     codes, persons = ctx.codes("tblTimesheet", "Person")
     ok = codes >= 0
-    sums = pd.Series(ts["Hours"].to_numpy()[ok]).groupby(codes[ok]).sum()
-    return pd.Series(sums.to_numpy(), index=[persons[c] for c in sums.index.tolist()], dtype=float)
+    return pd.Series(_bincount_sums(hours[ok], codes[ok], len(persons)), index=persons, dtype=float)
 
 
 def _rows_of(keys: pd.Series | pd.DataFrame) -> Any:
