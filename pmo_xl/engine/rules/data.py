@@ -225,7 +225,9 @@ def duplicate_findings(ctx: RuleContext, rid: str, name: str, column: str, frame
     dup = present.duplicated(keep="first")
     if not dup.any():
         return []
-    first_row = present[~dup].reset_index().set_index(column)["index"].to_dict()
+    # the first row of each repeated value (the reader's index is named "row", so not
+    # via reset_index()["index"])
+    first_row = dict(zip(present[~dup].tolist(), present.index[~dup].tolist()))
     out = []
     for row in present.index[dup]:
         value = present.at[row]
