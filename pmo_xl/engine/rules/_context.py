@@ -151,9 +151,29 @@ class RuleContext:
     def codes(self, name: str, column: str) -> tuple[np.ndarray, list[str]]:
         """A text column of :meth:`frame` as ``(codes, uniques)``: ``uniques[codes[k]]`` is
         row k's text, code -1 an empty cell (``pd.factorize`` without hashing the column
-        again: the normaliser saw each distinct value once)."""
+        again: the normaliser saw each distinct value once). KeyError for a column that
+        is not text."""
         self.frame(name)
         return self._codes_cache[(name, column)]
+
+    def isin(self, name: str, column: str, values: Any) -> np.ndarray:
+        """``frame(name)[column].isin(values)`` as a bool array (on the distinct texts for
+        a text column)."""
+        key = (name, column)
+        self.frame(name)
+        if key not in self._codes_cache:
+            return self.frame(name)[column].isin(values).to_numpy()
+        codes, texts = self._codes_cache[key]
+        wanted = set(values)
+        return np.array([t in wanted for t in texts] + [False], dtype=bool)[codes]
+
+    def isna(self, name: str, column: str) -> np.ndarray:
+        """``frame(name)[column].isna()`` as a bool array (from the codes for a text column)."""
+        key = (name, column)
+        self.frame(name)
+        if key not in self._codes_cache:
+            return self.frame(name)[column].isna().to_numpy()
+        return self._codes_cache[key][0] < 0
 
     @cached_property
     def issue_cells(self) -> set[tuple[str, int, str]]:

@@ -186,7 +186,7 @@ def table_values(ctx: RuleContext) -> list[Finding]:
 
 
 def _required(ctx: RuleContext, name: str, col: schema.Column, s: pd.Series, frame: pd.DataFrame) -> list[Finding]:
-    missing = s.isna()
+    missing = ctx.isna(name, col.name) if frame is ctx.frame(name) else s.isna().to_numpy()
     if not missing.any():
         return []
     out = []
@@ -204,7 +204,10 @@ def choice_findings(ctx: RuleContext, rid: str, name: str, col: schema.Column, f
     cfg = ctx.book.config  # organisation lists stored in the workbook (pmo.toml), if read
     allowed = cfg.lists[col.choices or ""] if cfg is not None else schema.LISTS[col.choices or ""]
     s = frame[col.name]
-    bad = s.notna() & ~s.isin(allowed)
+    if frame is ctx.frame(name):  # on the distinct texts
+        bad = ~ctx.isna(name, col.name) & ~ctx.isin(name, col.name, allowed)
+    else:
+        bad = (s.notna() & ~s.isin(allowed)).to_numpy()
     out = []
     lower = {a.lower(): a for a in allowed}
     for row in s.index[bad]:
