@@ -309,7 +309,7 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
     constraints = _texts(frame, "Constraint")
     statuses = _texts(frame, "Status")
     wbs = _texts(frame, "WBS")
-    names = _column(frame, "Task")
+    names = _texts(frame, "Task")
     preds = _column(frame, "Predecessors")
     starts, finishes = _dates(frame, "Start"), _dates(frame, "Finish")
     constraint_dates = _dates(frame, "Constraint Date")
@@ -368,7 +368,7 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
                 wbs=wbs[k] or "",
                 constraint=constraint,
                 percent_complete=min(max(pct, 0.0), 1.0),
-                name=_text(names[k]) or "",
+                name=names[k] or "",
                 row=int(row) if isinstance(row, (int, np.integer)) else None,
             )
         )
@@ -416,7 +416,14 @@ def _numbers(frame: pd.DataFrame, name: str) -> list[float | None]:
 
 
 def _texts(frame: pd.DataFrame, name: str) -> list[str | None]:
-    """:func:`_text` of every cell of a column, once per distinct value."""
+    """:func:`_text` of every cell of a column: a column of text (Arrow, or objects that
+    are all strings) stripped at once, any other once per distinct value."""
+    import pandas as pd
+
+    if name in frame.columns:
+        s = frame[name]
+        if isinstance(s.dtype, pd.StringDtype) or (s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) == "string"):
+            return [t if isinstance(t, str) and t else None for t in s.str.strip().tolist()]
     seen: dict[Any, str | None] = {}
     out = []
     for v in _column(frame, name):
