@@ -288,7 +288,7 @@ def _normalise(
                 s = pd.to_datetime(s, errors="coerce", format="mixed") if n else pd.Series([], index=frame.index, dtype="datetime64[ns]")
             if getattr(s.dt, "tz", None) is not None:
                 s = s.dt.tz_localize(None)
-            if col.kind == "date":
+            if col.kind == "date" and not _at_midnight(s):  # the reader's dates already are
                 s = s.dt.normalize()
             s = s.astype("datetime64[ns]")
             filled |= s.notna().to_numpy()
@@ -309,6 +309,18 @@ def _normalise(
     if codes is not None:
         codes.update(text_codes)
     return df
+
+
+def _at_midnight(s: pd.Series) -> bool:
+    """True when every value of a naive datetime column is a whole day (or NaT)."""
+    if not pd.api.types.is_datetime64_dtype(s.dtype):
+        return False
+    unit = np.datetime_data(s.dtype)[0]
+    per_day = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}.get(unit)
+    if per_day is None:
+        return False
+    values = s.to_numpy().view("int64")
+    return bool((values[~np.isnat(s.to_numpy())] % per_day == 0).all())
 
 
 def _text(s: pd.Series) -> tuple[pd.Series, np.ndarray, tuple[np.ndarray, list[str]]]:
