@@ -212,3 +212,22 @@ def test_repeated_task_id_is_a_finding_not_a_crash(tmp_path):
     dt005 = [f for f in report.findings if f.rule == "DT005"]
     assert [(f.sheet, f.cell) for f in dt005] == [("Plan", second.coordinate)]
     assert f"row {first.row}" in dt005[0].message
+
+
+# ---------------------------------------------------------------- normalised dates
+DATED = Table("tblD", "Sheet", (Column("D", "date"), Column("T", "datetime")))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.datetimes(min_value=dt.datetime(1950, 1, 1), max_value=dt.datetime(2100, 1, 1))),
+                min_size=1, max_size=10), st.sampled_from(["us", "ns", "s"]), st.booleans())
+def test_date_columns_are_whole_days_datetimes_kept(values, unit, midnight):
+    if midnight:
+        values = [v.replace(hour=0, minute=0, second=0, microsecond=0) if v else v for v in values]
+    column = pd.Series(pd.to_datetime(values), index=range(4, 4 + len(values))).astype(f"datetime64[{unit}]")
+    frame = pd.DataFrame({"D": column, "T": column})
+    out = _normalise(frame, DATED)
+    kept = column[column.notna()]
+    assert out["D"].tolist() == kept.dt.normalize().astype("datetime64[ns]").tolist()
+    assert out["T"].tolist() == kept.astype("datetime64[ns]").tolist()
+    assert out["D"].dtype == "datetime64[ns]"
