@@ -26,7 +26,9 @@ def _cold() -> None:
     """Forget what an earlier run remembered, so each run is a first validation."""
     from pmo_xl.engine import links
 
-    links._parse_text.cache_clear()
+    cache = getattr(links, "_parse_text", None)
+    if cache is not None:
+        cache.cache_clear()
 
 
 def _timed(fn, spent: list[float]):

@@ -259,7 +259,10 @@ class ScheduleResult:
     def delay(self, task_id: int, days: int) -> ScheduleResult:
         """Re-run the schedule with ``days`` more working days of (remaining) work on
         ``task_id`` — the DCMA critical path test delays a critical task and expects the
-        project finish to move by the same amount."""
+        project finish to move by the same amount.
+
+        The tasks' network (IDs, links, summaries, constraints) is the one this result
+        was computed from; only the passes run again."""
         if self._inputs is None:
             raise ValueError("this result cannot be re-run")
         tasks, kwargs = self._inputs
