@@ -135,6 +135,7 @@ class ScheduleResult:
     status_day: int | None = None
     _inputs: tuple[list[CpmTask], dict[str, Any]] | None = field(default=None, repr=False, compare=False)
     _network: _Network | None = field(default=None, repr=False, compare=False)
+    _times: _Times | None = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------------ summary figures
     @property
@@ -283,6 +284,10 @@ class ScheduleResult:
         _tasks, kwargs = self._inputs
         extra = dict(kwargs.get("extra") or {})
         extra[task_id] = extra.get(task_id, 0) + int(days)
+        if self._times is not None:
+            finish = _finish_after_delay(self._network, self._times, task_id, extra[task_id])
+            if finish is not None:
+                return finish
         return _project_finish(self._network, kwargs["status_day"], extra)
 
 
@@ -717,21 +722,8 @@ def _times(network: _Network, status_day: int | None, extra: dict[int, int], lat
     rem = [0] * n
     state = [_NOT_STARTED] * n
     for i, t in enumerate(tasks):
-        if is_summary[i]:
-            continue
-        d = 0 if t.type == "Milestone" else _days(t.duration)
-        add = int(extra.get(t.id, 0))
-        pct = min(max(float(t.percent_complete or 0.0), 0.0), 1.0)
-        if pct >= 1.0 or t.actual_finish is not None:
-            state[i] = _COMPLETE
-            dur[i] = d
-        elif pct > 0.0 or t.actual_start is not None:
-            state[i] = _IN_PROGRESS
-            dur[i] = d + add
-            rem[i] = max(0, math.ceil(d * (1.0 - pct) - 1e-9)) + add
-        else:
-            dur[i] = max(0, d + add)
-            rem[i] = dur[i]
+        if not is_summary[i]:
+            state[i], dur[i], rem[i] = _progress(t, int(extra.get(t.id, 0)))
     status = None if status_day is None else int(status_day)
 
     # ---- forward pass --------------------------------------------------------------
@@ -740,59 +732,7 @@ def _times(network: _Network, status_day: int | None, extra: dict[int, int], lat
     resume = [0] * n  # when the remaining work starts
 
     def forward(alap_start: list[int] | None) -> None:
-        for i in order:
-            if is_summary[i]:
-                continue
-            t = tasks[i]
-            d = dur[i]
-            if state[i] == _COMPLETE:
-                if t.actual_start is not None:
-                    es[i] = int(t.actual_start - 1)
-                    ef[i] = int(t.actual_finish) if t.actual_finish is not None else es[i] + d
-                elif t.actual_finish is not None:
-                    ef[i] = int(t.actual_finish)
-                    es[i] = ef[i] - d
-                else:  # 100 % without actual dates: where the network puts it
-                    es[i] = _network_start(i, d, incoming, es, ef, 0)
-                    ef[i] = es[i] + d
-                ef[i] = max(ef[i], es[i])
-                resume[i] = ef[i]
-                continue
-            if state[i] == _IN_PROGRESS:
-                done = dur[i] - rem[i]
-                if t.actual_start is not None:
-                    es[i] = int(t.actual_start - 1)
-                else:  # started, date unknown: where the network puts it, not after the status date
-                    es[i] = _network_start(i, d, incoming, es, ef, 0)
-                    if status is not None:
-                        es[i] = min(es[i], max(0, status - done))
-                # the rest of the work starts after the status date (or, without one,
-                # right after the work done), never before the actual start
-                r = es[i] + done if status is None else max(es[i], status)
-                f = 0
-                for p, k, lag in incoming[i]:  # retained logic: FS holds the rest of the work,
-                    if k == _FS:  # FF/SF hold its finish; SS is met (it has started)
-                        r = max(r, ef[p] + lag)
-                    elif k == _FF:
-                        f = max(f, ef[p] + lag)
-                    elif k == _SF:
-                        f = max(f, es[p] + lag)
-                resume[i] = r
-                ef[i] = max(r + rem[i], f)
-                continue
-            start = _network_start(i, d, incoming, es, ef, 0)
-            if status is not None:
-                start = max(start, status)
-            c = cons[i]
-            if c in ("SNET", "MSO"):
-                start = max(start, _start_bound(cday[i], d))
-            elif c in ("FNET", "MFO"):
-                start = max(start, int(cday[i]) - d)
-            if alap_start is not None and c == "ALAP":
-                start = max(start, alap_start[i])
-            es[i] = start
-            ef[i] = start + d
-            resume[i] = start
+        _forward(network, order, dur, rem, state, status, es, ef, resume, alap_start)
 
     leaves = [i for i in range(n) if not is_summary[i]]
     forward(None)
@@ -854,6 +794,112 @@ def _times(network: _Network, status_day: int | None, extra: dict[int, int], lat
         if late:
             backward(finish)
     return _Times(dur, rem, state, es, ef, resume, ls, lf, finish, leaves, status)
+
+
+def _progress(t: CpmTask, add: int) -> tuple[int, int, int]:
+    """(state, duration, remaining) of a leaf task with ``add`` more days of work."""
+    d = 0 if t.type == "Milestone" else _days(t.duration)
+    pct = min(max(float(t.percent_complete or 0.0), 0.0), 1.0)
+    if pct >= 1.0 or t.actual_finish is not None:
+        return _COMPLETE, d, 0
+    if pct > 0.0 or t.actual_start is not None:
+        return _IN_PROGRESS, d + add, max(0, math.ceil(d * (1.0 - pct) - 1e-9)) + add
+    return _NOT_STARTED, max(0, d + add), max(0, d + add)
+
+
+def _forward(
+    network: _Network,
+    nodes: Iterable[int],
+    dur: list[int],
+    rem: list[int],
+    state: list[int],
+    status: int | None,
+    es: list[int],
+    ef: list[int],
+    resume: list[int],
+    alap_start: list[int] | None,
+) -> None:
+    """The forward pass over ``nodes`` (in topological order), in place."""
+    tasks, is_summary, incoming = network.tasks, network.is_summary, network.incoming
+    cons, cday = network.cons, network.cday
+    for i in nodes:
+        if is_summary[i]:
+            continue
+        t = tasks[i]
+        d = dur[i]
+        if state[i] == _COMPLETE:
+            if t.actual_start is not None:
+                es[i] = int(t.actual_start - 1)
+                ef[i] = int(t.actual_finish) if t.actual_finish is not None else es[i] + d
+            elif t.actual_finish is not None:
+                ef[i] = int(t.actual_finish)
+                es[i] = ef[i] - d
+            else:  # 100 % without actual dates: where the network puts it
+                es[i] = _network_start(i, d, incoming, es, ef, 0)
+                ef[i] = es[i] + d
+            ef[i] = max(ef[i], es[i])
+            resume[i] = ef[i]
+            continue
+        if state[i] == _IN_PROGRESS:
+            done = dur[i] - rem[i]
+            if t.actual_start is not None:
+                es[i] = int(t.actual_start - 1)
+            else:  # started, date unknown: where the network puts it, not after the status date
+                es[i] = _network_start(i, d, incoming, es, ef, 0)
+                if status is not None:
+                    es[i] = min(es[i], max(0, status - done))
+            # the rest of the work starts after the status date (or, without one,
+            # right after the work done), never before the actual start
+            r = es[i] + done if status is None else max(es[i], status)
+            f = 0
+            for p, k, lag in incoming[i]:  # retained logic: FS holds the rest of the work,
+                if k == _FS:  # FF/SF hold its finish; SS is met (it has started)
+                    r = max(r, ef[p] + lag)
+                elif k == _FF:
+                    f = max(f, ef[p] + lag)
+                elif k == _SF:
+                    f = max(f, es[p] + lag)
+            resume[i] = r
+            ef[i] = max(r + rem[i], f)
+            continue
+        start = _network_start(i, d, incoming, es, ef, 0)
+        if status is not None:
+            start = max(start, status)
+        c = cons[i]
+        if c in ("SNET", "MSO"):
+            start = max(start, _start_bound(cday[i], d))
+        elif c in ("FNET", "MFO"):
+            start = max(start, int(cday[i]) - d)
+        if alap_start is not None and c == "ALAP":
+            start = max(start, alap_start[i])
+        es[i] = start
+        ef[i] = start + d
+        resume[i] = start
+
+
+def _finish_after_delay(network: _Network, base: _Times, task_id: int, add: int) -> int | None:
+    """The project finish once ``task_id`` has ``add`` extra days (its whole extra), from
+    the base passes: the forward pass again over that task and what follows it only (the
+    rest keeps its dates). None when that shortcut does not apply (ALAP tasks move with
+    the late dates; a summary or unknown task)."""
+    tasks, is_summary, outgoing, state = network.tasks, network.is_summary, network.outgoing, base.state
+    at = next((i for i, t in enumerate(tasks) if t.id == task_id), None)
+    if at is None or is_summary[at] or any(network.cons[i] == "ALAP" and state[i] == _NOT_STARTED for i in base.leaves):
+        return None
+    dur, rem = list(base.dur), list(base.rem)
+    _state, dur[at], rem[at] = _progress(tasks[at], add)
+    after = {at}
+    stack = [at]
+    while stack:
+        for s, _k, _l in outgoing[stack.pop()]:
+            if s not in after:
+                after.add(s)
+                stack.append(s)
+    es, ef, resume = list(base.es), list(base.ef), list(base.resume)
+    _forward(network, [i for i in network.order if i in after], dur, rem, state, base.status, es, ef, resume, None)
+    finish = max((ef[i] for i in base.leaves), default=0)
+    start = min(0, min(es[i] for i in base.leaves)) if base.leaves else 0
+    return max(finish, start)
 
 
 def _project_finish(network: _Network, status_day: int | None, extra: dict[int, int]) -> int:
@@ -953,6 +999,7 @@ def _passes(
         status_day=status,
         _inputs=inputs,
         _network=network,
+        _times=times,
     )
 
 
