@@ -231,3 +231,25 @@ def test_date_columns_are_whole_days_datetimes_kept(values, unit, midnight):
     assert out["D"].tolist() == kept.dt.normalize().astype("datetime64[ns]").tolist()
     assert out["T"].tolist() == kept.astype("datetime64[ns]").tolist()
     assert out["D"].dtype == "datetime64[ns]"
+
+
+# ---------------------------------------------------------------- findings by the thousand
+@settings(max_examples=200)
+@given(st.lists(st.datetimes(min_value=dt.datetime(1700, 1, 1), max_value=dt.datetime(2200, 1, 1)), max_size=8),
+       st.booleans())
+def test_fmt_dates_is_fmt_of_each(values, midnight):
+    from pmo_xl.engine.rules._context import fmt_dates
+
+    if midnight:
+        values = [v.replace(hour=0, minute=0, second=0, microsecond=0) for v in values]
+    dates = pd.Series(pd.to_datetime(values), dtype="datetime64[ns]")
+    assert fmt_dates(dates) == [fmt(v) for v in dates.tolist()]
+
+
+@settings(max_examples=2000)
+@given(st.one_of(st.text(alphabet="ABZaz$019١\n ", max_size=7), st.text(max_size=5)))
+def test_cell_parts_read_cells_as_the_pattern_does(cell):
+    from pmo_xl.engine.rules import _CELL, _cell_parts
+
+    m = _CELL.match(cell)
+    assert _cell_parts(cell) == ((m.group(1), int(m.group(2))) if m else ("", 0))

@@ -135,14 +135,24 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     sev = {s: i for i, s in enumerate(SEVERITIES)}
 
     def key(f: Finding) -> tuple:
-        m = _CELL.match(f.cell)
-        col, row = (m.group(1), int(m.group(2))) if m else ("", 0)
+        col, row = _cell_parts(f.cell)
         return (order.get(f.sheet, len(order)), f.sheet, row, len(col), col, sev.get(f.severity, 9), f.rule)
 
     return sorted(findings, key=key)
 
 
 _CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+
+def _cell_parts(cell: str) -> tuple[str, int]:
+    """("AB", 12) for "AB12" (or "$AB$12"); ("", 0) for anything else."""
+    letters = cell.rstrip("0123456789")
+    digits = cell[len(letters):]
+    if 0 < len(letters) <= 3 and digits and letters.isascii() and letters.isalpha() and letters.isupper():
+        return letters, int(digits)  # the cells findings are made with: no regular expression
+    m = _CELL.match(cell)
+    return (m.group(1), int(m.group(2))) if m else ("", 0)
 
 
 def all_rules() -> list[Rule]:

@@ -58,6 +58,13 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+def fmt_dates(dates: pd.Series) -> list[str]:
+    """:func:`fmt` of every value of a datetime column (at once when all are whole days)."""
+    if _at_midnight(dates) and not dates.isna().any():
+        return np.datetime_as_string(dates.to_numpy(), unit="D").tolist()
+    return [fmt(v) for v in dates.tolist()]
+
+
 def fmt_pct(value: float) -> str:
     return f"{value * 100:g} %"
 

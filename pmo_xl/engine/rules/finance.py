@@ -14,7 +14,7 @@ import pandas as pd
 from ... import schema
 from ...model import Finding
 from . import checks, declare
-from ._context import RuleContext, fmt
+from ._context import RuleContext, fmt, fmt_dates
 from .data import choice_findings
 
 declare(
@@ -240,9 +240,9 @@ def _dated(ctx: RuleContext, name: str, frame: pd.DataFrame, status: pd.Timestam
             continue
         sub = frame.loc[mask, ["Date", "Task ID"]]
         limit_text = fmt(limit)
-        for row, day, tid in zip(sub.index.tolist(), sub["Date"].tolist(), sub["Task ID"].tolist()):
+        for row, day, tid in zip(sub.index.tolist(), fmt_dates(sub["Date"]), sub["Task ID"].tolist()):
             out.append(ctx.finding(rid, name, row, "Date", tid,
-                                   f"{ctx.where(name, row, 'Date')} is dated {fmt(day)}, {word} {limit_text}."))
+                                   f"{ctx.where(name, row, 'Date')} is dated {day}, {word} {limit_text}."))
     return out
 
 
