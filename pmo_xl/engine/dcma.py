@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import HARD_CONSTRAINTS
+from .cpm import collector_paused
 from .links import parse_predecessors
 
 __all__ = ["DcmaCheck", "DcmaThresholds", "DCMA_CHECKS", "assess"]
@@ -174,7 +175,12 @@ def assess(
         planned_finish: the project's ``PlannedFinish`` (check 13's total float).
         calendar: the project calendar (check 13 counts working days to PlannedFinish).
     """
-    t = thresholds or DcmaThresholds()
+    with collector_paused():
+        return _assess(plan, cpm, status_date, budget, planned_finish, calendar, thresholds or DcmaThresholds())
+
+
+def _assess(plan: pd.DataFrame, cpm: Any, status_date: _dt.date | None, budget: pd.DataFrame | None,
+            planned_finish: _dt.date | None, calendar: Any, t: DcmaThresholds) -> list[DcmaCheck]:
     p = _prepare(plan)
     inc = p[p["_incomplete"]]
     status = pd.Timestamp(status_date) if status_date else None

@@ -118,14 +118,16 @@ def run_rules(book: Book, status_date: Any = None, *, context: "RuleContext | No
 
     ``status_date`` overrides the workbook's ``StatusDate``.
     """
+    from ..cpm import collector_paused
     from ._context import RuleContext
 
     _load_families()
     ctx = context or RuleContext(book, status_date)
     out: list[Finding] = []
-    for fn in _CHECKS:
-        out.extend(fn(ctx) or ())
-    return sort_findings(out)
+    with collector_paused():  # findings by the thousand (see collector_paused)
+        for fn in _CHECKS:
+            out.extend(fn(ctx) or ())
+        return sort_findings(out)
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
