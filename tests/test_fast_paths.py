@@ -253,3 +253,26 @@ def test_cell_parts_read_cells_as_the_pattern_does(cell):
 
     m = _CELL.match(cell)
     assert _cell_parts(cell) == ((m.group(1), int(m.group(2))) if m else ("", 0))
+
+
+# ---------------------------------------------------------------- the collector
+def test_collector_paused_restores_the_collector_as_it_was():
+    import gc
+
+    from pmo_xl.engine.cpm import collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with collector_paused():
+            assert not gc.isenabled()
+            raise RuntimeError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # left off: it was off
+    finally:
+        gc.enable()
+    validate_book(pmo_xl.load(ROOT / "workbooks" / "Example_Project.xlsx"))
+    assert gc.isenabled()
