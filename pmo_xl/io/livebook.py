@@ -47,7 +47,19 @@ from ..model import Book, CellIssue, StructureIssue, TableData
 from .package import column_letter
 from .parts.cells import normalize
 from .parts.styles import FILLS
-from .reader import EXPECTED, _Bad, _typed_series, coerce, empty_frame
+from .reader import (
+    _GENERATED,
+    EXPECTED,
+    _Bad,
+    _quote,
+    _typed_series,
+    coerce,
+    empty_frame,
+    missing_name_issue,
+    missing_sheet_issues,
+    missing_table,
+    setting_value,
+)
 
 __all__ = [
     "LiveBook",
@@ -61,9 +73,6 @@ __all__ = [
 
 #: Row colours of generated tables, as hex strings (xlwings Lite accepts only these).
 FILL_COLOURS: dict[str, str] = {k: "#" + v[-6:] for k, v in FILLS.items()}
-
-#: Tables whose absence is only a warning (pmo_xl generates them), as the reader has it.
-_GENERATED = frozenset(t for s in schema.SHEETS if s.owner == "pmo" for t in s.tables) - {"tblChangeLog"}
 
 _LOOKS_PARSED = re.compile(
     r"^\s*(?:[+-]?[\d.,]+%?(?:[eE][+-]?\d+)?|\d{1,4}[-/.]\d{1,2}.*|\d{1,2}:\d{2}.*|TRUE|FALSE|#.*)\s*$",
@@ -336,39 +345,20 @@ class LiveBook:
         """
         sheet_names = [s.name for s in self.book.sheets]
         book = Book(path=self.path, settings={}, sheets=sheet_names)
-        present = {n.lower() for n in sheet_names}
         tables = self.tables()
         names_found = [s.name for s in schema.SETTINGS if self.name_range(s.name) is not None]
         if not any(n.lower() in tables for n in schema.TABLES) and not names_found:
             from ..errors import NotAPmoWorkbook
 
             raise NotAPmoWorkbook("not a PMO workbook: no tblPlan table and no ProjectCode name", path=self.path)
-        for sheet in schema.SHEETS:
-            if sheet.name.lower() not in present:
-                book.structure.append(
-                    StructureIssue(
-                        kind="sheet",
-                        name=sheet.name,
-                        sheet=sheet.name,
-                        message=f"the workbook has no sheet {sheet.name!r}",
-                        severity="warning" if sheet.owner in ("pmo", "template", "hidden") else "error",
-                    )
-                )
+        book.structure += missing_sheet_issues(sheet_names)
         self._read_settings(book)
         book.config = self.stored_config()
         for name, spec in schema.TABLES.items():
             t = tables.get(name.lower())
             if t is None:
-                book.structure.append(
-                    StructureIssue(
-                        kind="table",
-                        name=name,
-                        sheet=spec.sheet,
-                        message=f"the workbook has no table {name} (expected on sheet {spec.sheet})",
-                        severity="warning" if name in _GENERATED else "error",
-                    )
-                )
-                book.tables[name] = TableData(name=name, sheet=spec.sheet, frame=empty_frame(spec), present=False)
+                issue, book.tables[name] = missing_table(name, spec)
+                book.structure.append(issue)
                 continue
             rng = t.range
             data, issues, structure = table_from_values(
@@ -386,16 +376,7 @@ class LiveBook:
             rng = self.name_range(s.name)
             value: Any = None
             if rng is None:
-                book.structure.append(
-                    StructureIssue(
-                        kind="name",
-                        name=s.name,
-                        sheet="Project",
-                        message=f"the workbook has no defined name {s.name}"
-                        + (f"; using the default {s.default!r}" if s.default is not None else ""),
-                        severity="error" if s.required else "warning",
-                    )
-                )
+                book.structure.append(missing_name_issue(s))
             else:
                 sheet = rng.sheet.name
                 cell = rng.address.replace("$", "").split(":")[0]
@@ -403,19 +384,7 @@ class LiveBook:
                 raw = rng.value
                 if isinstance(raw, list):  # a name on several cells: its first
                     raw = _rows2d(raw)[0][0]
-                try:
-                    value = coerce(raw, s.kind)
-                except _Bad as bad:
-                    value = bad.converted
-                    book.issues.append(
-                        CellIssue(sheet, cell, "", s.name, rng.row, raw, s.kind,
-                                  f"{_quote(sheet)}!{cell} ({s.name}) {bad.message}"
-                                  + ("" if "typed as text" in bad.message else f", expected {EXPECTED.get(s.kind, s.kind)}"))
-                    )
-                if value is not None and s.kind == "date" and isinstance(value, dt.datetime):
-                    value = value.date()
-                elif value is not None and s.kind == "number":
-                    value = int(value) if float(value).is_integer() else float(value)
+                value = setting_value(s, raw, sheet, cell, rng.row, book.issues)
             book.settings[s.name] = s.default if value is None else value
 
     def stored_config(self) -> Any:
@@ -613,8 +582,3 @@ class LiveBook:
         rng.value = cell_value(value)
         return True
 
-
-def _quote(sheet: str) -> str:
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet):
-        return sheet
-    return "'" + sheet.replace("'", "''") + "'"

@@ -575,16 +575,7 @@ class _Reader:
             dn = self.pkg.defined_name(s.name)
             value: Any = None
             if dn is None:
-                self.structure.append(
-                    StructureIssue(
-                        kind="name",
-                        name=s.name,
-                        sheet="Project",
-                        message=f"the workbook has no defined name {s.name}"
-                        + (f"; using the default {s.default!r}" if s.default is not None else ""),
-                        severity="error" if s.required else "warning",
-                    )
-                )
+                self.structure.append(missing_name_issue(s))
             else:
                 target = dn.target()
                 if target is None:
@@ -599,7 +590,7 @@ class _Reader:
                             )
                         )
                     else:
-                        value = self._setting_value(s, constant, "", "", 0, 0)
+                        value = setting_value(s, constant, "", "", 0, self.issues, self.date1904)
                 else:
                     sheet, cell = target
                     book.setting_cells[s.name] = f"{_quote(sheet)}!{cell}"
@@ -618,38 +609,85 @@ class _Reader:
                         sheet = self.pkg.sheet(sheet).name  # type: ignore[union-attr]
                         row, col = split_cell(cell)
                         raw = self.exact_cell(sheet, row, col)
-                        value = self._setting_value(s, raw, sheet, cell, row, col)
+                        value = setting_value(s, raw, sheet, cell, row, self.issues, self.date1904)
             self.raw_settings[s.name] = value
             if value is None:
                 value = s.default
             book.settings[s.name] = value
 
-    def _setting_value(self, s: schema.Setting, raw: Any, sheet: str, cell: str, row: int, col: int) -> Any:
-        kind = s.kind
-        try:
-            v = coerce(raw, kind, self.date1904)
-        except _Bad as bad:
-            v = bad.converted
-            self.issues.append(
-                CellIssue(
-                    sheet=sheet,
-                    cell=cell,
-                    table="",
-                    column=s.name,
-                    row=row,
-                    raw=raw,
-                    expected=kind,
-                    message=f"{_quote(sheet)}!{cell} ({s.name}) {bad.message}"
-                    + ("" if "typed as text" in bad.message else f", expected {EXPECTED.get(kind, kind)}"),
-                )
+
+def setting_value(
+    s: schema.Setting, raw: Any, sheet: str, cell: str, row: int, issues: list[CellIssue], date1904: bool = False
+) -> Any:
+    """One setting's cell value typed as its kind (a date as ``date``, a whole number as
+    ``int``), None when empty. A value that does not fit becomes a :class:`CellIssue` in
+    ``issues`` and its best conversion (or None) is returned. The file reader and the live
+    book (:mod:`pmo_xl.io.livebook`) both type settings here."""
+    kind = s.kind
+    try:
+        v = coerce(raw, kind, date1904)
+    except _Bad as bad:
+        v = bad.converted
+        issues.append(
+            CellIssue(
+                sheet=sheet,
+                cell=cell,
+                table="",
+                column=s.name,
+                row=row,
+                raw=raw,
+                expected=kind,
+                message=f"{_quote(sheet)}!{cell} ({s.name}) {bad.message}"
+                + ("" if "typed as text" in bad.message else f", expected {EXPECTED.get(kind, kind)}"),
             )
-        if v is None:
-            return None
-        if kind == "date":
-            return v.date() if isinstance(v, dt.datetime) else v
-        if kind == "number":
-            return int(v) if float(v).is_integer() else float(v)
-        return v
+        )
+    if v is None:
+        return None
+    if kind == "date":
+        return v.date() if isinstance(v, dt.datetime) else v
+    if kind == "number":
+        return int(v) if float(v).is_integer() else float(v)
+    return v
+
+
+def missing_name_issue(s: schema.Setting) -> StructureIssue:
+    """The workbook lacks the defined name of setting ``s`` (its default is used)."""
+    return StructureIssue(
+        kind="name",
+        name=s.name,
+        sheet="Project",
+        message=f"the workbook has no defined name {s.name}"
+        + (f"; using the default {s.default!r}" if s.default is not None else ""),
+        severity="error" if s.required else "warning",
+    )
+
+
+def missing_sheet_issues(sheet_names: list[str]) -> list[StructureIssue]:
+    """One issue per contract sheet absent from ``sheet_names`` (compared case-blind)."""
+    present = {n.lower() for n in sheet_names}
+    return [
+        StructureIssue(
+            kind="sheet",
+            name=sheet.name,
+            sheet=sheet.name,
+            message=f"the workbook has no sheet {sheet.name!r}",
+            severity="warning" if sheet.owner in ("pmo", "template", "hidden") else "error",
+        )
+        for sheet in schema.SHEETS
+        if sheet.name.lower() not in present
+    ]
+
+
+def missing_table(name: str, spec: schema.Table) -> tuple[StructureIssue, TableData]:
+    """The workbook lacks table ``name``: its issue and its empty stand-in."""
+    issue = StructureIssue(
+        kind="table",
+        name=name,
+        sheet=spec.sheet,
+        message=f"the workbook has no table {name} (expected on sheet {spec.sheet})",
+        severity="warning" if name in _GENERATED else "error",
+    )
+    return issue, TableData(name=name, sheet=spec.sheet, frame=empty_frame(spec), present=False)
 
 
 def _rows_from(rows: list[list[Any]], first: int, n: int) -> list[list[Any]]:
@@ -715,32 +753,13 @@ def load(path: str | Path) -> Book:
         reader = _Reader(path=path, pkg=pkg, date1904=pkg.date1904)
         sheet_names = [s.name for s in pkg.sheets]
         book = Book(path=str(path), settings={}, sheets=sheet_names, date1904=pkg.date1904)
-        present = {n.lower() for n in sheet_names}
-        for sheet in schema.SHEETS:
-            if sheet.name.lower() not in present:
-                reader.structure.append(
-                    StructureIssue(
-                        kind="sheet",
-                        name=sheet.name,
-                        sheet=sheet.name,
-                        message=f"the workbook has no sheet {sheet.name!r}",
-                        severity="warning" if sheet.owner in ("pmo", "template", "hidden") else "error",
-                    )
-                )
+        reader.structure += missing_sheet_issues(sheet_names)
         reader.read_settings(book)
         for name, spec in schema.TABLES.items():
             part = found[name]
             if part is None:
-                reader.structure.append(
-                    StructureIssue(
-                        kind="table",
-                        name=name,
-                        sheet=spec.sheet,
-                        message=f"the workbook has no table {name} (expected on sheet {spec.sheet})",
-                        severity="warning" if name in _GENERATED else "error",
-                    )
-                )
-                book.tables[name] = TableData(name=name, sheet=spec.sheet, frame=empty_frame(spec), present=False)
+                issue, book.tables[name] = missing_table(name, spec)
+                reader.structure.append(issue)
                 continue
             book.tables[name] = reader.read_table(spec, part)
         _check_version(book, reader)
@@ -757,37 +776,21 @@ def _check_version(book: Book, reader: _Reader) -> None:
         return
     version = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
     book.template_version = version
+    cell = book.setting_cells.get("TemplateVersion", "").split("!")[-1]
+
+    def issue(message: str, cell: str = "") -> None:
+        reader.structure.append(
+            StructureIssue(kind="version", name="TemplateVersion", sheet="Project", cell=cell, message=message)
+        )
+
     if version is None:
         cells = [i.raw for i in reader.issues if i.table == "" and i.column == "TemplateVersion"]
         raw = cells[0] if cells else raw
-        reader.structure.append(
-            StructureIssue(
-                kind="version",
-                name="TemplateVersion",
-                sheet="Project",
-                cell=book.setting_cells.get("TemplateVersion", "").split("!")[-1],
-                message=f"unknown template version {raw!r}; this pmo-xl reads version {schema.TEMPLATE_VERSION}",
-            )
-        )
+        issue(f"unknown template version {raw!r}; this pmo-xl reads version {schema.TEMPLATE_VERSION}", cell)
     elif version > schema.TEMPLATE_VERSION:
-        reader.structure.append(
-            StructureIssue(
-                kind="version",
-                name="TemplateVersion",
-                sheet="Project",
-                cell=book.setting_cells.get("TemplateVersion", "").split("!")[-1],
-                message=f"template version {version} is newer than this pmo-xl ({schema.TEMPLATE_VERSION}): upgrade pmo-xl",
-            )
-        )
+        issue(f"template version {version} is newer than this pmo-xl ({schema.TEMPLATE_VERSION}): upgrade pmo-xl", cell)
     elif version < 1:
-        reader.structure.append(
-            StructureIssue(
-                kind="version",
-                name="TemplateVersion",
-                sheet="Project",
-                message=f"unknown template version {version}",
-            )
-        )
+        issue(f"unknown template version {version}")
 
 
 __all__ = ["load", "coerce", "empty_frame", "excel_serial_to_datetime", "number_text", "DTYPES"]
