@@ -40,6 +40,32 @@ def _unreadable_to_stderr(files: Any) -> None:
             click.echo(f"pmo-xl: {f['path']}: {f['error']}", err=True)
 
 
+def _show_files(
+    files: list[dict[str, Any]],
+    fmt: str,
+    render_text: Any,
+    *,
+    echo: dict[str, Any] | None = None,
+    unreadable_to_stderr: bool = True,
+) -> None:
+    """Print a per-file command's result (SPEC §8) and exit 2 when a file failed.
+
+    ``fmt`` "json": the ``{"files": [...]}`` document; a format in ``echo``: that
+    function's text (junit, csv) as is; otherwise ``render_text(files)``. Files that
+    could not be processed also go to stderr, except in json and junit, which carry them
+    (``unreadable_to_stderr=False`` for reports that already name them)."""
+    if fmt == "json":
+        _emit_json({"files": files})
+    elif echo and fmt in echo:
+        click.echo(echo[fmt](files), nl=False)
+    else:
+        render_text(files)
+    if unreadable_to_stderr and fmt not in ("json", "junit"):
+        _unreadable_to_stderr(files)
+    if any(not f["ok"] for f in files):
+        sys.exit(2)
+
+
 def _not_built(name: str, issue: int) -> None:
     _fail(f"'{name}' is not built yet (tracked in issue {issue}).", 2)
 
@@ -129,12 +155,7 @@ def new(path: str | None, force: bool, config_path: str | None, from_csv: str | 
     if "StartDate" in defaults:
         defaults["StartDate"] = _iso_date(defaults["StartDate"], "start")
     files = stamp_projects(from_csv, out_folder, config=config, defaults=defaults, force=force, macros=macros)
-    if fmt == "json":
-        _emit_json({"files": files})
-    else:
-        render_text(files)
-    if any(not f["ok"] for f in files):
-        sys.exit(2)
+    _show_files(files, fmt, render_text, unreadable_to_stderr=False)
 
 
 @cli.command()
@@ -195,15 +216,7 @@ def validate(paths: tuple[str, ...], fmt: str, status_date: str | None, write: b
         except ValueError:
             raise click.BadParameter(f"{status_date!r} is not a date YYYY-MM-DD", param_hint="--status-date") from None
     files = validate_files(paths, day, write=write)
-    if fmt == "json":
-        _emit_json({"files": files})
-    elif fmt == "junit":
-        click.echo(render_junit(files), nl=False)
-    else:
-        render_text(files)
-        _unreadable_to_stderr(files)
-    if any(not f["ok"] for f in files):
-        sys.exit(2)
+    _show_files(files, fmt, render_text, echo={"junit": render_junit})
     if any(f["summary"]["error"] for f in files):
         sys.exit(1)
 
@@ -222,13 +235,7 @@ def schedule(paths: tuple[str, ...], fmt: str, status_date: str | None, write: b
     from .commands.schedule import render_text, schedule_files
 
     files = schedule_files(paths, status_date, write=write)
-    if fmt == "json":
-        _emit_json({"files": files})
-    else:
-        render_text(files)
-        _unreadable_to_stderr(files)
-    if any(not f["ok"] for f in files):
-        sys.exit(2)
+    _show_files(files, fmt, render_text)
 
 
 @cli.command()
@@ -246,16 +253,7 @@ def rollup(paths: tuple[str, ...], fmt: str, status_date: str | None, write: boo
     from .commands.rollup import render_csv, render_text, rollup_files
 
     files = rollup_files(paths, status_date, write=write)
-    if fmt == "json":
-        _emit_json({"files": files})
-    elif fmt == "csv":
-        click.echo(render_csv(files), nl=False)
-        _unreadable_to_stderr(files)
-    else:
-        render_text(files)
-        _unreadable_to_stderr(files)
-    if any(not f["ok"] for f in files):
-        sys.exit(2)
+    _show_files(files, fmt, render_text, echo={"csv": render_csv})
 
 
 @cli.group()
@@ -447,12 +445,7 @@ def upgrade(paths: tuple[str, ...], dry_run: bool, fmt: str) -> None:
     from .commands.upgrade import render_text, upgrade_files
 
     files = upgrade_files(paths, dry_run=dry_run)
-    if fmt == "json":
-        _emit_json({"files": files})
-    else:
-        render_text(files)
-    if any(not f["ok"] for f in files):
-        sys.exit(2)
+    _show_files(files, fmt, render_text, unreadable_to_stderr=False)
 
 
 def main() -> None:
