@@ -165,15 +165,21 @@ def _toml() -> Any:
         raise PmoError("reading pmo.toml on Python 3.10 needs the 'tomli' package (pip install tomli)") from None
 
 
-def load_config(path: str | Path) -> OrgConfig:
-    """Read and check ``pmo.toml``; every mistake is a :class:`PmoError` naming the key."""
-    path = Path(path)
+def read_user_file(path: Path, what: str) -> bytes:
+    """The bytes of a file the user named; a missing file or a folder (``what`` says
+    what was expected, e.g. "a CSV file") is a :class:`PmoError`."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise PmoError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise PmoError(f"{path}: is a folder, not a pmo.toml file") from None
+        raise PmoError(f"{path}: is a folder, not {what}") from None
+
+
+def load_config(path: str | Path) -> OrgConfig:
+    """Read and check ``pmo.toml``; every mistake is a :class:`PmoError` naming the key."""
+    path = Path(path)
+    data = read_user_file(path, "a pmo.toml file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

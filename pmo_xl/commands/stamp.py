@@ -100,14 +100,10 @@ def read_projects_csv(path: str | Path) -> tuple[list[str], list[tuple[int, dict
     import io
 
     from .. import schema
+    from ..config import read_user_file
 
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise PmoError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise PmoError(f"{path}: is a folder, not a CSV file") from None
+    raw = read_user_file(path, "a CSV file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
