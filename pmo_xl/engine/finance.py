@@ -346,69 +346,132 @@ class RollupResult:
 AFTER_COLUMNS = ["Table", "Row", "Date", "Person", "Task ID", "Category", "Hours", "Amount", "Reason"]
 
 
+@dataclass
+class Actuals:
+    """Counted actual cost lines as arrays (timesheet rows first, then tblCosts rows).
+
+    People and categories are integer codes into ``people`` / ``categories`` (each a
+    distinct cleaned name): grouping 200,000 rows by a code costs a fraction of grouping
+    them by text. ``person`` is -1 on tblCosts lines.
+    """
+
+    timesheet: np.ndarray  # bool: a timesheet row
+    date: np.ndarray  # datetime64[D]
+    task: np.ndarray  # float task ID, NaN = project level
+    person: np.ndarray  # int code into people, -1 = a tblCosts line
+    category: np.ndarray  # int code into categories
+    hours: np.ndarray
+    amount: np.ndarray
+    people: np.ndarray  # object
+    categories: np.ndarray  # object
+
+    def sums(self, codes: np.ndarray, columns: Mapping[str, np.ndarray], index: Any) -> pd.DataFrame:
+        """``columns`` summed per code (codes ≥ 0), indexed by ``index[code]``, in code
+        order: the same numbers as pandas' group-by on the labels (rows of a group are
+        added in the same order)."""
+        frame = pd.DataFrame(dict(columns))
+        out = frame.groupby(codes, sort=True).sum()
+        out.index = pd.Index(np.asarray(index, dtype=object)[out.index.to_numpy()])  # str, as pandas infers
+        return out
+
+
 def actuals(
     timesheet: pd.DataFrame, costs: pd.DataFrame, resources: pd.DataFrame, status: np.datetime64
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> tuple[Actuals, pd.DataFrame, pd.DataFrame]:
     """Actual cost lines, split at the status date (end of that day).
 
-    Returns ``(counted, excluded, unrated)``. ``counted`` and ``excluded`` have columns
-    Table, Row (Excel row), Date, Person, Task ID (float, NaN = project level), Category,
-    Hours, Amount, Reason: one row per timesheet row (Amount = Hours × Rate, SPEC §2
-    tblTimesheet; Category = the person's, default Labour) and per tblCosts row.
-    ``unrated`` lists people with counted hours but no rate (their cost is 0).
+    Returns ``(counted, excluded, unrated)``: ``counted`` the :class:`Actuals` dated on or
+    before the status date, one line per timesheet row (Amount = Hours × Rate, SPEC §2
+    tblTimesheet; Category = the person's, default Labour) and per tblCosts row;
+    ``excluded`` the other lines as a frame with columns Table, Row (Excel row), Date,
+    Person, Task ID (float, NaN = project level), Category, Hours, Amount, Reason;
+    ``unrated`` the people with counted hours but no rate (their cost is 0).
     """
     res = resources[resources["Person"].notna()]
-    people = _texts(res["Person"])
-    rate = pd.Series(_floats(res["Rate"]), index=people.to_numpy())
+    res_people = _texts(res["Person"])
+    rate = pd.Series(_floats(res["Rate"]), index=res_people.to_numpy())
     rate = rate[~rate.index.duplicated()]
-    category = pd.Series(_texts(res["Category"], DEFAULT_CATEGORY).to_numpy(), index=people.to_numpy())
+    category = pd.Series(_texts(res["Category"], DEFAULT_CATEGORY).to_numpy(), index=res_people.to_numpy())
     category = category[~category.index.duplicated()]
 
-    # clean and look up each distinct name once (200,000 rows have a few dozen people)
-    codes, distinct = pd.factorize(timesheet["Person"].to_numpy(dtype=object), use_na_sentinel=True)
-    names = _texts(pd.Series(distinct, dtype=object))
-    person = pd.Series(np.append(names.to_numpy(dtype=object), "")[codes], index=timesheet.index, dtype=object)
-    person_rate = np.append(names.map(rate).to_numpy(dtype=float, na_value=np.nan), np.nan)[codes]
-    person_cat = np.append(names.map(category).fillna(DEFAULT_CATEGORY).to_numpy(dtype=object), DEFAULT_CATEGORY)[codes]
+    # clean and look up each distinct name once (200,000 rows have a few dozen people);
+    # names that clean to the same text share one code, blanks are the name ""
+    # (a blank name: no rate, the default category)
+    codes, distinct = pd.factorize(timesheet["Person"], use_na_sentinel=True)
+    names = _texts(pd.Series(np.asarray(distinct, dtype=object), dtype=object))
+    slot_rate = np.append(names.map(rate).to_numpy(dtype=float, na_value=np.nan), np.nan)
+    slot_cat = np.append(names.map(category).fillna(DEFAULT_CATEGORY).to_numpy(dtype=object), DEFAULT_CATEGORY)
+    name_code, people = pd.factorize(np.append(names.to_numpy(dtype=object), ""))
+    people = np.asarray(people, dtype=object)
+    person = name_code[codes]  # code -1 picks the appended slot
+    cost_cat = _texts(costs["Category"], NO_CATEGORY).to_numpy(dtype=object)
+    cat_code, categories = pd.factorize(np.concatenate([slot_cat, cost_cat]))
+    categories = np.asarray(categories, dtype=object)
+    n_slots = len(slot_cat)
+
+    person_rate = slot_rate[codes]
     hours = np.nan_to_num(_floats(timesheet["Hours"]))
+    n_ts, n_co = len(timesheet), len(costs)
+    is_ts = np.concatenate([np.ones(n_ts, dtype=bool), np.zeros(n_co, dtype=bool)])
+    date = np.concatenate([_days(timesheet["Date"]), _days(costs["Date"])])
+    task = np.concatenate([_floats(timesheet["Task ID"]), _floats(costs["Task ID"])])
+    all_person = np.concatenate([person, np.full(n_co, -1, dtype=person.dtype)])
+    all_cat = np.concatenate([cat_code[:n_slots][codes], cat_code[n_slots:]])
+    all_hours = np.concatenate([hours, np.zeros(n_co)])
+    all_amount = np.concatenate([hours * np.nan_to_num(person_rate), np.nan_to_num(_floats(costs["Amount"]))])
+    unrated_line = np.concatenate([np.isnan(person_rate), np.zeros(n_co, dtype=bool)])
+
+    ok = date <= status  # NaT compares False
+    counted = Actuals(is_ts[ok], date[ok], task[ok], all_person[ok], all_cat[ok], all_hours[ok], all_amount[ok],
+                      people, categories)
+
+    # the lines after the status date (or undated), as the frame of the JSON and the sheet
+    late = ~ok
+    ts_late, co_late = late[:n_ts], late[n_ts:]
     ts = pd.DataFrame(
         {
             "Table": "tblTimesheet",
-            "Row": timesheet.index.to_numpy(),
-            "Date": _days(timesheet["Date"]),
-            "Person": person.to_numpy(),
-            "Task ID": _floats(timesheet["Task ID"]),
-            "Category": person_cat,
-            "Hours": hours,
-            "Amount": hours * np.nan_to_num(person_rate),
-            "_unrated": np.isnan(person_rate),
+            "Row": timesheet.index.to_numpy()[ts_late],
+            "Date": date[:n_ts][ts_late],
+            "Person": people[person[ts_late]],
+            "Task ID": task[:n_ts][ts_late],
+            "Category": categories[all_cat[:n_ts][ts_late]],
+            "Hours": hours[ts_late],
+            "Amount": all_amount[:n_ts][ts_late],
         }
     )
     co = pd.DataFrame(
         {
             "Table": "tblCosts",
-            "Row": costs.index.to_numpy(),
-            "Date": _days(costs["Date"]),
+            "Row": costs.index.to_numpy()[co_late],
+            "Date": date[n_ts:][co_late],
             "Person": None,
-            "Task ID": _floats(costs["Task ID"]),
-            "Category": _texts(costs["Category"], NO_CATEGORY).to_numpy(),
+            "Task ID": task[n_ts:][co_late],
+            "Category": cost_cat[co_late],
             "Hours": 0.0,
-            "Amount": np.nan_to_num(_floats(costs["Amount"])),
-            "_unrated": False,
+            "Amount": all_amount[n_ts:][co_late],
         }
     )
-    lines = pd.concat([ts, co], ignore_index=True) if len(co) else ts
-    date = lines["Date"].to_numpy(dtype="datetime64[D]")
-    ok = date <= status  # NaT compares False
-    lines["Reason"] = np.where(ok, "", np.where(np.isnat(date), "no date", "after status date"))
-    counted = lines[ok]
-    excluded = lines[~ok][AFTER_COLUMNS].reset_index(drop=True)
+    # the text columns as pandas infers them on the whole tables (str when not empty)
+    if n_ts:
+        ts = ts.astype({"Table": "str", "Person": "str", "Category": "str"})
+    if n_co:
+        co = co.astype({"Table": "str", "Category": "str"})
+    lines = pd.concat([ts, co], ignore_index=True) if n_co else ts
+    late_date = lines["Date"].to_numpy(dtype="datetime64[D]")
+    lines["Reason"] = np.where(np.isnat(late_date), "no date", "after status date")
+    excluded = lines[AFTER_COLUMNS].reset_index(drop=True)
 
-    flagged = counted[counted["_unrated"] & (counted["Hours"] != 0)]
-    unrated = flagged.groupby("Person", sort=True)["Hours"].sum().reset_index()
+    flagged = unrated_line[ok] & (counted.hours != 0)
+    # (Person typed as the whole column would be: str for timesheet rows alone, else object)
+    flagged_people = pd.DataFrame({
+        "Person": pd.Series(people[counted.person[flagged]], dtype="str" if n_ts and not n_co else object),
+        "Hours": counted.hours[flagged],
+    })
+    unrated = flagged_people.groupby("Person", sort=True)["Hours"].sum().reset_index()
     known = set(rate.index)
     unrated["Reason"] = [("no rate" if p in known else "not in tblResources") for p in unrated["Person"]]
-    return counted.drop(columns="_unrated"), excluded, unrated
+    return counted, excluded, unrated
 
 
 # --------------------------------------------------------------------------- windows
@@ -516,47 +579,65 @@ def _by_task(
     dvals = direct.reindex(columns=values, fill_value=0.0)
     dmat = dvals.to_numpy(dtype=float)
     drow = {k: i for i, k in enumerate(dvals.index)}
+    # each node's own values: the direct row of its task (nodes of missing ancestors: none)
+    node_tid = np.array([n[0] for n in nodes], dtype=float)
+    at = dvals.index.get_indexer(node_tid) if len(nodes) else np.array([], dtype=np.intp)
+    at = np.where(np.isnan(node_tid), -1, at)
     own = np.zeros((len(nodes), len(values)))
-    plan_ids = set()
-    for w, j in node_of.items():
-        tid = nodes[j][0]
-        if not np.isnan(tid) and tid in drow and tid not in plan_ids:
-            own[j] = dmat[drow[tid]]
-            plan_ids.add(tid)
+    own[at >= 0] = dmat[at[at >= 0]]
+    plan_ids = set(node_tid[at >= 0].tolist())
+    # a summary's total: its own values plus each descendant's, added in node order
     total = own.copy()
-    for j, anc in zip(order, ancestors):
-        for a in anc:
-            total[a] += own[j]
+    pairs = [(a, j) for j, anc in zip(order, ancestors) for a in anc]
+    if pairs:
+        anc_idx, node_idx = np.array(pairs, dtype=np.intp).T
+        np.add.at(total, anc_idx, own[node_idx])
+    own_nonzero = (own != 0).any(axis=1)
 
-    rows: list[tuple] = []
+    # rows as (values matrix row, task ID, WBS, name, level, summary); the matrix is
+    # own | total | direct | zeros
+    n_nodes, zero = len(nodes), 2 * len(nodes) + len(dmat)
+    mat = np.vstack([own, total, dmat, np.zeros((1, len(values)))])
+    src: list[int] = []
+    meta: list[tuple] = []
     for w in sorted(node_of, key=_wbs_key):
         j = node_of[w]
         tid, _, name = nodes[j]
-        level = len(w.split("."))
+        level = w.count(".") + 1
         if has_child[j]:
-            rows.append((tid, w, name, level, True, *total[j]))
-            if np.any(own[j] != 0):
-                rows.append((tid, w, name + ON_SUMMARY, level + 1, False, *own[j]))
+            src.append(n_nodes + j)
+            meta.append((tid, w, name, level, True))
+            if own_nonzero[j]:
+                src.append(j)
+                meta.append((tid, w, name + ON_SUMMARY, level + 1, False))
         else:
-            rows.append((tid, w, name, level, False, *own[j]))
+            src.append(j)
+            meta.append((tid, w, name, level, False))
     # plan rows without a WBS, tasks not in the plan, then the project level
     no_wbs = [i for i, w in enumerate(wbs) if not w]
     for i in no_wbs:
         tid = pid[i]
-        v = dmat[drow[tid]] if tid in drow and tid not in plan_ids else np.zeros(len(values))
+        src.append(2 * n_nodes + drow[tid] if tid in drow and tid not in plan_ids else zero)
         plan_ids.add(tid)
-        rows.append((tid, "", names[i], 0, False, *v))
+        meta.append((tid, "", names[i], 0, False))
     for tid, i in drow.items():
         if tid != PROJECT_KEY and tid not in plan_ids:
-            rows.append((tid, "", NOT_IN_PLAN, 0, False, *dmat[i]))
+            src.append(2 * n_nodes + i)
+            meta.append((tid, "", NOT_IN_PLAN, 0, False))
     if PROJECT_KEY in drow:
-        rows.append((np.nan, "", PROJECT_LEVEL, 0, False, *dmat[drow[PROJECT_KEY]]))
+        src.append(2 * n_nodes + drow[PROJECT_KEY])
+        meta.append((np.nan, "", PROJECT_LEVEL, 0, False))
 
-    cols = ["Task ID", "WBS", "Task", "Level", "Summary", *values]
-    df = pd.DataFrame(rows, columns=cols)
-    df["Task ID"] = _int_ids(df["Task ID"].to_numpy(dtype=float))
-    df["Level"] = df["Level"].astype("int64")
-    df["Summary"] = df["Summary"].astype(bool)
+    tid_col, wbs_col, name_col, level_col, summary_col = (list(c) for c in zip(*meta)) if meta else ([],) * 5
+    vals = mat[np.array(src, dtype=np.intp)] if src else np.zeros((0, len(values)))
+    df = pd.DataFrame({
+        "Task ID": _int_ids(np.array(tid_col, dtype=float)),
+        "WBS": wbs_col,
+        "Task": name_col,
+        "Level": np.array(level_col, dtype=np.int64),
+        "Summary": np.array(summary_col, dtype=bool),
+        **{v: vals[:, k] for k, v in enumerate(values)},
+    })
     return _with_variance(df)[TABLES["tblRollupTask"].headers]
 
 
@@ -653,7 +734,7 @@ def _s_curve(
     ev_task: pd.Series,
     ev_before: np.ndarray,
     ev_n: np.ndarray,
-    counted: pd.DataFrame,
+    counted: Actuals,
     status: np.datetime64,
     ev: float,
 ) -> pd.DataFrame:
@@ -664,7 +745,7 @@ def _s_curve(
     before, n, amount = lines.before, lines.n, lines.amount
     active = amount != 0
     w_status = int(axis.W(np.array([status]))[0])
-    firsts = [axis.wdays[before[active]], axis.wdays[ev_before], counted["Date"].to_numpy(dtype="datetime64[D]")]
+    firsts = [axis.wdays[before[active]], axis.wdays[ev_before], counted.date]
     starts = np.concatenate([d for d in firsts if len(d)] + [np.array([status])])
     ends = [status] + ([axis.wdays[int((before + n)[active].max()) - 1]] if active.any() else [])
     this_month = status.astype("datetime64[M]")
@@ -681,7 +762,7 @@ def _s_curve(
     # progress with no working day on or before the status date to sit on (a status date
     # before the first working day) is counted in the status month
     cum_ev = cum_ev + np.where(months >= this_month, ev - cum_ev[months == this_month].sum(), 0.0)
-    ac_month = counted.groupby(counted["Date"].to_numpy(dtype="datetime64[M]"))["Amount"].sum()
+    ac_month = pd.Series(counted.amount).groupby(counted.date.astype("datetime64[M]")).sum()
     ac = ac_month.reindex(months, fill_value=0.0).to_numpy(dtype=float)
     future = months > this_month
 
@@ -718,22 +799,25 @@ def _earned_schedule_inputs(
     return cum_pv, float(max(w_status - origin, 0))
 
 
-def _by_category(lines: _Budget, line_pv: np.ndarray, counted: pd.DataFrame) -> pd.DataFrame:
+def _by_category(lines: _Budget, line_pv: np.ndarray, counted: Actuals) -> pd.DataFrame:
     """tblRollupCategory: budget, PV, AC per cost category (hours at the person's)."""
     cb = pd.DataFrame({"Budget": lines.amount, "PV": line_pv}).groupby(lines.category).sum()
-    ca = counted.groupby("Category")["Amount"].sum().rename("AC")
+    ca = counted.sums(counted.category, {"AC": counted.amount}, counted.categories)["AC"]
     cat = cb.join(ca, how="outer").fillna(0.0)
     cat = cat.reindex(_category_order(cat.index))
     cat.index.name = "Category"
     return _with_variance(cat.reset_index())[TABLES["tblRollupCategory"].headers]
 
 
-def _by_person(resources: pd.DataFrame, counted: pd.DataFrame) -> pd.DataFrame:
+def _by_person(resources: pd.DataFrame, counted: Actuals) -> pd.DataFrame:
     """tblRollupPerson: every person of tblResources, then anyone else who booked hours."""
     res = resources[resources["Person"].notna()]
     people = pd.DataFrame({"Person": _texts(res["Person"]).to_numpy(), "Role": _texts(res["Role"]).to_numpy()})
     people = people.drop_duplicates("Person")
-    booked = counted[counted["Table"] == "tblTimesheet"].groupby("Person")[["Hours", "Amount"]].sum()
+    ts = counted.timesheet
+    booked = counted.sums(counted.person[ts], {"Hours": counted.hours[ts], "Amount": counted.amount[ts]},
+                          counted.people).sort_index()
+    booked.index.name = "Person"
     known = set(people["Person"])
     others = pd.DataFrame({"Person": [p for p in booked.index if p not in known], "Role": ""})
     people = pd.concat([people, others], ignore_index=True)
@@ -795,14 +879,15 @@ def rollup(
     pct = np.nan_to_num(pd.Series(lines.task).map(tasks["pct"]).to_numpy(dtype=float))
     line_ev = np.where(lines.known, lines.amount * pct, np.where(lines.is_task, 0.0, line_pv))
     bac, pv = float(lines.amount.sum()), float(line_pv.sum())
-    ev, ac = float(line_ev.sum()), float(counted["Amount"].sum())
+    ev, ac = float(line_ev.sum()), float(pd.Series(counted.amount).sum())
     cum_pv, at = _earned_schedule_inputs(axis, lines, start_setting, w_status)
     metrics = compute_evm(bac, pv, ev, ac, cum_pv, at)
 
     # ---- roll-ups
     key = np.where(lines.is_task, lines.task, PROJECT_KEY)
     b_direct = pd.DataFrame({"Budget": lines.amount, "PV": line_pv, "EV": line_ev}).groupby(key).sum()
-    a_direct = counted.groupby(counted["Task ID"].fillna(PROJECT_KEY).to_numpy())[["Amount", "Hours"]].sum()
+    a_key = np.where(np.isnan(counted.task), PROJECT_KEY, counted.task)
+    a_direct = pd.DataFrame({"Amount": counted.amount, "Hours": counted.hours}).groupby(a_key).sum()
     direct = b_direct.join(a_direct.rename(columns={"Amount": "AC"}), how="outer").fillna(0.0)
 
     excluded = excluded.assign(Date=excluded["Date"].astype("datetime64[s]"))
