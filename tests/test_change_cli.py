@@ -20,6 +20,7 @@ from pmo_xl.cli import cli
 from pmo_xl.commands.change import default_user
 from pmo_xl.errors import FileInUse
 from pmo_xl.io import lock as lk
+from support.files import zip_parts
 
 
 def sha(path: Path) -> str:
@@ -341,13 +342,6 @@ def test_id_taken_by_the_log_only_is_not_reused(tmp_path):
     assert run("change", "add", p, "--title", "New", "--requested-by", "R").strip() == "CR-0008"
 
 
-def _parts(path: Path) -> dict[str, bytes]:
-    import zipfile
-
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist()}
-
-
 def _sheet_parts(parts: dict[str, bytes], sheets: set[str]) -> set[str]:
     """The worksheet parts of the named sheets and the table parts they own."""
     import posixpath
@@ -376,9 +370,9 @@ def _sheet_parts(parts: dict[str, bytes], sheets: set[str]) -> set[str]:
 
 
 def test_only_register_log_and_budget_parts_change(workbook):
-    before = _parts(workbook)
+    before = zip_parts(workbook)
     scripted_session(workbook)
-    after = _parts(workbook)
+    after = zip_parts(workbook)
     allowed = _sheet_parts(after, {"Changes", "Change Log", "Budget"}) | {
         "[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
         "xl/sharedStrings.xml", "docProps/app.xml"}

@@ -9,23 +9,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import math
 import re
-import zipfile
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from pmo_xl import load, schema
-from pmo_xl.cli import cli
 from pmo_xl.engine.calendar import Calendar
 from pmo_xl.engine.evm import EVM_KEYS
 from pmo_xl.io.template import CHART_SERIES, GENERATED_ANCHORS, chart_name_formulas, build_workbook
+from support.files import run, sheet_parts, strict_json, zip_parts
 
 FIRST = dt.date(2026, 3, 5)  # a Thursday: the four days run over a weekend
 CAL = Calendar(FIRST)
@@ -55,17 +52,6 @@ def reference_book(path: Path, status: dt.date = DAYS[2]) -> Path:
     settings = {"ProjectName": "Reference", "ProjectCode": "REF", "StartDate": FIRST, "StatusDate": status,
                 "Currency": "EUR"}
     return build_workbook(path, settings, {"tblPlan": plan, "tblBudget": budget, "tblCosts": costs})
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def strict_json(text: str) -> dict:
-    def refuse(name: str):
-        raise AssertionError(f"{name} in JSON output")
-    return json.loads(text, parse_constant=refuse)
 
 
 def walk(value, path="$"):
@@ -186,21 +172,6 @@ def test_an_empty_workbook_gives_empty_values_not_errors(tmp_path: Path) -> None
 # ------------------------------------------------------------------ --write on the demo workbook
 
 
-def _parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {n: zf.read(n) for n in zf.namelist()}
-
-
-def _sheet_parts(path: Path, sheet: str) -> set[str]:
-    from pmo_xl.io.package import open_package
-
-    with open_package(path) as pkg:
-        ref = pkg.sheet(sheet)
-        assert ref is not None
-        out = {ref.part, f"{Path(ref.part).parent}/_rels/{Path(ref.part).name}.rels"}
-        return out | {t.part for t in pkg.tables(ref)}
-
-
 OWNED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
          "xl/sharedStrings.xml", "docProps/app.xml", "xl/calcChain.xml"}
 
@@ -221,8 +192,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_write_changes_only_the_rollup_sheet(demo: dict) -> None:
     src, out = demo["src"], demo["out"]
-    before, after = _parts(src), _parts(out)
-    mine = _sheet_parts(src, "Rollup") | _sheet_parts(out, "Rollup")
+    before, after = zip_parts(src), zip_parts(out)
+    mine = sheet_parts(src, "Rollup") | sheet_parts(out, "Rollup")
     kept = [n for n in before if n not in OWNED | mine]
     for must in ("xl/charts/chart1.xml", "xl/drawings/drawing1.xml"):
         assert must in kept

@@ -5,7 +5,6 @@ pmo_xl, openpyxl, python-calamine and LibreOffice with every other part unchange
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import os
 import re
@@ -17,13 +16,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from pmo_xl import load
-from pmo_xl.cli import cli
 from pmo_xl.engine.calendar import Calendar
 from pmo_xl.io.template import build_workbook
+from support.files import run, sheet_parts, strict_json, zip_parts
 
 MON = dt.date(2025, 3, 3)  # a Monday
 LETTERS = "ABCDEFGHIJKLMN"
@@ -55,18 +53,6 @@ def reference_rows() -> list[dict]:
 def reference_book(path: Path, **settings) -> Path:
     return build_workbook(path, {"ProjectName": "Reference", "ProjectCode": "REF", "StartDate": MON, **settings},
                           {"tblPlan": reference_rows()})
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def strict_json(text: str) -> dict:
-    """JSON with NaN/Infinity refused (they are not JSON)."""
-    def refuse(name: str):
-        raise AssertionError(f"{name} in JSON output")
-    return json.loads(text, parse_constant=refuse)
 
 
 @pytest.fixture(scope="module")
@@ -207,22 +193,6 @@ def test_status_date_override(tmp_path: Path, status_day: int, override_day: int
 # ------------------------------------------------------------------ --write
 
 
-def _parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {n: zf.read(n) for n in zf.namelist()}
-
-
-def _sheet_parts(path: Path, sheet: str) -> set[str]:
-    """The sheet's part, its rels and its table parts."""
-    from pmo_xl.io.package import open_package
-
-    with open_package(path) as pkg:
-        ref = pkg.sheet(sheet)
-        assert ref is not None
-        out = {ref.part, f"{Path(ref.part).parent}/_rels/{Path(ref.part).name}.rels"}
-        return out | {t.part for t in pkg.tables(ref)}
-
-
 OWNED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
          "xl/sharedStrings.xml", "docProps/app.xml"}
 
@@ -240,8 +210,8 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_write_changes_only_the_schedule_sheet(written: tuple[Path, Path]) -> None:
     src, out = written
-    before, after = _parts(src), _parts(out)
-    mine = _sheet_parts(src, "Schedule") | _sheet_parts(out, "Schedule")
+    before, after = zip_parts(src), zip_parts(out)
+    mine = sheet_parts(src, "Schedule") | sheet_parts(out, "Schedule")
     kept = [n for n in before if n not in OWNED | mine]
     assert any(n.startswith("xl/charts/") for n in kept) and any(n.startswith("xl/drawings/") for n in kept)
     for name in kept:

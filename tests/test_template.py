@@ -30,6 +30,7 @@ from pmo_xl.io.template import (
     chart_name_formulas,
     list_name,
 )
+from support.files import zip_parts
 
 ROOT = Path(__file__).resolve().parents[1]
 D = dt.date
@@ -297,11 +298,6 @@ def test_committed_docs_are_current() -> None:
 # --------------------------------------------------------------------------- determinism
 
 
-def _parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist()}
-
-
 def test_build_is_deterministic(tmp_path: Path) -> None:
     a = build_workbook(tmp_path / "a.xlsx", SETTINGS, ROWS)
     b = build_workbook(tmp_path / "b.xlsx", SETTINGS, ROWS)
@@ -312,7 +308,7 @@ def test_committed_template_is_current(tmp_path: Path) -> None:
     committed = ROOT / "workbooks" / "PMO_Template.xlsx"
     assert committed.exists(), "run `make workbooks`"
     fresh = new_workbook(tmp_path / "PMO_Template.xlsx", {})
-    old, new = _parts(committed), _parts(fresh)
+    old, new = zip_parts(committed), zip_parts(fresh)
     assert sorted(old) == sorted(new), "workbooks/PMO_Template.xlsx is stale: run `make workbooks`"
     stale = [n for n in new if old[n] != new[n]]
     assert not stale, f"workbooks/PMO_Template.xlsx is stale ({', '.join(stale)}): run `make workbooks`"
@@ -419,7 +415,7 @@ def test_bad_input_is_a_plain_error(tmp_path: Path, kwargs: dict, message: str) 
 
 def test_macro_enabled_is_the_same_template_plus_vba(tmp_path: Path) -> None:
     # the .xlsm itself is tested in tests/test_xlsm.py
-    xlsx, xlsm = _parts(build_workbook(tmp_path / "x.xlsx")), _parts(build_workbook(tmp_path / "x.xlsm"))
+    xlsx, xlsm = zip_parts(build_workbook(tmp_path / "x.xlsx")), zip_parts(build_workbook(tmp_path / "x.xlsm"))
     assert "xl/vbaProject.bin" in xlsm and "xl/vbaProject.bin" not in xlsx
     assert set(xlsx) - set(xlsm) == set()
 

@@ -18,15 +18,11 @@ from pmo_xl.cli import cli
 from pmo_xl.commands.upgrade import upgrade_file
 from pmo_xl.errors import PmoError
 from pmo_xl.io.upgrade import UpgradeEditor, plan_upgrade, workbook_version
+from support.files import zip_parts
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "templates"
 OLDER = FIXTURES / "older_layout.xlsm"
 RELEASED = sorted(FIXTURES.glob("v*.xlsx"))
-
-
-def _parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {i.filename: z.read(i.filename) for i in z.infolist()}
 
 
 def _sheet_parts(path: Path) -> dict[str, str]:
@@ -125,7 +121,7 @@ def test_user_data_columns_and_sheets_are_intact(upgraded: tuple[Path, dict]) ->
 
 def test_parts_pmo_xl_does_not_own_are_byte_identical(upgraded: tuple[Path, dict]) -> None:
     path, _ = upgraded
-    old, new = _parts(OLDER), _parts(path)
+    old, new = zip_parts(OLDER), zip_parts(path)
     assert set(old) <= set(new)
     sheets = _sheet_parts(OLDER)
     untouched = [p for p in old if p.startswith(("xl/charts/", "xl/drawings/", "xl/media/", "xl/comments", "xl/theme/"))]

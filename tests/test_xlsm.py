@@ -22,6 +22,7 @@ from pmo_xl.commands.new import new_workbook
 from pmo_xl.io import vba, xlsm
 from pmo_xl.io.reader import load
 from pmo_xl.io.template import build_workbook
+from support.files import zip_parts
 
 ROOT = Path(__file__).resolve().parents[1]
 XLWINGS_BAS = Path(xlwings.__file__).parent / "xlwings.bas"
@@ -31,11 +32,6 @@ NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 @pytest.fixture(scope="module")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return new_workbook(tmp_path_factory.mktemp("xlsm") / "PMO_Template.xlsm", {"project_name": "CRM roll-out"})
-
-
-def _parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist()}
 
 
 def _macros(path: Path) -> dict[str, str]:
@@ -72,7 +68,7 @@ def test_pmo_module_calls_runpython_for_every_button(book: Path) -> None:
 
 
 def test_codenames_have_document_modules(book: Path) -> None:
-    parts = _parts(book)
+    parts = zip_parts(book)
     wb = etree.fromstring(parts["xl/workbook.xml"])
     assert wb.find("m:workbookPr", NS).get("codeName") == "ThisWorkbook"
     codes = []
@@ -89,7 +85,7 @@ def test_codenames_have_document_modules(book: Path) -> None:
 
 
 def test_project_streams(book: Path) -> None:
-    streams = vba.read_cfb(_parts(book)["xl/vbaProject.bin"])
+    streams = vba.read_cfb(zip_parts(book)["xl/vbaProject.bin"])
     assert {"PROJECT", "PROJECTwm", "VBA/_VBA_PROJECT", "VBA/dir", "VBA/PMO", "VBA/xlwings"} <= set(streams)
     project = streams["PROJECT"].decode("cp1252")
     assert "\r\nModule=xlwings\r\n" in project and "\r\nModule=PMO\r\n" in project
@@ -97,7 +93,7 @@ def test_project_streams(book: Path) -> None:
 
 
 def test_buttons_run_the_pmo_subs(book: Path) -> None:
-    parts = _parts(book)
+    parts = zip_parts(book)
     vml = next(v for k, v in parts.items() if k.startswith("xl/drawings/vmlDrawing")).decode()
     assert re.findall(r"<x:FmlaMacro>\[0\]!([\w.]+)</x:FmlaMacro>", vml) == [m.qualified for m in xlsm.MACROS]
     # the buttons are on the Dashboard
@@ -108,7 +104,7 @@ def test_buttons_run_the_pmo_subs(book: Path) -> None:
 
 
 def test_content_type_is_macro_enabled(book: Path) -> None:
-    types = _parts(book)["[Content_Types].xml"].decode()
+    types = zip_parts(book)["[Content_Types].xml"].decode()
     assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in types
     assert 'Extension="bin" ContentType="application/vnd.ms-office.vbaProject"' in types
 
@@ -167,7 +163,7 @@ def test_build_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_xlsx_template_has_no_vba(tmp_path: Path) -> None:
-    parts = _parts(build_workbook(tmp_path / "plain.xlsx"))
+    parts = zip_parts(build_workbook(tmp_path / "plain.xlsx"))
     assert "xl/vbaProject.bin" not in parts
     assert b"codeName" not in parts["xl/workbook.xml"]
     assert not any(k.startswith("xl/drawings/vmlDrawing") for k in parts)
@@ -184,7 +180,7 @@ def test_committed_xlsm_template_is_current(tmp_path: Path) -> None:
     committed = ROOT / "workbooks" / "PMO_Template.xlsm"
     assert committed.exists(), "run `pmo-xl new workbooks/PMO_Template.xlsm --force`"
     fresh = new_workbook(tmp_path / "PMO_Template.xlsm", {})
-    old, new = _parts(committed), _parts(fresh)
+    old, new = zip_parts(committed), zip_parts(fresh)
     hint = "run `pmo-xl new workbooks/PMO_Template.xlsm --force` (the xlwings module comes from the installed xlwings)"
     assert sorted(old) == sorted(new), f"workbooks/PMO_Template.xlsm is stale: {hint}"
     stale = [n for n in new if old[n] != new[n]]
@@ -196,7 +192,7 @@ def test_writing_results_keeps_the_vba_project(book: Path, tmp_path: Path) -> No
     target.write_bytes(book.read_bytes())
     result = CliRunner().invoke(cli, ["validate", str(target), "--write"])
     assert result.exit_code in (0, 1), result.output
-    before, after = _parts(book), _parts(target)
+    before, after = zip_parts(book), zip_parts(target)
     assert after["xl/vbaProject.bin"] == before["xl/vbaProject.bin"]
     assert "macroEnabled.main+xml" in after["[Content_Types].xml"].decode()
     n = [s.name for s in schema.SHEETS].index("Validation") + 1
@@ -211,7 +207,7 @@ def test_macro_buttons_stand_beside_the_lite_buttons(book: Path) -> None:
     same script (column K), never over it."""
     from pmo_xl.io import template as tpl
 
-    parts = _parts(book)
+    parts = zip_parts(book)
     vml = next(v for k, v in parts.items() if k.startswith("xl/drawings/vmlDrawing")).decode()
     anchors = [[int(x) for x in a.split(",")] for a in re.findall(r"<x:Anchor>([^<]+)</x:Anchor>", vml)]
     drawing = etree.fromstring(next(v for k, v in parts.items() if re.fullmatch(r"xl/drawings/drawing\d+\.xml", k)))
