@@ -9,6 +9,8 @@ committed file with this function's output. Regenerate with::
 
 from __future__ import annotations
 
+from typing import Callable
+
 from . import schema
 
 _KIND_TEXT = {
@@ -144,7 +146,52 @@ def template_reference() -> str:
     for name, anchor in GENERATED_ANCHORS.items():
         w(f"| `{name}` | {schema.TABLES[name].sheet} | {anchor} |")
     w("")
+    _buttons_and_form(w)
     return "\n".join(out)
+
+
+def _buttons_and_form(w: Callable[[str], None]) -> None:
+    """The Dashboard buttons, ``pmoStatus`` and the Changes form, from the template's constants."""
+    from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+    from .io.template import (ACTION_COL, DECISION_FORM, FORM_RESULT_NAME, LITE_BUTTONS, MACRO_COL,
+                              NEW_REQUEST_FORM, STATUS_NAME, STATUS_ROW, form_cells, list_name)
+
+    w("## Dashboard buttons")
+    w("")
+    w(f"Column {xl_col_to_name(ACTION_COL)} of the Dashboard holds one button per script of `udfs/pmo_udfs.py`")
+    w("(xlwings Lite / Server: a shape hyperlinked to the cell it covers, which `@script(button=...)`")
+    w("binds); the .xlsm adds a form button running the VBA macro of the same script in column")
+    w(f"{xl_col_to_name(MACRO_COL)}, row for row (docs/excel.md).")
+    w("")
+    w("| shape | cell | caption | script |")
+    w("|---|---|---|---|")
+    for b in LITE_BUTTONS:
+        w(f"| `{b.shape}` | Dashboard!{b.cell} | {b.caption} | `{b.script}` |")
+    w("")
+    w(f"The scripts report their outcome in the cell named `{STATUS_NAME}`, "
+      f"Dashboard!{xl_rowcol_to_cell(STATUS_ROW, ACTION_COL)}, under the buttons.")
+    w("")
+    w("## Change-request form")
+    w("")
+    w("Right of `tblChanges` on sheet Changes, each input cell is a workbook-scoped defined name;")
+    w("the New change request and Decide change request buttons read them (docs/excel.md).")
+    w("")
+    w("| defined name | form | cell | label | type | required | input help |")
+    w("|---|---|---|---|---|---|---|")
+    cells = form_cells()
+    for block, fields in (("new request", NEW_REQUEST_FORM), ("decision", DECISION_FORM)):
+        for f in fields:
+            kind = f.kind
+            if isinstance(f.choices, str):
+                kind += f" (`{list_name(f.choices)}`)"
+            elif f.choices:
+                kind += ": " + ", ".join(f"`{c}`" for c in f.choices)
+            w(f"| `{f.name}` | {block} | Changes!{cells[f.name]} | {_cell(f.label)} | {kind} "
+              f"| {'yes' if f.required else ''} | {_cell(f.help)} |")
+    w(f"| `{FORM_RESULT_NAME}` | both | Changes!{cells[FORM_RESULT_NAME]} | Result | text (written by pmo-xl) |  | "
+      "What the last button press did. |")
+    w("")
 
 
 if __name__ == "__main__":  # pragma: no cover
