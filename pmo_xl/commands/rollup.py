@@ -28,13 +28,22 @@ if TYPE_CHECKING:
 
 
 def validation_errors(book: "Book", status_date: Any = None) -> int | None:
-    """Error findings of ``book`` (they bar a Green RAG); None when the validator is not
-    available in this installation."""
+    """Error findings of ``book`` (they bar a Green RAG) — ``validate_book(book,
+    status_date).errors``, counted by the rules alone (DCMA checks are no findings, and
+    the warning-only checks are skipped); None when the validator is not available in
+    this installation."""
+    import datetime as _dt
+
     try:
-        from .validate import validate_book
+        from ..engine.rules import count_errors
     except ImportError:  # pragma: no cover - the validator ships with pmo_xl
         return None
-    return validate_book(book, status_date).errors
+    from ..config import thresholds_for
+
+    if isinstance(status_date, str):
+        status_date = _dt.date.fromisoformat(status_date)
+    thresholds_for(book)  # the organisation's lists stored in the workbook (as validate_book)
+    return count_errors(book, status_date)
 
 
 def rollup_book(

@@ -130,6 +130,21 @@ def run_rules(book: Book, status_date: Any = None, *, context: "RuleContext | No
         return sort_findings(out)
 
 
+def count_errors(book: Book, status_date: Any = None) -> int:
+    """The number of error findings :func:`run_rules` gives on ``book`` (what bars a Green
+    RAG), without the checks that can only warn (the CPM-based PL029) and without sorting."""
+    from ..cpm import collector_paused
+    from ._context import RuleContext
+
+    _load_families()
+    ctx = RuleContext(book, status_date, errors_only=True)
+    n = 0
+    with collector_paused():
+        for fn in _CHECKS:
+            n += sum(1 for f in fn(ctx) or () if f.severity == "error")
+    return n
+
+
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     from ...schema import SHEET_NAMES
 

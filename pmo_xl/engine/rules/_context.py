@@ -72,8 +72,11 @@ def fmt_pct(value: float) -> str:
 class RuleContext:
     """The book under validation, with cached derived data for the rules."""
 
-    def __init__(self, book: Book, status_date: Any = None) -> None:
+    def __init__(self, book: Book, status_date: Any = None, *, errors_only: bool = False) -> None:
         self.book = book
+        #: Only the error findings are wanted (counting them for the RAG): checks whose
+        #: findings are all warnings or info, and need costly data (the CPM), may skip.
+        self.errors_only = errors_only
         self._status_override = _safe_date(status_date) if status_date is not None else None
 
     # ------------------------------------------------------------------ settings
