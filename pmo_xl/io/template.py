@@ -1007,20 +1007,14 @@ class _Builder:
             ws.conditional_format(first, c0, _MAX_ROW, xl_cell_to_rowcol(last + "1")[1],
                                   {"type": "formula", "criteria": late, "format": f.late})
         elif sheet == "Rollup":
-            t = "tblRollupTask"
-            c0, _ = self._col(t, "Task ID")
-            c1, _ = self._col(t, "% Spent")
-            _, budget = self._col(t, "Budget")
-            _, ac = self._col(t, "AC")
-            over = f"=AND(ISNUMBER(${ac}{row1}),${ac}{row1}>N(${budget}{row1}))"
-            ws.conditional_format(first, c0, _MAX_ROW, c1, {"type": "formula", "criteria": over, "format": f.over})
-            t = "tblRollupCategory"
-            c0, _ = self._col(t, "Category")
-            c1, _ = self._col(t, "% Spent")
-            _, budget = self._col(t, "Budget")
-            _, ac = self._col(t, "AC")
-            over = f"=AND(ISNUMBER(${ac}{row1}),${ac}{row1}>N(${budget}{row1}))"
-            ws.conditional_format(first, c0, _MAX_ROW, c1, {"type": "formula", "criteria": over, "format": f.over})
+            # rows whose actual cost is over budget, from the key column to % Spent
+            for t, key in (("tblRollupTask", "Task ID"), ("tblRollupCategory", "Category")):
+                c0, _ = self._col(t, key)
+                c1, _ = self._col(t, "% Spent")
+                _, budget = self._col(t, "Budget")
+                _, ac = self._col(t, "AC")
+                over = f"=AND(ISNUMBER(${ac}{row1}),${ac}{row1}>N(${budget}{row1}))"
+                ws.conditional_format(first, c0, _MAX_ROW, c1, {"type": "formula", "criteria": over, "format": f.over})
         elif sheet == "Changes":
             c, _ = self._col("tblChanges", "Status")
             colours = {
