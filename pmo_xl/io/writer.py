@@ -62,15 +62,16 @@ from .parts import parse_xml as _parse
 from .parts.cells import (
     Formula,
     cell_ref,
+    cell_tail,
     cell_xml,
     col_letter,
     kind_of,
     normalize,
-    number_text,
     parse_range,
     quote_sheet,
     range_ref,
     split_ref,
+    text_tail,
 )
 from .parts.styles import StyleBook, is_date_format
 from .parts.table import table_xml, valid_table_name
@@ -546,11 +547,27 @@ class WorkbookEditor:
                 out.append(r)
         return out
 
+    def _columns_of(self, block: TableBlock, headers: list[str]) -> tuple[list[list[Any]], int]:
+        """The block's values column by column (as :meth:`_rows_of` has them by row), and
+        the number of rows. A DataFrame's columns are taken whole (``tolist``: Python
+        scalars, the values its rows would give once normalised)."""
+        rows = block.rows
+        if hasattr(rows, "itertuples"):  # a DataFrame
+            missing = [h for h in headers if h not in rows.columns]
+            if missing:
+                raise ValueError(f"table {block.name}: the frame lacks columns {missing}")
+            frame = rows[headers]
+            return [frame.iloc[:, j].tolist() for j in range(len(headers))], len(frame)
+        by_row = self._rows_of(block, headers)
+        if not by_row:
+            return [[] for _ in headers], 0
+        return [list(c) for c in zip(*by_row)], len(by_row)
+
     def _layout_block(self, sheet: GeneratedSheet, block: TableBlock, next_row: int) -> tuple[int, int, int, int, int]:
         """Put one block's cells into ``sheet``; return its area (title row included) and
         its header row."""
         headers = self._headers(block)
-        rows = self._rows_of(block, headers)
+        columns, n_rows = self._columns_of(block, headers)
         anchor = block.anchor
         if anchor is None:
             from .template import GENERATED_ANCHORS
@@ -596,57 +613,94 @@ class WorkbookEditor:
                 got = cache[key] = st.xf(fmt, fill=fill, link=link)
             return got
 
-        r = header_row
         d1904 = self.date1904
         fills = block.fills
         links = block.links
-        letters = [col_letter(c0 + j) for j in range(len(headers))]
-        cols = list(enumerate(zip(letters, fmts), start=c0))
-        # (column, fill, link, kind) -> (style, ' s="n"'): one lookup per cell
-        styles: dict[tuple[Any, ...], tuple[int, str]] = {}
+        n_fills = 0 if fills is None else min(len(fills), n_rows)
+        row_fill = list(fills[:n_fills]) + [None] * (n_rows - n_fills) if fills is not None else [None] * n_rows
+        row_refs = [str(header_row + 1 + i) for i in range(n_rows)]
         inf = math.inf
-        for i, values in enumerate(rows):
-            r = header_row + 1 + i
-            row = str(r)
-            fill = fills[i] if fills is not None and i < len(fills) else None
-            target = links[i] if links is not None and i < len(links) else None
-            cells: list[tuple[int, str]] = []
-            # the same cells as normalize() + kind_of() + cell_xml(), with plain floats,
-            # ints, text and blanks (nearly every cell) handled inline
-            for (col, (letter, fmt)), raw in zip(cols, values):
+        # column by column: each cell's XML ("" when nothing is written), the same cells
+        # as normalize() + kind_of() + cell_xml(); plain floats, ints, text and blanks
+        # (nearly every cell) are handled inline
+        col_cells: list[list[str]] = []
+        col_parts: list[tuple[list[str], list[str], list[bool] | None]] = []  # kinds, tails, links
+        firsts: list[tuple[int, int, tuple[Any, ...]]] = []  # (row, column, style key) first seen
+        for j, values in enumerate(columns):
+            link_here = link_col == j and links is not None
+            texts: dict[str, str] = {}  # text -> its cell tail
+            kinds: list[str] = []
+            tails: list[str] = []
+            seen: set[tuple[Any, ...]] = set()
+            for raw in values:
                 t = type(raw)
                 if t is float:
                     if raw != raw or raw == inf or raw == -inf:
-                        value, kind = None, "empty"
+                        kinds.append("empty")
+                        tails.append("")
                     else:
-                        value, kind = raw, "number"
+                        kinds.append("number")
+                        tails.append(f"><v>{repr(raw) if raw != int(raw) or abs(raw) >= 1e16 else str(int(raw))}</v></c>")
                 elif t is str:
-                    value, kind = (None, "empty") if raw == "" else (raw, "text")
+                    if raw == "":
+                        kinds.append("empty")
+                        tails.append("")
+                    else:
+                        kinds.append("text")
+                        tail = texts.get(raw)
+                        if tail is None:
+                            tail = texts[raw] = text_tail(raw)
+                        tails.append(tail)
                 elif raw is None:
-                    value, kind = None, "empty"
+                    kinds.append("empty")
+                    tails.append("")
                 elif t is int:
-                    value, kind = raw, "number"
+                    kinds.append("number")
+                    tails.append(f"><v>{raw}</v></c>")
                 else:
                     value = normalize(raw)
                     kind = kind_of(value)
-                is_link = link_col == col - c0 and bool(target)
-                key = (col, fill, is_link, kind)
-                got = styles.get(key)
-                if got is None:
-                    n = style(fmt, fill, is_link, kind)
-                    got = styles[key] = (n, f' s="{n}"' if n else "")
-                ref = letter + row
-                if kind == "number":
-                    cells.append((col, f'<c r="{ref}"{got[1]}><v>{number_text(value)}</v></c>'))
-                elif kind == "empty":
-                    if got[0]:
-                        cells.append((col, f'<c r="{ref}"{got[1]}/>'))
+                    kinds.append(kind)
+                    tails.append("" if kind == "empty" else cell_tail(value, kind, d1904))
+            flags = None
+            if link_here:
+                flags = [bool(links[i]) if i < len(links) else False for i in range(n_rows)]
+                keys = list(zip(row_fill, flags, kinds))
+            else:
+                keys = list(zip(row_fill, [False] * n_rows, kinds))
+            for i, key in enumerate(keys):
+                if key not in seen:
+                    seen.add(key)
+                    firsts.append((i, j, key))
+            col_parts.append((kinds, tails, flags))
+            col_cells.append(keys)  # type: ignore[arg-type]  (replaced below)
+        # styles in the order the cells are met row by row (new ones are numbered so)
+        attrs: list[dict[tuple[Any, ...], str]] = [{} for _ in columns]
+        for _, j, key in sorted(firsts, key=lambda f: (f[0], f[1])):
+            n = style(fmts[j], key[0], key[1], key[2])
+            attrs[j][key] = f' s="{n}"' if n else ""
+        for j, (kinds, tails, flags) in enumerate(col_parts):
+            letter = col_letter(c0 + j)
+            a = attrs[j]
+            out: list[str] = []
+            for ref_row, key, tail in zip(row_refs, col_cells[j], tails):
+                attr = a[key]
+                if tail:
+                    out.append(f'<c r="{letter}{ref_row}"{attr}{tail}')
                 else:
-                    cells.append((col, cell_xml(ref, value, got[0], d1904)))
-                if is_link:
-                    sheet.links.append((ref, _location(str(target))))
-            if cells:
-                sheet.rows.setdefault(r, []).extend(cells)
+                    out.append(f'<c r="{letter}{ref_row}"{attr}/>' if attr else "")
+            if flags is not None:
+                for i, flag in enumerate(flags):
+                    if flag:
+                        sheet.links.append((letter + row_refs[i], _location(str(links[i]))))
+            col_cells[j] = out
+        # row by row: one run of cells per row (the block's columns are contiguous)
+        rows_map = sheet.rows
+        for i, cells in enumerate(zip(*col_cells)):
+            xml = "".join(cells)
+            if xml:
+                rows_map.setdefault(header_row + 1 + i, []).append((c0, xml))
+        r = header_row + n_rows
         last = max(r, header_row + 1)  # an empty table keeps one blank data row
         sheet.max_row = max(sheet.max_row, last)
         sheet.max_col = max(sheet.max_col, c0 + len(headers) - 1)

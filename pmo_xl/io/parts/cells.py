@@ -174,22 +174,32 @@ def number_text(value: int | float) -> str:
     return repr(value) if value != int(value) or abs(value) >= 1e16 else str(int(value))
 
 
+def cell_tail(value: Any, kind: str, date1904: bool = False) -> str:
+    """What follows ``<c r="A1" s="n"`` in the ``<c>`` element of a normalized, non-empty
+    value of ``kind`` (:func:`kind_of`)."""
+    if kind == "bool":
+        return f' t="b"><v>{int(value)}</v></c>'
+    if kind == "number":
+        return f'><v>{number_text(value)}</v></c>'
+    if kind in ("date", "datetime"):
+        return f'><v>{number_text(date_serial(value, date1904))}</v></c>'
+    if kind == "formula":
+        return f'><f>{escape_text(value.text)}</f></c>'
+    return text_tail(str(value))
+
+
+def text_tail(text: str) -> str:
+    """:func:`cell_tail` of a text cell (inline string, cut at Excel's 32,767 characters)."""
+    if len(text) > 32767:
+        text = text[:32767]
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    return f' t="inlineStr"><is><t{space}>{escape_text(text)}</t></is></c>'
+
+
 def cell_xml(ref: str, value: Any, style: int = 0, date1904: bool = False) -> str:
     """The ``<c>`` element for a normalized value (empty string for an unstyled blank)."""
     s = f' s="{style}"' if style else ""
     kind = kind_of(value)
     if kind == "empty":
         return f'<c r="{ref}"{s}/>' if style else ""
-    if kind == "bool":
-        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if kind == "number":
-        return f'<c r="{ref}"{s}><v>{number_text(value)}</v></c>'
-    if kind in ("date", "datetime"):
-        return f'<c r="{ref}"{s}><v>{number_text(date_serial(value, date1904))}</v></c>'
-    if kind == "formula":
-        return f'<c r="{ref}"{s}><f>{escape_text(value.text)}</f></c>'
-    text = str(value)
-    if len(text) > 32767:
-        text = text[:32767]
-    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape_text(text)}</t></is></c>'
+    return f'<c r="{ref}"{s}{cell_tail(value, kind, date1904)}'
