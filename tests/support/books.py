@@ -20,6 +20,8 @@ import pandas as pd
 from pmo_xl import schema
 from pmo_xl.model import Book, CellIssue, StructureIssue, TableData
 
+from .cells import letter
+
 HEADER_ROW = 4
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -37,15 +39,6 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "ManagementReserve": 0,
     "TemplateVersion": schema.TEMPLATE_VERSION,
 }
-
-
-def letter(n: int) -> str:
-    """1 -> A, 27 -> AA."""
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 def _date(v: Any) -> Any:

@@ -37,25 +37,12 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
+from .cells import col_number, letter
+
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 _NUMBER = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _EPOCH = dt.datetime(1899, 12, 30)
-
-
-def col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def col_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 def parse_ref(ref: str) -> tuple[int, int, int, int]:
@@ -159,10 +146,10 @@ class FakeRange:
 
     @property
     def address(self) -> str:
-        a = f"${col_letters(self.c1)}${self.r1}"
+        a = f"${letter(self.c1)}${self.r1}"
         if (self.r1, self.c1) == (self.r2, self.c2):
             return a
-        return f"{a}:${col_letters(self.c2)}${self.r2}"
+        return f"{a}:${letter(self.c2)}${self.r2}"
 
     def resize(self, row_size: int | None = None, column_size: int | None = None) -> "FakeRange":
         rows = self.shape[0] if row_size is None else row_size

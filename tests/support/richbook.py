@@ -39,6 +39,8 @@ from unittest import mock
 
 from lxml import etree
 
+from .cells import col_number, letter as col_letter
+
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -281,21 +283,6 @@ class Parts:
         raise KeyError(name)
 
 
-def _col_letter(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 def _add_plan_column(book: Parts) -> None:
     """``Risk Level`` as a new last column of tblPlan, as Excel saves a column typed next to a table."""
     tpart = book.table_part("tblPlan")
@@ -305,8 +292,8 @@ def _add_plan_column(book: Parts) -> None:
     m2 = re.match(r"([A-Z]+)(\d+)", last)
     assert m1 and m2
     header_row, last_row = int(m1.group(2)), int(m2.group(2))
-    new_col = _col_index(m2.group(1)) + 1
-    letter = _col_letter(new_col)
+    new_col = col_number(m2.group(1)) + 1
+    letter = col_letter(new_col)
     ref = f"{first}:{letter}{last_row}"
     table.set("ref", ref)
     af = table.find(f"{M}autoFilter")
@@ -341,7 +328,7 @@ def _add_plan_column(book: Parts) -> None:
     if dim is not None:
         d1, _, d2 = dim.get("ref").partition(":")
         m = re.match(r"([A-Z]+)(\d+)", d2 or d1)
-        if m and _col_index(m.group(1)) < new_col:
+        if m and col_number(m.group(1)) < new_col:
             dim.set("ref", f"{d1}:{letter}{m.group(2)}")
     book.put(spart, sheet)
 
