@@ -48,13 +48,13 @@ from .package import column_letter
 from .parts.cells import normalize
 from .parts.styles import FILLS
 from .reader import (
-    _GENERATED,
-    EXPECTED,
     _Bad,
     _quote,
     _typed_series,
+    cell_issue_text,
     coerce,
     empty_frame,
+    missing_column_issue,
     missing_name_issue,
     missing_sheet_issues,
     missing_table,
@@ -140,16 +140,8 @@ def table_from_values(
     structure: list[StructureIssue] = []
     for c in spec.columns:
         if c.name not in header_of:
-            structure.append(
-                StructureIssue(
-                    kind="column",
-                    name=c.name,
-                    sheet=sheet,
-                    cell=f"{column_letter(first_col + max(len(header), 1) - 1)}{first_row}",
-                    message=f"table {table_name} on sheet {sheet} has no column {c.name!r}",
-                    severity="error" if c.required and table_name not in _GENERATED else "warning",
-                )
-            )
+            cell = f"{column_letter(first_col + max(len(header), 1) - 1)}{first_row}"
+            structure.append(missing_column_issue(table_name, c, sheet, cell))
 
     index = pd.Index(range(first_row + 1, first_row + 1 + len(body)), dtype="int64", name="row")
     issues: list[CellIssue] = []
@@ -168,9 +160,7 @@ def table_from_values(
             except _Bad as bad:
                 out.append(bad.converted)
                 cell = f"{column_letter(first_col + j)}{r}"
-                text = f"{_quote(sheet)}!{cell} {bad.message}"
-                if "typed as text" not in bad.message:
-                    text += f", expected {EXPECTED.get(c.kind, c.kind)}"
+                text = cell_issue_text(sheet, cell, bad.message, c.kind)
                 issues.append(CellIssue(sheet, cell, table_name, c.name, int(r), raw, c.kind, text))
         columns[c.name] = _typed_series(out, c.kind, index)
     for h in extras:

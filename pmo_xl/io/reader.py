@@ -355,9 +355,7 @@ class _Reader:
                 row=row,
                 raw=raw,
                 expected=kind,
-                message=f"{_quote(sheet)}!{cell} {message}, expected {EXPECTED.get(kind, kind)}"
-                if "typed as text" not in message
-                else f"{_quote(sheet)}!{cell} {message}",
+                message=cell_issue_text(sheet, cell, message, kind),
             )
         )
 
@@ -383,16 +381,8 @@ class _Reader:
         header_row = part.header_row
         for c in spec.columns:
             if c.name not in header_of:
-                self.structure.append(
-                    StructureIssue(
-                        kind="column",
-                        name=c.name,
-                        sheet=part.sheet,
-                        cell=f"{column_letter(part.last_cell[1])}{header_row}" if header_row else "",
-                        message=f"table {spec.name} on sheet {part.sheet} has no column {c.name!r}",
-                        severity="error" if c.required and spec.name not in _GENERATED else "warning",
-                    )
-                )
+                cell = f"{column_letter(part.last_cell[1])}{header_row}" if header_row else ""
+                self.structure.append(missing_column_issue(spec.name, c, part.sheet, cell))
 
         issues_before = len(self.issues)
         first, last = part.first_data_row, part.last_data_row
@@ -637,8 +627,7 @@ def setting_value(
                 row=row,
                 raw=raw,
                 expected=kind,
-                message=f"{_quote(sheet)}!{cell} ({s.name}) {bad.message}"
-                + ("" if "typed as text" in bad.message else f", expected {EXPECTED.get(kind, kind)}"),
+                message=cell_issue_text(sheet, cell, f"({s.name}) {bad.message}", kind),
             )
         )
     if v is None:
@@ -648,6 +637,25 @@ def setting_value(
     if kind == "number":
         return int(v) if float(v).is_integer() else float(v)
     return v
+
+
+def cell_issue_text(sheet: str, cell: str, message: str, kind: str) -> str:
+    """A cell issue's message: ``Plan!G12 <message>, expected a date`` (no "expected …"
+    after a value that is only typed as text)."""
+    text = f"{_quote(sheet)}!{cell} {message}"
+    return text if "typed as text" in message else f"{text}, expected {EXPECTED.get(kind, kind)}"
+
+
+def missing_column_issue(table: str, c: schema.Column, sheet: str, cell: str) -> StructureIssue:
+    """Table ``table`` lacks contract column ``c`` (``cell``: where it would go)."""
+    return StructureIssue(
+        kind="column",
+        name=c.name,
+        sheet=sheet,
+        cell=cell,
+        message=f"table {table} on sheet {sheet} has no column {c.name!r}",
+        severity="error" if c.required and table not in _GENERATED else "warning",
+    )
 
 
 def missing_name_issue(s: schema.Setting) -> StructureIssue:
