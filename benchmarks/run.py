@@ -12,7 +12,7 @@ uses). Figures, goals and how they were measured: docs/performance.md.
 | figure | measured against | goal |
 |---|---|---|
 | portfolio of 200 files, N processes | fastexcel reading the same tables, N processes | ≤ 1.3 |
-| validate / rollup of the large file (load + compute) | fastexcel reading its tables | ≤ 1.5 |
+| validate / rollup of the large file (load + compute; rollup counts the validation errors for the RAG) | fastexcel reading its tables | ≤ 1.5 |
 | rollup --write of the large file | openpyxl load + save of it | ≤ 1/30 |
 | ``pmo-xl --help`` | wall time | (fast) |
 | ``pmo_cpi(ev, ac)`` UDF | per call | (fast) |
@@ -147,7 +147,7 @@ def _split(paths: list[Path]) -> dict[str, float]:
 
 
 def measure_large(cfg: dict, out: dict) -> Path:
-    from pmo_xl.commands.rollup import rollup_book
+    from pmo_xl.commands.rollup import rollup_book, validation_errors
     from pmo_xl.commands.validate import validate_book
     from pmo_xl.io.reader import load
 
@@ -159,13 +159,15 @@ def measure_large(cfg: dict, out: dict) -> Path:
     t_val = _best(lambda: validate_book(book), cfg["repeat"])
     errors = validate_book(book).errors
     t_roll = _best(lambda: rollup_book(book, error_count=errors), cfg["repeat"])
-    out["large"] = (t_fe, t_load, t_val, t_roll)
+    t_count = _best(lambda: validation_errors(book), cfg["repeat"])
+    t_cmd = t_count + t_roll  # what rollup_book(book) does: count the errors, then roll up
+    out["large"] = (t_fe, t_load, t_val, t_cmd)
     print(f"large      {path.name}: fastexcel {t_fe:.2f} s  load {t_load:.2f} s  validate {t_val:.2f} s  "
-          f"rollup {t_roll:.2f} s (rollup alone, given the error count)")
+          f"error count {t_count:.2f} s  rollup {t_roll:.2f} s (given the error count)")
     print(f"  validate (load + rules + DCMA) {t_load + t_val:.2f} s  ratio {(t_load + t_val) / t_fe:.2f}"
           f" (goal <= 1.5)")
-    print(f"  rollup (load + validate for the RAG + EVM) {t_load + t_val + t_roll:.2f} s  "
-          f"ratio {(t_load + t_val + t_roll) / t_fe:.2f} (goal <= 1.5)")
+    print(f"  rollup (load + error count for the RAG + EVM) {t_load + t_cmd:.2f} s  "
+          f"ratio {(t_load + t_cmd) / t_fe:.2f} (goal <= 1.5)")
     return path
 
 

@@ -190,7 +190,8 @@ def _plain_column(s: pd.Series) -> list[Any]:
         return np.where(np.isfinite(a), a.astype(object), None).tolist()
     if pd.api.types.is_integer_dtype(s):
         return [None if v is pd.NA else int(v) for v in s.astype(object)]
-    return [_plain(v) for v in s]
+    # text (str, or NaN for a blank) as it is; anything else by _plain
+    return [v if type(v) is str else _plain(v) for v in s.tolist()]
 
 
 def _int_ids(ids: np.ndarray) -> pd.arrays.IntegerArray:
@@ -536,6 +537,33 @@ def _wbs_key(wbs: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in wbs.split("."))
 
 
+def _wbs_sorted(codes: Iterable[str]) -> list[str]:
+    """``sorted(codes, key=_wbs_key)``, each distinct part keyed once."""
+    part_key: dict[str, tuple] = {}
+
+    def key(wbs: str) -> tuple:
+        out = []
+        for p in wbs.split("."):
+            k = part_key.get(p)
+            if k is None:
+                k = part_key[p] = (0, int(p), "") if p.isdigit() else (1, 0, p)
+            out.append(k)
+        return tuple(out)
+
+    return sorted(codes, key=key)
+
+
+def _wbs_prefixes(wbs: str) -> list[str]:
+    """The codes of a WBS code's ancestors, outermost first: ``1.2.3`` → ``1``, ``1.2``."""
+    parts = wbs.split(".")
+    out = []
+    a = parts[0]
+    for p in parts[1:]:
+        out.append(a)
+        a = f"{a}.{p}"
+    return out
+
+
 def _by_task(
     plan: pd.DataFrame,
     direct: pd.DataFrame,
@@ -548,10 +576,9 @@ def _by_task(
     values = ["Budget", "PV", "EV", "AC", "Hours"]
     ids = _floats(plan["ID"])
     keep = ~np.isnan(ids) & ~pd.Series(ids).duplicated().to_numpy()
-    p = plan[keep]
-    wbs = _texts(p["WBS"]).to_numpy()
-    names = _texts(p["Task"]).to_numpy()
-    pid = ids[keep]
+    wbs = _texts(plan["WBS"][keep]).tolist()
+    names = _texts(plan["Task"][keep]).tolist()
+    pid = ids[keep].tolist()
 
     # one node per WBS code (plan rows first, then missing ancestors)
     node_of: dict[str, int] = {}
@@ -560,21 +587,26 @@ def _by_task(
         if w and w not in node_of:
             node_of[w] = len(nodes)
             nodes.append([pid[i], w, names[i]])
+    prefixes: dict[str, list[str]] = {}  # WBS -> its ancestors' codes, outermost first
     for w in list(node_of):
-        parts = w.split(".")
-        for k in range(1, len(parts)):
-            a = ".".join(parts[:k])
+        prefixes[w] = pre = _wbs_prefixes(w)
+        for a in pre:
             if a not in node_of:
                 node_of[a] = len(nodes)
                 nodes.append([np.nan, a, f"WBS {a} (not in plan)"])
-    has_child = np.zeros(len(nodes), dtype=bool)
-    ancestors: list[list[int]] = []
+    # (ancestor, node) pairs, node by node (node_of is in node order), outermost first
+    anc_list: list[int] = []
+    node_list: list[int] = []
     for w, j in node_of.items():
-        parts = w.split(".")
-        anc = [node_of[".".join(parts[:k])] for k in range(1, len(parts))]
-        ancestors.append(anc)
-        has_child[anc] = True
-    order = list(node_of.values())  # ancestors list is aligned to node_of order
+        pre = prefixes.get(w)
+        if pre is None:
+            pre = _wbs_prefixes(w)
+        anc_list += [node_of[a] for a in pre]
+        node_list += [j] * len(pre)
+    anc_idx = np.array(anc_list, dtype=np.intp)
+    node_idx = np.array(node_list, dtype=np.intp)
+    has_child = np.zeros(len(nodes), dtype=bool)
+    has_child[anc_idx] = True
 
     dvals = direct.reindex(columns=values, fill_value=0.0)
     dmat = dvals.to_numpy(dtype=float)
@@ -588,11 +620,10 @@ def _by_task(
     plan_ids = set(node_tid[at >= 0].tolist())
     # a summary's total: its own values plus each descendant's, added in node order
     total = own.copy()
-    pairs = [(a, j) for j, anc in zip(order, ancestors) for a in anc]
-    if pairs:
-        anc_idx, node_idx = np.array(pairs, dtype=np.intp).T
+    if len(anc_idx):
         np.add.at(total, anc_idx, own[node_idx])
-    own_nonzero = (own != 0).any(axis=1)
+    own_nonzero = (own != 0).any(axis=1).tolist()
+    summary = has_child.tolist()
 
     # rows as (values matrix row, task ID, WBS, name, level, summary); the matrix is
     # own | total | direct | zeros
@@ -600,11 +631,11 @@ def _by_task(
     mat = np.vstack([own, total, dmat, np.zeros((1, len(values)))])
     src: list[int] = []
     meta: list[tuple] = []
-    for w in sorted(node_of, key=_wbs_key):
+    for w in _wbs_sorted(node_of):
         j = node_of[w]
         tid, _, name = nodes[j]
         level = w.count(".") + 1
-        if has_child[j]:
+        if summary[j]:
             src.append(n_nodes + j)
             meta.append((tid, w, name, level, True))
             if own_nonzero[j]:

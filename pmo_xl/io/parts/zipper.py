@@ -18,6 +18,9 @@ _CENTRAL = struct.Struct("<4sHHHHHHLLLHHHHHLL")
 _END = struct.Struct("<4sHHHHLLH")
 _LIMIT = 0xFFFFFFFF
 
+#: New parts from this size on are deflated at level 1 (speed), smaller ones at 6 (size).
+BIG_PART = 1 << 20
+
 #: Timestamp of parts pmo_xl adds (as XlsxWriter does): keeps saves deterministic.
 NEW_PART_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -88,7 +91,9 @@ def write_zip(out: BinaryIO, source: SourceZip | None, entries: Iterable[Entry])
             made = (info.create_system << 8) | needed
         else:
             raw = e.data
-            comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+            # a big part (a generated sheet of thousands of rows) at level 1: ~3x faster
+            # than 6, ~30 % larger; any valid deflate stream reads the same
+            comp = zlib.compressobj(6 if len(raw) < BIG_PART else 1, zlib.DEFLATED, -15)
             payload = comp.compress(raw) + comp.flush()
             method, crc, usize = zipfile.ZIP_DEFLATED, zlib.crc32(raw) & _LIMIT, len(raw)
             flags = 0x800 if not name_bytes.isascii() else 0
