@@ -277,6 +277,11 @@ def _safe_date(v: Any) -> _dt.date | None:
         return None
 
 
+#: Normalised empty tables by (table, columns, dtypes, index): a workbook has a dozen empty
+#: generated tables, each ~1 ms to normalise; handed out as copies.
+_EMPTY: dict[tuple[Any, ...], tuple[pd.DataFrame, dict[str, tuple[np.ndarray, list[str]]]]] = {}
+
+
 def _normalise(
     frame: pd.DataFrame,
     spec: schema.Table,
@@ -284,6 +289,24 @@ def _normalise(
 ) -> pd.DataFrame:
     """``codes`` (optional) receives each text column as ``(codes, uniques)`` (see
     :meth:`RuleContext.codes`)."""
+    if len(frame) == 0:
+        key = (spec.name, tuple(frame.columns), tuple(str(t) for t in frame.dtypes), type(frame.index).__name__, str(frame.index.dtype),
+               frame.index.name)
+        got = _EMPTY.get(key)
+        if got is None:
+            empty_codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+            got = _EMPTY[key] = (_normalised(frame, spec, empty_codes), empty_codes)
+        if codes is not None:
+            codes.update({k: (c.copy(), list(u)) for k, (c, u) in got[1].items()})
+        return got[0].copy()
+    return _normalised(frame, spec, codes)
+
+
+def _normalised(
+    frame: pd.DataFrame,
+    spec: schema.Table,
+    codes: dict[str, tuple[np.ndarray, list[str]]] | None = None,
+) -> pd.DataFrame:
     out: dict[str, pd.Series] = {}
     text_codes: dict[str, tuple[np.ndarray, list[str]]] = {}
     n = len(frame)
