@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: $(VENV)/.installed
 	@mkdir -p out
-	$(PMO) demo $(DEMO)
+	$(PMO) demo $(DEMO) --force
 	$(PMO) info $(DEMO)
 	$(PMO) validate --write $(DEMO) || test $$? -eq 1   # exit 1 = the demo's deliberate defects
 	$(PMO) schedule --write $(DEMO)
@@ -34,6 +34,8 @@ workbooks: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/read.py
+	$(PY) benchmarks/validate.py
+	$(PY) benchmarks/run.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -66,10 +66,6 @@ def _show_files(
         sys.exit(2)
 
 
-def _not_built(name: str, issue: int) -> None:
-    _fail(f"'{name}' is not built yet (tracked in issue {issue}).", 2)
-
-
 class _Group(click.Group):
     """Turns user errors into one line and exit 2, never a traceback."""
 
@@ -88,7 +84,7 @@ class _Group(click.Group):
         except Exception as exc:  # a bug: still one line, traceback on request
             if os.environ.get("PMO_XL_DEBUG"):
                 raise
-            _fail(f"internal error: {type(exc).__name__}: {exc} (set PMO_XL_DEBUG=1 for details)", 3)
+            _fail(f"internal error: {type(exc).__name__}: {exc} (set PMO_XL_DEBUG=1 for details)", 2)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -191,7 +187,7 @@ def info(paths: tuple[str, ...], fmt: str) -> None:
         sys.exit(2)
 
 
-# --------------------------------------------------------------------------- not built yet
+# --------------------------------------------------------------------------- validate · schedule · rollup
 
 
 @cli.command()
@@ -261,10 +257,14 @@ def change() -> None:
     """The change register: add, set-status, decide, list, show."""
 
 
+def _change_format(fn: Any) -> Any:
+    return click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)(fn)
+
+
 def _change_common(fn: Any) -> Any:
+    """Options of the change commands that write: --user (recorded in the log) and --format."""
     fn = click.option("--user", default=None, help="Name recorded in the change log (default: the OS user).")(fn)
-    fn = click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)(fn)
-    return fn
+    return _change_format(fn)
 
 
 _WAIT_OPTION = click.option(
@@ -359,8 +359,8 @@ def change_decide_cmd(path: str, cr_id: str, decision: str, by: str, date_: str 
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--status", help="Only change requests in this status.")
 @click.option("--as-of", "--status-date", "as_of", help="Date the open CRs are aged to (YYYY-MM-DD, default the workbook's StatusDate, else today).")
-@_change_common
-def change_list_cmd(path: str, status: str | None, as_of: str | None, fmt: str, user: str | None) -> None:
+@_change_format
+def change_list_cmd(path: str, status: str | None, as_of: str | None, fmt: str) -> None:
     """The register with its statistics (counts, ageing, cycle time, impacts, reserves)."""
     from .commands.change import change_list, render_list
     from .engine.changes import as_date
@@ -380,8 +380,8 @@ def change_list_cmd(path: str, status: str | None, as_of: str | None, fmt: str, 
 @change.command("show")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.argument("cr_id")
-@_change_common
-def change_show_cmd(path: str, cr_id: str, fmt: str, user: str | None) -> None:
+@_change_format
+def change_show_cmd(path: str, cr_id: str, fmt: str) -> None:
     """One change request with its history from the change log."""
     from .commands.change import change_show, render_show
 
@@ -399,8 +399,9 @@ def change_show_cmd(path: str, cr_id: str, fmt: str, user: str | None) -> None:
 @click.option("--status-date", help="Status date (YYYY-MM-DD) for every project; default: each workbook's StatusDate.")
 @click.option("--recursive", is_flag=True, help="Also search the sub-folders of each FOLDER (and ** in globs).")
 @click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
+@click.option("--force", is_flag=True, help="Replace an existing --out file (never a project workbook).")
 def portfolio(paths: tuple[str, ...], out: str | None, jobs: int | None, status_date: str | None,
-              recursive: bool, fmt: str) -> None:
+              recursive: bool, fmt: str, force: bool) -> None:
     """Consolidate a folder of project workbooks into one portfolio workbook.
 
     PATHS are folders (their .xlsx/.xlsm files), globs or files. One row per project
@@ -408,10 +409,10 @@ def portfolio(paths: tuple[str, ...], out: str | None, jobs: int | None, status_
     when every workbook was read, 2 when some could not be (they are listed; the others
     are still consolidated) or the usage is wrong.
     """
-    from .commands.portfolio import portfolio as run, render_text, write_workbook
+    from .commands.portfolio import check_output, portfolio as run, render_text, write_workbook
 
-    if out and not os.path.isdir(os.path.dirname(os.path.abspath(out))):
-        raise PmoError(f"--out {out}: the folder {os.path.dirname(os.path.abspath(out))} does not exist")
+    if out:
+        check_output(out, force)
     result = run(paths, jobs=jobs, status_date=status_date, recursive=recursive, exclude=[out] if out else ())
     for w in result.warnings:
         click.echo(f"pmo-xl: warning: {w}", err=True)

@@ -283,3 +283,32 @@ def test_status_counts_agree_with_the_change_statistics(statuses: list) -> None:
     frame = pd.DataFrame({h: [None] * len(statuses) for h in schema.TABLES["tblChanges"].headers})
     frame["Status"] = pd.Series(statuses, dtype="object")
     assert _count_statuses(frame) == change_stats(frame, as_of=dt.date(2026, 1, 1))["by_status"]
+
+
+def test_out_never_overwrites_a_project_workbook(tmp_path):
+    """--out must not destroy data: an existing file needs --force, a project never goes."""
+    import hashlib
+
+    from click.testing import CliRunner
+
+    from pmo_xl.cli import cli
+
+    example = Path(__file__).resolve().parents[1] / "workbooks" / "Example_Project.xlsx"
+    folder = tmp_path / "pf"
+    folder.mkdir()
+    for name in ("A.xlsx", "B.xlsx"):
+        shutil.copy(example, folder / name)
+    digest = hashlib.sha256((folder / "B.xlsx").read_bytes()).hexdigest()
+    for extra in ([], ["--force"]):
+        r = CliRunner().invoke(cli, ["portfolio", str(folder), "--out", str(folder / "B.xlsx"), *extra])
+        assert r.exit_code == 2, r.output
+        assert "B.xlsx" in r.output
+        assert hashlib.sha256((folder / "B.xlsx").read_bytes()).hexdigest() == digest
+
+    other = tmp_path / "old_portfolio.xlsx"
+    other.write_bytes(b"an old report")
+    r = CliRunner().invoke(cli, ["portfolio", str(folder), "--out", str(other)])
+    assert r.exit_code == 2 and "--force" in r.output
+    r = CliRunner().invoke(cli, ["portfolio", str(folder), "--out", str(other), "--force", "--jobs", "1"])
+    assert r.exit_code == 0, r.output
+    assert other.read_bytes()[:2] == b"PK"

@@ -389,6 +389,30 @@ def portfolio_warnings(projects: list[dict[str, Any]]) -> list[str]:
 # --------------------------------------------------------------------------- workbook
 
 
+def check_output(out: str | os.PathLike[str], force: bool = False) -> None:
+    """Refuse an ``--out`` that would destroy something: an existing file unless ``force``,
+    and never a PMO project workbook (one that has a tblPlan table or a ProjectCode name),
+    even with ``force`` — the portfolio must not overwrite a project it may have read."""
+    target = Path(out)
+    if not target.parent.is_dir():
+        raise PmoError(f"--out {out}: the folder {target.parent} does not exist")
+    if target.is_dir():
+        raise PmoError(f"--out {out}: is a folder; give a file name such as portfolio.xlsx")
+    if not target.exists():
+        return
+    if not force:
+        raise PmoError(f"--out {out}: the file already exists; use --force to replace it")
+    from ..io.package import open_package
+
+    try:
+        with open_package(target) as pkg:
+            is_project = pkg.table("tblPlan") is not None or pkg.defined_name("ProjectCode") is not None
+    except PmoError:
+        return  # not a readable workbook: --force may replace it
+    if is_project:
+        raise PmoError(f"--out {out}: is a PMO project workbook; write the portfolio to another file")
+
+
 def write_workbook(result: Portfolio, out: str | os.PathLike[str], *, generated: _dt.datetime | None = None) -> Path:
     """The portfolio workbook: Dashboard (tiles, RAG table, charts) and the consolidated
     Projects, Findings, Changes, Actuals by Month, Actuals by Category and Issues sheets,

@@ -462,7 +462,7 @@ def build_workbook(
     if not macros and suffix != ".xlsx":
         raise PmoError(f"{path.name}: the template is an .xlsx (or .xlsm) file, not {path.suffix or 'no extension'}")
     if path.exists() and not overwrite:
-        raise PmoError(f"{path} already exists; use --force (overwrite=True) to replace it")
+        raise PmoError(f"{path} already exists; use --force to replace it")
     if path.exists():
         check_not_open(path)
     if not path.parent.is_dir():
