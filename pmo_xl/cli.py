@@ -21,6 +21,11 @@ from .errors import PmoError
 
 FORMATS_TEXT_JSON = click.Choice(["text", "json"])
 
+_JOBS_OPTION = click.option(
+    "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+    help="Worker processes for many files (results keep the order of the paths).",
+)
+
 
 def _emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
@@ -174,11 +179,12 @@ def demo(path: str, seed: int, tasks: int | None, timesheet_rows: int | None, fo
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
-def info(paths: tuple[str, ...], fmt: str) -> None:
+@_JOBS_OPTION
+def info(paths: tuple[str, ...], fmt: str, jobs: int) -> None:
     """Settings, table row counts and template version of each workbook."""
     from .commands.info import info_files, render_text
 
-    result = {"files": info_files(paths)}
+    result = {"files": info_files(paths, jobs)}
     if fmt == "json":
         _emit_json(result)
     else:

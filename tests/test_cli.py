@@ -50,3 +50,19 @@ def test_missing_file_is_one_line_exit_2(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "nope.xlsx" in proc.stderr
+
+
+def test_jobs_keeps_order_and_isolates_bad_files(tmp_path):
+    """--jobs N runs files in worker processes; entries keep the order of the paths."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "workbooks"
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"junk")
+    paths = [str(root / "Example_Project.xlsx"), str(bad), str(root / "PMO_Template.xlsx")]
+    serial = CliRunner().invoke(cli, ["info", *paths, "--format", "json"])
+    parallel = CliRunner().invoke(cli, ["info", *paths, "--format", "json", "--jobs", "2"])
+    assert serial.exit_code == parallel.exit_code == 2
+    assert json.loads(serial.output) == json.loads(parallel.output)
+    assert [f["ok"] for f in json.loads(parallel.output)["files"]] == [True, False, True]

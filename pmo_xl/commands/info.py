@@ -51,8 +51,8 @@ def info_file(path: Path) -> dict[str, Any]:
     return book_info(load(path))
 
 
-def info_files(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
-    return for_each_file(paths, info_file)
+def info_files(paths: Iterable[str | Path], jobs: int | None = 1) -> list[dict[str, Any]]:
+    return for_each_file(paths, info_file, jobs, "Reading")
 
 
 def render_text(result: dict[str, Any]) -> None:
