@@ -631,7 +631,26 @@ class WorkbookEditor:
             texts: dict[str, str] = {}  # text -> its cell tail
             kinds: list[str] = []
             tails: list[str] = []
-            seen: set[tuple[Any, ...]] = set()
+            # a column of floats, ints or text (and blanks): the common case, in bulk
+            types = set(map(type, values))
+            types.discard(type(None))
+            if types == {float}:
+                tails = [
+                    "" if v is None or v != v or v == inf or v == -inf
+                    else f"><v>{repr(v) if v != int(v) or abs(v) >= 1e16 else str(int(v))}</v></c>"
+                    for v in values
+                ]
+                kinds = ["number" if t else "empty" for t in tails]
+                values = ()
+            elif types == {int}:
+                tails = ["" if v is None else f"><v>{v}</v></c>" for v in values]
+                kinds = ["number" if t else "empty" for t in tails]
+                values = ()
+            elif types == {str}:
+                texts = {v: text_tail(v) for v in dict.fromkeys(values) if v}  # "" and None: empty
+                tails = [texts.get(v, "") for v in values]
+                kinds = ["text" if t else "empty" for t in tails]
+                values = ()
             for raw in values:
                 t = type(raw)
                 if t is float:
@@ -668,10 +687,8 @@ class WorkbookEditor:
                 keys = list(zip(row_fill, flags, kinds))
             else:
                 keys = list(zip(row_fill, [False] * n_rows, kinds))
-            for i, key in enumerate(keys):
-                if key not in seen:
-                    seen.add(key)
-                    firsts.append((i, j, key))
+            for key in dict.fromkeys(keys):  # each distinct key at its first row
+                firsts.append((keys.index(key), j, key))
             col_parts.append((kinds, tails, flags))
             col_cells.append(keys)  # type: ignore[arg-type]  (replaced below)
         # styles in the order the cells are met row by row (new ones are numbered so)
@@ -682,13 +699,11 @@ class WorkbookEditor:
         for j, (kinds, tails, flags) in enumerate(col_parts):
             letter = col_letter(c0 + j)
             a = attrs[j]
-            out: list[str] = []
-            for ref_row, key, tail in zip(row_refs, col_cells[j], tails):
-                attr = a[key]
-                if tail:
-                    out.append(f'<c r="{letter}{ref_row}"{attr}{tail}')
-                else:
-                    out.append(f'<c r="{letter}{ref_row}"{attr}/>' if attr else "")
+            out = [
+                f'<c r="{letter}{ref_row}"{a[key]}{tail}' if tail
+                else (f'<c r="{letter}{ref_row}"{a[key]}/>' if a[key] else "")
+                for ref_row, key, tail in zip(row_refs, col_cells[j], tails)
+            ]
             if flags is not None:
                 for i, flag in enumerate(flags):
                     if flag:

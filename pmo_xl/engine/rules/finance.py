@@ -176,7 +176,7 @@ def finance(ctx: RuleContext) -> list[Finding]:
 
     # ---- people and rates
     people: set[str] = set(res["Person"].dropna()) if res is not None else set()
-    if res is not None and not res.empty:
+    if res is not None and not res.empty and not ctx.errors_only:  # FN004 is a warning
         no_rate = res["Person"].notna() & res["Rate"].isna()
         if no_rate.any():
             hours_by_person = _hours_by_person(ctx, ts) if ts is not None and not ts.empty else pd.Series(dtype=float)
@@ -191,6 +191,8 @@ def finance(ctx: RuleContext) -> list[Finding]:
 
     if ts is not None and not ts.empty:
         out.extend(_timesheet(ctx, ts, ts_tasks, people, pb, status, start))
+    if ctx.errors_only:  # FN007-FN009, FN012, FN016, FN018 (below) are warnings
+        return out
     if costs is not None and not costs.empty:
         out.extend(_dated(ctx, "tblCosts", costs, status, start))
         neg = costs["Amount"] < 0
@@ -296,7 +298,7 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, n
             out.append(ctx.finding("FN006", name, row, "Hours", p,
                                    f"{p} books {fmt(hours[k])} hours on {fmt(d)} ({int(rows[k])} rows, "
                                    f"from {ctx.where(name, row, 'Hours')})."))
-        if ctx.has("tblResources"):
+        if ctx.has("tblResources") and not ctx.errors_only:  # FN017 is info
             res = ctx.frame("tblResources")
             hpd = ctx.setting("HoursPerDay")
             hpd = float(hpd) if isinstance(hpd, (int, float)) and hpd > 0 else 8.0
@@ -312,6 +314,8 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, n
                                        f"{p} books {fmt(hours[k])} hours on {fmt(d)}, over a capacity of "
                                        f"{fmt(cap.get(p, hpd))} (from {ctx.where(name, row, 'Hours')})."))
 
+    if ctx.errors_only:  # FN009, FN016, FN010 and FN011 are warnings
+        return out
     out.extend(_dated(ctx, name, ts, status, start))
 
     # ---- after the task's actual finish

@@ -366,6 +366,8 @@ def _wbs(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
         row = codes.index[k]
         out.append(_f(ctx, "PL008", row, "WBS", ids.at[row],
                       f"{ctx.where(P, row, 'WBS')}: WBS {code_list[k]} has no parent {parent_list[k]} in the plan."))
+    if ctx.errors_only:  # PL011 and PL010 (below) are warnings
+        return out
     # children of each code: rows whose WBS starts with code + "."
     has_child = {p for p in parent_list if p != ""}
     parent_of_some = np.array([c in has_child for c in code_list], dtype=bool)

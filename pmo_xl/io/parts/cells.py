@@ -20,6 +20,8 @@ from xml.sax.saxutils import escape
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 _RANGE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+#: Text that escape_text() may change or that needs xml:space="preserve" (a superset).
+_NOT_PLAIN = re.compile(r"[\x00-\x1f&<>\ufffe\uffff]|_x|^\s|\s\Z")
 _SHEET_NEEDS_QUOTES = re.compile(r"[^A-Za-z0-9_.]|^\d|^[A-Za-z]{1,3}\d+$|^[RrCc]\d*$")
 
 EPOCH_1900 = dt.datetime(1899, 12, 30)
@@ -190,6 +192,8 @@ def cell_tail(value: Any, kind: str, date1904: bool = False) -> str:
 
 def text_tail(text: str) -> str:
     """:func:`cell_tail` of a text cell (inline string, cut at Excel's 32,767 characters)."""
+    if len(text) <= 32767 and not _NOT_PLAIN.search(text):  # nothing to escape, encode or preserve
+        return f' t="inlineStr"><is><t>{text}</t></is></c>'
     if len(text) > 32767:
         text = text[:32767]
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
