@@ -227,6 +227,15 @@ def write_results(
     and task names) → Schedule, ``rollup`` (with ``change_stats`` rows) → Rollup and the
     Dashboard's ``chart_*`` names. Every other part of the package is copied unchanged.
     """
+    from ..engine.cpm import collector_paused
+
+    with collector_paused():  # a generated sheet is tens of thousands of strings
+        return _write_results(path, validation, schedule, plan, rollup, change_stats, editor)
+
+
+def _write_results(path: str | Path, validation: Any, schedule: "ScheduleResult | None", plan: "pd.DataFrame | None",
+                   rollup: "RollupResult | None", change_stats: Sequence[tuple[str, float | None]] | None,
+                   editor: "WorkbookEditor | None") -> Path:
     from ..io.writer import WorkbookEditor
 
     ed = editor or WorkbookEditor.open(path)

@@ -56,6 +56,13 @@ def rollup_book(
     """EVM, roll-up tables and RAG of ``book`` at ``status_date`` (default: StatusDate,
     else today). ``error_count`` is the number of validation errors for the RAG; None
     runs the validator to count them."""
+    from ..engine.cpm import collector_paused
+
+    with collector_paused():  # tens of thousands of objects that live on: see collector_paused
+        return _rollup_book(book, status_date, error_count, thresholds)
+
+
+def _rollup_book(book: "Book", status_date: Any, error_count: int | None, thresholds: "RagThresholds | None") -> "RollupResult":
     from ..engine.finance import rollup
     from ._common import calendar_for, require_plan, status_date_of
 
@@ -73,19 +80,21 @@ def rollup_book(
 def rollup_file(path: str | Path, status_date: Any = None, *, write: bool = False, wait: float | None = None) -> dict[str, Any]:
     """The SPEC §8 fields of one workbook; ``write`` also stores the Rollup sheet
     (holding the workbook's pmo-xl lock from read to save)."""
+    from ..engine.cpm import collector_paused
     from ..io.reader import load
 
-    if not write:
-        return rollup_book(load(path), status_date).to_dict()
-    from ._common import writing
-    from .results import change_stats_rows, write_results
+    with collector_paused():  # the book, the roll-up, the sheet's cells: see collector_paused
+        if not write:
+            return rollup_book(load(path), status_date).to_dict()
+        from ._common import writing
+        from .results import change_stats_rows, write_results
 
-    with writing(path, wait):
-        book = load(path)
-        result = rollup_book(book, status_date)
-        stats = change_stats_rows(book.frame("tblChanges"), result.status_date)
-        write_results(path, rollup=result, change_stats=stats)
-    return result.to_dict()
+        with writing(path, wait):
+            book = load(path)
+            result = rollup_book(book, status_date)
+            stats = change_stats_rows(book.frame("tblChanges"), result.status_date)
+            write_results(path, rollup=result, change_stats=stats)
+        return result.to_dict()
 
 
 def rollup_files(paths: Iterable[str | Path], status_date: Any = None, write: bool = False) -> list[dict[str, Any]]:

@@ -91,6 +91,13 @@ def validate_book(
 
     ``status_date`` (a date or ISO text) overrides the workbook's ``StatusDate``.
     """
+    from ..engine.cpm import collector_paused
+
+    with collector_paused():  # the whole validation: see collector_paused
+        return _validate_book(book, status_date, thresholds)
+
+
+def _validate_book(book: "Book", status_date: Any, thresholds: "DcmaThresholds | None") -> ValidationReport:
     from ..engine.dcma import assess
     from ..engine.rules import run_rules
     from ..engine.rules._context import RuleContext
