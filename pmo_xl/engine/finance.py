@@ -189,9 +189,12 @@ def _plain_column(s: pd.Series) -> list[Any]:
         a = s.to_numpy(dtype=float, na_value=np.nan)
         return np.where(np.isfinite(a), a.astype(object), None).tolist()
     if pd.api.types.is_integer_dtype(s):
-        return [None if v is pd.NA else int(v) for v in s.astype(object)]
-    # text (str, or NaN for a blank) as it is; anything else by _plain
-    return [v if type(v) is str else _plain(v) for v in s.tolist()]
+        missing = s.isna().to_numpy().tolist()
+        values = s.to_numpy(dtype="int64", na_value=0).tolist()
+        return [None if m else v for v, m in zip(values, missing)]
+    # text (str, or NaN for a blank) and finite floats as they are; anything else by _plain
+    isfinite = math.isfinite
+    return [v if (t := type(v)) is str or (t is float and isfinite(v)) else _plain(v) for v in s.tolist()]
 
 
 def _int_ids(ids: np.ndarray) -> pd.arrays.IntegerArray:
