@@ -206,9 +206,11 @@ def change_register(ctx: RuleContext) -> list[Finding]:
                                        f"{ctx.where(T, row, 'Affected Tasks')}: {fmt(ids.at[row])} affects {which} "
                                        f"{names}, which {verb} not in the plan."))
 
-    out.extend(_budget_sources(ctx, reg))
+    if not ctx.errors_only:  # CR016, CR017 are warnings
+        out.extend(_budget_sources(ctx, reg))
     out.extend(_against_log(ctx, reg))
-    out.extend(_orphan_log(ctx, reg))
+    if not ctx.errors_only:  # CR012 is a warning
+        out.extend(_orphan_log(ctx, reg))
     return out
 
 
@@ -220,12 +222,12 @@ def _budget_sources(ctx: RuleContext, reg: pd.DataFrame) -> list[Finding]:
     status_of = reg.dropna(subset=["CR ID"]).drop_duplicates("CR ID").set_index("CR ID")["Status"]
     src = budget["Source"]
     from_cr = src.notna() & src.astype(str).str.upper().str.startswith("CR")
-    for row in budget.index[from_cr]:
-        cr = src.at[row]
-        if cr not in status_of.index:
+    status_by_cr = status_of.to_dict()  # CR IDs are unique here
+    for row, cr in zip(budget.index[from_cr], src[from_cr].tolist()):
+        if cr not in status_by_cr:
             msg = f"{ctx.where('tblBudget', row, 'Source')}: Source {cr} is not in the change register."
-        elif status_of[cr] not in ("Approved", "Implemented", "Closed"):
-            msg = f"{ctx.where('tblBudget', row, 'Source')}: Source {cr} is {status_of[cr]}, not approved."
+        elif status_by_cr[cr] not in ("Approved", "Implemented", "Closed"):
+            msg = f"{ctx.where('tblBudget', row, 'Source')}: Source {cr} is {status_by_cr[cr]}, not approved."
         else:
             continue
         out.append(ctx.finding("CR016", "tblBudget", row, "Source", cr, msg))
