@@ -796,8 +796,12 @@ def _s_curve(
     # progress with no working day on or before the status date to sit on (a status date
     # before the first working day) is counted in the status month
     cum_ev = cum_ev + np.where(months >= this_month, ev - cum_ev[months == this_month].sum(), 0.0)
-    ac_month = pd.Series(counted.amount).groupby(counted.date.astype("datetime64[M]")).sum()
-    ac = ac_month.reindex(months, fill_value=0.0).to_numpy(dtype=float)
+    # each distinct day to its month once (200,000 day-to-month conversions cost ~5 ms),
+    # then pandas' group-by on the month numbers (the same sums as on the dates)
+    day_codes, days = pd.factorize(counted.date.view(np.int64))
+    month_of_day = days.view("datetime64[D]").astype("datetime64[M]").view(np.int64)
+    ac_month = pd.Series(counted.amount).groupby(month_of_day[day_codes]).sum()
+    ac = ac_month.reindex(months.view(np.int64), fill_value=0.0).to_numpy(dtype=float)
     future = months > this_month
 
     def upto_status(a: np.ndarray) -> list[float | None]:
