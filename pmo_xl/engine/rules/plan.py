@@ -193,7 +193,7 @@ def _dates(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
                       f"{fmt(dur.at[row])} working days."))
     cal = ctx.calendar
     check = (typ == "Task") & dur.notna() & start.notna() & finish.notna() & ~bad
-    if cal is not None and check.any():
+    if cal is not None and not ctx.errors_only and check.any():  # PL002 is a warning
         sub = plan[check]
         days = _networkdays(cal, sub["Start"], sub["Finish"])
         wrong = np.abs(days - sub["Duration"].to_numpy()) > 1e-9
@@ -528,6 +528,29 @@ def _status_date(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
 def _other(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
     out: list[Finding] = []
     ids, typ = plan["ID"], _typ(plan)
+    if not ctx.errors_only:  # PL022-PL026 are warnings and info
+        out += _owner_and_baseline(ctx, plan, ids, typ)
+    cons = plan["Constraint"]
+    dated = cons.isin(list(schema.DATED_CONSTRAINTS))
+    for row in plan.index[dated & plan["Constraint Date"].isna()]:
+        if (P, int(row), "Constraint Date") in ctx.issue_cells:
+            continue
+        out.append(_f(ctx, "PL027", row, "Constraint Date", ids.at[row],
+                      f"{ctx.where(P, row, 'Constraint Date')}: task {fmt(ids.at[row])} has constraint {cons.at[row]} "
+                      "but no Constraint Date."))
+    loose = (cons.isna() | cons.isin(["ASAP", "ALAP"])) & plan["Constraint Date"].notna()
+    for row in plan.index[loose] if not ctx.errors_only else ():  # PL028 is info
+        c = cons.at[row] if pd.notna(cons.at[row]) else "ASAP"
+        out.append(_f(ctx, "PL028", row, "Constraint Date", ids.at[row],
+                      f"{ctx.where(P, row, 'Constraint Date')}: task {fmt(ids.at[row])} has a Constraint Date but its "
+                      f"constraint is {c}, so the date is ignored."))
+    out += _logic_start(ctx, plan)
+    return out
+
+
+def _owner_and_baseline(ctx: RuleContext, plan: pd.DataFrame, ids: pd.Series, typ: pd.Series) -> list[Finding]:
+    """PL022-PL026: owner, project start and planned finish, baseline."""
+    out: list[Finding] = []
     work = typ.isin(WORK_TYPES)
     for row in plan.index[work & plan["Owner"].isna()]:
         out.append(_f(ctx, "PL022", row, "Owner", ids.at[row], f"{ctx.where(P, row, 'Owner')}: task {fmt(ids.at[row])} has no owner."))
@@ -557,21 +580,6 @@ def _other(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
             col = "Baseline Start" if pd.isna(plan.at[row, "Baseline Start"]) else "Baseline Finish"
             out.append(_f(ctx, "PL025", row, col, ids.at[row],
                           f"{ctx.where(P, row, col)}: task {fmt(ids.at[row])} has no baseline."))
-    cons = plan["Constraint"]
-    dated = cons.isin(list(schema.DATED_CONSTRAINTS))
-    for row in plan.index[dated & plan["Constraint Date"].isna()]:
-        if (P, int(row), "Constraint Date") in ctx.issue_cells:
-            continue
-        out.append(_f(ctx, "PL027", row, "Constraint Date", ids.at[row],
-                      f"{ctx.where(P, row, 'Constraint Date')}: task {fmt(ids.at[row])} has constraint {cons.at[row]} "
-                      "but no Constraint Date."))
-    loose = (cons.isna() | cons.isin(["ASAP", "ALAP"])) & plan["Constraint Date"].notna()
-    for row in plan.index[loose]:
-        c = cons.at[row] if pd.notna(cons.at[row]) else "ASAP"
-        out.append(_f(ctx, "PL028", row, "Constraint Date", ids.at[row],
-                      f"{ctx.where(P, row, 'Constraint Date')}: task {fmt(ids.at[row])} has a Constraint Date but its "
-                      f"constraint is {c}, so the date is ignored."))
-    out += _logic_start(ctx, plan)
     return out
 
 
