@@ -201,7 +201,8 @@ def info(paths: tuple[str, ...], fmt: str, jobs: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True)
 @click.option("--status-date", help="Status date (YYYY-MM-DD); default: the workbook's StatusDate.")
 @click.option("--write", is_flag=True, help="Store findings and DCMA checks in each workbook's Validation sheet.")
-def validate(paths: tuple[str, ...], fmt: str, status_date: str | None, write: bool) -> None:
+@_JOBS_OPTION
+def validate(paths: tuple[str, ...], fmt: str, status_date: str | None, write: bool, jobs: int) -> None:
     """Validate plans: data, logic, finance, change register, DCMA 14-point.
 
     Exit code 0 when no file has an error finding, 1 when one has, 2 when a file cannot
@@ -217,7 +218,7 @@ def validate(paths: tuple[str, ...], fmt: str, status_date: str | None, write: b
             day = dt.date.fromisoformat(status_date)
         except ValueError:
             raise click.BadParameter(f"{status_date!r} is not a date YYYY-MM-DD", param_hint="--status-date") from None
-    files = validate_files(paths, day, write=write)
+    files = validate_files(paths, day, write=write, jobs=jobs)
     _show_files(files, fmt, render_text, echo={"junit": render_junit})
     if any(f["summary"]["error"] for f in files):
         sys.exit(1)
@@ -228,7 +229,8 @@ def validate(paths: tuple[str, ...], fmt: str, status_date: str | None, write: b
 @click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
 @click.option("--status-date", help="Status date (YYYY-MM-DD); default: the workbook's StatusDate.")
 @click.option("--write", is_flag=True, help="Store the schedule in each workbook's Schedule sheet (tblSchedule).")
-def schedule(paths: tuple[str, ...], fmt: str, status_date: str | None, write: bool) -> None:
+@_JOBS_OPTION
+def schedule(paths: tuple[str, ...], fmt: str, status_date: str | None, write: bool, jobs: int) -> None:
     """Critical path: early/late dates, floats, forecast finish.
 
     Exit code 0 when every file was scheduled, 2 when a file cannot be read (the others
@@ -236,7 +238,7 @@ def schedule(paths: tuple[str, ...], fmt: str, status_date: str | None, write: b
     """
     from .commands.schedule import render_text, schedule_files
 
-    files = schedule_files(paths, status_date, write=write)
+    files = schedule_files(paths, status_date, write=write, jobs=jobs)
     _show_files(files, fmt, render_text)
 
 
@@ -246,7 +248,8 @@ def schedule(paths: tuple[str, ...], fmt: str, status_date: str | None, write: b
               help="csv: the by-task table (a path column first when there are several files).")
 @click.option("--status-date", help="Status date (YYYY-MM-DD); default: the workbook's StatusDate.")
 @click.option("--write", is_flag=True, help="Store the roll-up in each workbook's Rollup sheet (the Dashboard reads it).")
-def rollup(paths: tuple[str, ...], fmt: str, status_date: str | None, write: bool) -> None:
+@_JOBS_OPTION
+def rollup(paths: tuple[str, ...], fmt: str, status_date: str | None, write: bool, jobs: int) -> None:
     """Actuals vs budget and earned value at the status date.
 
     Exit code 0 when every file was rolled up, 2 when a file cannot be read (the others
@@ -254,7 +257,7 @@ def rollup(paths: tuple[str, ...], fmt: str, status_date: str | None, write: boo
     """
     from .commands.rollup import render_csv, render_text, rollup_files
 
-    files = rollup_files(paths, status_date, write=write)
+    files = rollup_files(paths, status_date, write=write, jobs=jobs)
     _show_files(files, fmt, render_text, echo={"csv": render_csv})
 
 
@@ -439,7 +442,8 @@ def portfolio(paths: tuple[str, ...], out: str | None, jobs: int | None, status_
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--dry-run", is_flag=True, help="List what would be added; write nothing.")
 @click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
-def upgrade(paths: tuple[str, ...], dry_run: bool, fmt: str) -> None:
+@_JOBS_OPTION
+def upgrade(paths: tuple[str, ...], dry_run: bool, fmt: str, jobs: int) -> None:
     """Bring workbooks to the current template version.
 
     Adds the sheets, tables, columns, defined names and drop-downs the template has and
@@ -451,7 +455,7 @@ def upgrade(paths: tuple[str, ...], dry_run: bool, fmt: str) -> None:
     """
     from .commands.upgrade import render_text, upgrade_files
 
-    files = upgrade_files(paths, dry_run=dry_run)
+    files = upgrade_files(paths, dry_run=dry_run, jobs=jobs)
     _show_files(files, fmt, render_text, unreadable_to_stderr=False)
 
 

@@ -276,3 +276,38 @@ def test_collector_paused_restores_the_collector_as_it_was():
         gc.enable()
     validate_book(pmo_xl.load(ROOT / "workbooks" / "Example_Project.xlsx"))
     assert gc.isenabled()
+
+
+def test_count_errors_equals_the_full_validation():
+    """rollup's RAG uses rules.count_errors (no DCMA, no warning-only checks): it must
+    count exactly the error findings a full validation reports."""
+    import shutil
+
+    import openpyxl
+
+    from pmo_xl.commands.validate import validate_book
+    from pmo_xl.demo import make_demo
+    from pmo_xl.engine.rules import count_errors
+    from pmo_xl.io.reader import load
+    from pmo_xl.io.template import build_workbook
+
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        books = []
+        for seed in (1, 2, 5):
+            demo = make_demo(seed)
+            books.append(build_workbook(Path(tmp) / f"d{seed}.xlsx", demo.settings, demo.rows))
+        # one more broken by hand: duplicate ID, text in Hours, a booking on an unknown person
+        broken = Path(tmp) / "broken.xlsx"
+        shutil.copy(books[0], broken)
+        wb = openpyxl.load_workbook(broken)
+        wb["Plan"]["A6"] = wb["Plan"]["A5"].value
+        wb["Timesheet"]["D5"] = "lots"
+        wb["Timesheet"]["B6"] = "Nobody Known"
+        wb.save(broken)
+        books.append(broken)
+        for path in books:
+            book = load(path)
+            assert count_errors(book) == validate_book(book).summary["error"], path.name

@@ -11,6 +11,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
+from .. import schema
 from ..errors import NotAPmoWorkbook, NotAWorkbook, PmoError
 
 if TYPE_CHECKING:
@@ -76,6 +77,19 @@ def require_plan(book: "Book") -> None:
         raise NotAPmoWorkbook(
             "no table tblPlan (sheet Plan): nothing to schedule or roll up; restore the sheet "
             "(pmo-xl upgrade adds it back)",
+            path=book.path,
+        )
+
+
+def refuse_newer_template(book: "Book") -> None:
+    """Refuse to write into a workbook made by a newer template version: this pmo-xl does
+    not know what that version owns, so writing could damage it (``validate`` reports it
+    as WB006; reading and reporting are still allowed)."""
+    version = book.template_version
+    if isinstance(version, (int, float)) and version > schema.TEMPLATE_VERSION:
+        raise PmoError(
+            f"template version {version:g} is newer than this pmo-xl (version {schema.TEMPLATE_VERSION}); "
+            "nothing was written — upgrade pmo-xl to write into this workbook",
             path=book.path,
         )
 

@@ -143,12 +143,14 @@ def _write(
     """Lock, load, compute, apply, unlock; the result record of the edit."""
     from ..engine.changes import change_record, log_record
     from ..io.lock import workbook_lock
+    from ._common import refuse_newer_template
 
     target = Path(path)
     if not target.exists():
         raise PmoError("no such file", path=str(target))
     with workbook_lock(target, wait=wait):
         book = _load(target)
+        refuse_newer_template(book)
         edit = compute(book)
         _apply(target, book, edit)
     if edit.new_change is not None:

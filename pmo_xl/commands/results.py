@@ -263,7 +263,7 @@ def write(path: str | Path, *results: Any, book: Any = None, wait: float | None 
     from ..engine.cpm import ScheduleResult
     from ..engine.finance import RollupResult
     from ..errors import PmoError
-    from ._common import writing
+    from ._common import refuse_newer_template, writing
 
     found: dict[str, Any] = {}
     for r in results:
@@ -275,10 +275,11 @@ def write(path: str | Path, *results: Any, book: Any = None, wait: float | None 
             raise PmoError(f"pmo_xl.write: two {kind} results")
         found[kind] = r
     with writing(path, wait):
-        if book is None and ("schedule" in found or "rollup" in found):
+        if book is None:
             from ..io.reader import load
 
             book = load(path)
+        refuse_newer_template(book)
         kwargs: dict[str, Any] = dict(found)
         if "schedule" in found:
             kwargs["plan"] = book.frame("tblPlan")

@@ -16,6 +16,7 @@ change statistics) and points the Dashboard's chart names at the rows written.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -86,25 +87,28 @@ def rollup_file(path: str | Path, status_date: Any = None, *, write: bool = Fals
     with collector_paused():  # the book, the roll-up, the sheet's cells: see collector_paused
         if not write:
             return rollup_book(load(path), status_date).to_dict()
-        from ._common import writing
+        from ._common import refuse_newer_template, writing
         from .results import change_stats_rows, write_results
 
         with writing(path, wait):
             book = load(path)
+            refuse_newer_template(book)
             result = rollup_book(book, status_date)
             stats = change_stats_rows(book.frame("tblChanges"), result.status_date)
             write_results(path, rollup=result, change_stats=stats)
         return result.to_dict()
 
 
-def rollup_files(paths: Iterable[str | Path], status_date: Any = None, write: bool = False) -> list[dict[str, Any]]:
+def rollup_files(
+    paths: Iterable[str | Path], status_date: Any = None, write: bool = False, jobs: int | None = 1
+) -> list[dict[str, Any]]:
     """SPEC §8 ``files`` entries; an unreadable file is ``ok: false`` with its error and
     the other files are still rolled up."""
     if status_date is not None:
         from ._common import parse_date
 
         status_date = parse_date(status_date, "--status-date")
-    return for_each_file(paths, lambda p: rollup_file(p, status_date, write=write))
+    return for_each_file(paths, functools.partial(rollup_file, status_date=status_date, write=write), jobs, "Rolling up")
 
 
 # --------------------------------------------------------------------------- csv

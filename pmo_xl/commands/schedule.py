@@ -13,6 +13,7 @@ schedule had to ignore). ``--write`` stores ``tblSchedule`` on the Schedule shee
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -44,24 +45,27 @@ def schedule_file(path: str | Path, status_date: Any = None, *, write: bool = Fa
 
     if not write:
         return schedule_book(load(path), status_date).to_dict()
-    from ._common import writing
+    from ._common import refuse_newer_template, writing
     from .results import write_results
 
     with writing(path, wait):
         book = load(path)
+        refuse_newer_template(book)
         result = schedule_book(book, status_date)
         write_results(path, schedule=result, plan=book.frame("tblPlan"))
     return result.to_dict()
 
 
-def schedule_files(paths: Iterable[str | Path], status_date: Any = None, write: bool = False) -> list[dict[str, Any]]:
+def schedule_files(
+    paths: Iterable[str | Path], status_date: Any = None, write: bool = False, jobs: int | None = 1
+) -> list[dict[str, Any]]:
     """SPEC §8 ``files`` entries; an unreadable file is ``ok: false`` with its error and
     the other files are still scheduled."""
     if status_date is not None:
         from ._common import parse_date
 
         status_date = parse_date(status_date, "--status-date")  # a usage error, before any file
-    return for_each_file(paths, lambda p: schedule_file(p, status_date, write=write))
+    return for_each_file(paths, functools.partial(schedule_file, status_date=status_date, write=write), jobs, "Scheduling")
 
 
 # --------------------------------------------------------------------------- text

@@ -14,6 +14,7 @@ changed, dry_run, changes: [{kind, name, sheet, where, detail}], notes: [...]}``
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -48,10 +49,10 @@ def upgrade_file(path: str | Path, *, dry_run: bool = False, wait: float | None 
         return run()
 
 
-def upgrade_files(paths: Iterable[str | Path], *, dry_run: bool = False) -> list[dict[str, Any]]:
+def upgrade_files(paths: Iterable[str | Path], *, dry_run: bool = False, jobs: int | None = 1) -> list[dict[str, Any]]:
     """SPEC §8 ``files`` entries; a file that cannot be upgraded is ``ok: false`` with its
     error and the others are still upgraded."""
-    return for_each_file(paths, lambda p: upgrade_file(p, dry_run=dry_run))
+    return for_each_file(paths, functools.partial(upgrade_file, dry_run=dry_run), jobs, "Upgrading")
 
 
 def render_text(files: list[dict[str, Any]]) -> None:

@@ -12,6 +12,7 @@ Renderers (text, JUnit XML) live here too so the CLI stays a thin face.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -143,6 +144,7 @@ def validate_files(
     *,
     write: bool = False,
     thresholds: "DcmaThresholds | None" = None,
+    jobs: int | None = 1,
 ) -> list[dict[str, Any]]:
     """SPEC §8 ``files`` entries: ``{path, ok, error, findings, summary, dcma}``.
 
@@ -150,16 +152,32 @@ def validate_files(
     other files are still validated. ``write`` stores the results in each workbook's
     Validation sheet (``tblFindings``, ``tblDCMA``).
     """
+    one = functools.partial(validate_file, status_date=status_date, write=write, thresholds=thresholds)
+    return for_each_file(paths, one, jobs, "Validating")
+
+
+def validate_file(
+    path: str | Path,
+    status_date: Any = None,
+    *,
+    write: bool = False,
+    thresholds: "DcmaThresholds | None" = None,
+    wait: float | None = None,
+) -> dict[str, Any]:
+    """The SPEC §8 fields of one workbook; ``write`` also stores the Validation sheet,
+    holding the workbook's pmo-xl lock from read to save (like schedule and rollup)."""
     from ..io.reader import load
 
-    def one(path: Path) -> dict[str, Any]:
-        book = load(path)
-        report = validate_book(book, status_date, thresholds=thresholds)
-        if write:
-            write_report(path, report)
-        return report.to_dict()
+    if not write:
+        return validate_book(load(path), status_date, thresholds=thresholds).to_dict()
+    from ._common import refuse_newer_template, writing
 
-    return for_each_file(paths, one)
+    with writing(path, wait):
+        book = load(path)
+        refuse_newer_template(book)
+        report = validate_book(book, status_date, thresholds=thresholds)
+        write_report(path, report)
+    return report.to_dict()
 
 
 def write_report(path: str | Path, report: ValidationReport) -> None:

@@ -72,6 +72,11 @@ EXPECTED: dict[str, str] = {
 _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
 _MAX_SERIAL = 2_958_465  # 9999-12-31
+#: Dates pmo-xl accepts in a date column: a plan or booking outside these years is a
+#: placeholder (9999-12-31) or a typing slip, reported at its cell and read as empty.
+_FIRST_YEAR, _LAST_YEAR = 1900, 2199
+_DATE_LO = np.datetime64(f"{_FIRST_YEAR}-01-01", "us")
+_DATE_HI = np.datetime64(f"{_LAST_YEAR + 1}-01-01", "us")
 _ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _NUMBER_TEXT = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?%?$")
 
@@ -167,24 +172,43 @@ def coerce(value: Any, kind: str, date1904: bool = False) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     if kind in ("date", "datetime"):
-        if isinstance(value, dt.datetime):
-            return value.replace(hour=0, minute=0, second=0, microsecond=0) if kind == "date" else value
-        if isinstance(value, dt.date):
-            return dt.datetime(value.year, value.month, value.day)
-        if isinstance(value, bool):
-            raise _Bad(f"holds {_describe(value)}")
-        if isinstance(value, (int, float)):
-            if not 0 <= value <= _MAX_SERIAL:
-                raise _Bad(f"holds {_describe(value)}, which is not a date serial")
-            d = excel_serial_to_datetime(float(value), date1904)
-            return d.replace(hour=0, minute=0, second=0, microsecond=0) if kind == "date" else d
-        if isinstance(value, str):
-            parsed = _parse_iso(value.strip())
-            if parsed is not None:
-                if kind == "date":
-                    parsed = parsed.replace(hour=0, minute=0, second=0, microsecond=0)
-                raise _Bad(f"holds a date typed as text {value!r}; read as {parsed.date().isoformat()}", parsed)
+        d = _coerce_date(value, kind, date1904)
+        if not _FIRST_YEAR <= d.year <= _LAST_YEAR:
+            raise _Bad(f"holds the date {d.date().isoformat()}, outside the years {_FIRST_YEAR}–{_LAST_YEAR}")
+        return d
+    return _coerce_other(value, kind)
+
+
+def _out_of_years(stamps: np.ndarray) -> bool:
+    """Whether a date column holds a date outside the accepted years (NaT ignored)."""
+    return bool(((stamps < _DATE_LO) | (stamps >= _DATE_HI)).any())
+
+
+def _coerce_date(value: Any, kind: str, date1904: bool) -> dt.datetime:
+    """The date (or timestamp) a date cell holds, before the year check of :func:`coerce`."""
+    if isinstance(value, dt.datetime):
+        return value.replace(hour=0, minute=0, second=0, microsecond=0) if kind == "date" else value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, bool):
         raise _Bad(f"holds {_describe(value)}")
+    if isinstance(value, (int, float)):
+        if not 0 <= value <= _MAX_SERIAL:
+            raise _Bad(f"holds {_describe(value)}, which is not a date serial")
+        d = excel_serial_to_datetime(float(value), date1904)
+        return d.replace(hour=0, minute=0, second=0, microsecond=0) if kind == "date" else d
+    if isinstance(value, str):
+        parsed = _parse_iso(value.strip())
+        if parsed is not None:
+            if kind == "date":
+                parsed = parsed.replace(hour=0, minute=0, second=0, microsecond=0)
+            if not _FIRST_YEAR <= parsed.year <= _LAST_YEAR:
+                raise _Bad(f"holds the text {value!r}, a date outside the years {_FIRST_YEAR}–{_LAST_YEAR}")
+            raise _Bad(f"holds a date typed as text {value!r}; read as {parsed.date().isoformat()}", parsed)
+    raise _Bad(f"holds {_describe(value)}")
+
+
+def _coerce_other(value: Any, kind: str) -> Any:
     if kind in ("int", "number", "percent"):
         if isinstance(value, bool) or isinstance(value, (dt.date, dt.time, dt.timedelta)):
             raise _Bad(f"holds {_describe(value)}")
@@ -505,6 +529,8 @@ class _Reader:
             arr, t = arr.cast(pa.float64()), pa.float64()
         if kind in ("date", "datetime") and (pa.types.is_timestamp(t) or pa.types.is_date(t)):
             stamps = arr.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False).astype(DATE_DTYPE, copy=False)
+            if _out_of_years(stamps):
+                return self._exact_column(table, sheet, name, kind, col, rows)
             return _midnight(stamps) if kind == "date" else stamps
         if kind in ("date", "datetime") and pa.types.is_floating(t):
             values = arr.to_numpy(zero_copy_only=False)
@@ -517,6 +543,8 @@ class _Reader:
                 micros = np.round(values * 86_400_000_000)
                 stamps = epoch.astype(DATE_DTYPE) + np.where(nan, 0, micros).astype("int64").astype("timedelta64[us]")
                 stamps[nan] = np.datetime64("NaT")
+                if _out_of_years(stamps):
+                    return self._exact_column(table, sheet, name, kind, col, rows)
                 return _midnight(stamps) if kind == "date" else stamps
         if kind in ("text", "choice"):
             if pa.types.is_string(t) or pa.types.is_large_string(t):

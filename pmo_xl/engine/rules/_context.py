@@ -302,6 +302,20 @@ def _normalise(
     return _normalised(frame, spec, codes)
 
 
+# The days a datetime64[ns] can hold, with a day's margin (1677-09-21 .. 2262-04-11).
+_NS_LO, _NS_HI = np.datetime64("1677-09-22", "us"), np.datetime64("2262-04-10", "us")
+
+
+def _within_ns_range(s: pd.Series) -> pd.Series:
+    """Dates nanoseconds cannot hold (before 1677 or after 2262) as empty: the reader has
+    already reported such a cell; a frame built elsewhere must not crash the rules."""
+    if s.dtype == "datetime64[ns]" or not len(s):
+        return s
+    values = s.to_numpy()
+    bad = (values < _NS_LO) | (values > _NS_HI)
+    return s.mask(bad) if bad.any() else s
+
+
 def _normalised(
     frame: pd.DataFrame,
     spec: schema.Table,
@@ -323,7 +337,7 @@ def _normalised(
                 s = s.dt.tz_localize(None)
             if col.kind == "date" and not _at_midnight(s):  # the reader's dates already are
                 s = s.dt.normalize()
-            s = s.astype("datetime64[ns]")
+            s = _within_ns_range(s).astype("datetime64[ns]")
             filled |= s.notna().to_numpy()
         elif col.kind in ("int", "number", "percent"):
             s = pd.to_numeric(s, errors="coerce").astype("float64")
