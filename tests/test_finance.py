@@ -552,8 +552,6 @@ def test_demo_workbook_read_by_the_real_reader():
     from pmo_xl.io.reader import load
 
     path = Path(__file__).resolve().parents[1] / "workbooks" / "Example_Project.xlsx"
-    if not path.exists():
-        pytest.skip("workbooks/Example_Project.xlsx is not built")
     book = load(str(path))
     # TableData values and calendar=None (built from the settings and tblHolidays)
     r = rollup(book.tables, book.settings, None)

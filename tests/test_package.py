@@ -5,7 +5,6 @@ inflated before the checks."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import os
 import struct
@@ -365,10 +364,6 @@ def test_broken_xml_in_workbook_part(good: Path, tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the CLI
 
 
-@pytest.mark.skipif(
-    any(importlib.util.find_spec(m) is None for m in ("pmo_xl.commands.info", "pmo_xl.io.reader")),
-    reason="pmo-xl info needs pmo_xl.commands.info and pmo_xl.io.reader",
-)
 def test_cli_info_one_line_exit_2(tmp_path: Path, bomb: Path) -> None:
     bad = {
         "random.xlsx": os.urandom(2048),

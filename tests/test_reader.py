@@ -430,7 +430,7 @@ def test_serial_conversion_round_trip(d: dt.datetime, date1904: bool) -> None:
 
 
 def test_template_round_trip(tmp_path: Path) -> None:
-    template = pytest.importorskip("pmo_xl.io.template")
+    from pmo_xl.io import template
     rows = {
         "tblPlan": [
             {"ID": 1, "WBS": "1", "Task": "Kick-off", "Type": "Milestone", "Owner": "Ann", "Duration": 0,
