@@ -67,6 +67,7 @@ from .parts.cells import (
     col_letter,
     kind_of,
     normalize,
+    number_text,
     parse_range,
     quote_sheet,
     range_ref,
@@ -90,6 +91,29 @@ DATE_FORMAT = schema.DEFAULT_FORMATS["date"]
 DATETIME_FORMAT = schema.DEFAULT_FORMATS["datetime"]
 _REL_HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
 _NAME_OK = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.\\]*$")
+
+
+_TRUE = cell_tail(True, "bool")
+_FALSE = cell_tail(False, "bool")
+
+
+def _float_texts(values: list[Any]) -> tuple[list[str], list[str]]:
+    """A column of floats (and Nones) as (number texts, kinds): what :func:`number_text`
+    gives for each finite value ("number"), "" for None, NaN and infinities ("empty"),
+    computed in bulk: integral values below 1e16 as their int, the others by ``repr``."""
+    import numpy as np
+
+    a = np.array(values, dtype=float)  # None -> NaN
+    finite = np.isfinite(a)
+    whole = finite & (np.abs(a) < 1e16)
+    whole[whole] = a[whole] == np.trunc(a[whole])
+    out = np.full(len(a), "", dtype=object)
+    out[whole] = list(map(str, a[whole].astype(np.int64).tolist()))
+    rest = finite & ~whole
+    out[rest] = list(map(repr, a[rest].tolist()))
+    texts = out.tolist()
+    kinds = np.where(finite, "number", "empty").tolist()
+    return texts, kinds
 
 
 @dataclass
@@ -619,102 +643,78 @@ class WorkbookEditor:
         n_fills = 0 if fills is None else min(len(fills), n_rows)
         row_fill = list(fills[:n_fills]) + [None] * (n_rows - n_fills) if fills is not None else [None] * n_rows
         row_refs = [str(header_row + 1 + i) for i in range(n_rows)]
-        inf = math.inf
-        # column by column: each cell's XML ("" when nothing is written), the same cells
-        # as normalize() + kind_of() + cell_xml(); plain floats, ints, text and blanks
-        # (nearly every cell) are handled inline
-        col_cells: list[list[str]] = []
-        col_parts: list[tuple[list[str], list[str], list[bool] | None]] = []  # kinds, tails, links
-        firsts: list[tuple[int, int, tuple[Any, ...]]] = []  # (row, column, style key) first seen
-        for j, values in enumerate(columns):
-            link_here = link_col == j and links is not None
-            texts: dict[str, str] = {}  # text -> its cell tail
-            kinds: list[str] = []
-            tails: list[str] = []
-            # a column of floats, ints or text (and blanks): the common case, in bulk
+        # column by column: each cell's kind and the text its template slot takes (a
+        # number's digits, else the whole cell tail), the same cells as normalize() +
+        # kind_of() + cell_xml(); plain floats, ints, bools, text and blanks (nearly every
+        # cell) are handled in bulk
+        col_kinds: list[list[str]] = []
+        col_vals: list[list[str]] = []
+        for values in columns:
             types = set(map(type, values))
-            types.discard(type(None))
-            if types == {float}:
-                tails = [
-                    "" if v is None or v != v or v == inf or v == -inf
-                    else f"><v>{repr(v) if v != int(v) or abs(v) >= 1e16 else str(int(v))}</v></c>"
-                    for v in values
-                ]
-                kinds = ["number" if t else "empty" for t in tails]
-                values = ()
+            blank = {t for t in types if t is type(None) or (
+                t.__name__ in ("NAType", "NaTType") and t.__module__.startswith("pandas"))}
+            types -= blank
+            if types == {float} and blank <= {type(None)}:
+                vals, kinds = _float_texts(values)
             elif types == {int}:
-                tails = ["" if v is None else f"><v>{v}</v></c>" for v in values]
-                kinds = ["number" if t else "empty" for t in tails]
-                values = ()
-            elif types == {str}:
-                texts = {v: text_tail(v) for v in dict.fromkeys(values) if v}  # "" and None: empty
-                tails = [texts.get(v, "") for v in values]
-                kinds = ["text" if t else "empty" for t in tails]
-                values = ()
-            for raw in values:
-                t = type(raw)
-                if t is float:
-                    if raw != raw or raw == inf or raw == -inf:
-                        kinds.append("empty")
-                        tails.append("")
-                    else:
-                        kinds.append("number")
-                        tails.append(f"><v>{repr(raw) if raw != int(raw) or abs(raw) >= 1e16 else str(int(raw))}</v></c>")
-                elif t is str:
-                    if raw == "":
-                        kinds.append("empty")
-                        tails.append("")
-                    else:
-                        kinds.append("text")
-                        tail = texts.get(raw)
-                        if tail is None:
-                            tail = texts[raw] = text_tail(raw)
-                        tails.append(tail)
-                elif raw is None:
-                    kinds.append("empty")
-                    tails.append("")
-                elif t is int:
-                    kinds.append("number")
-                    tails.append(f"><v>{raw}</v></c>")
-                else:
+                vals = ["" if type(v) in blank else str(v) for v in values] if blank else list(map(str, values))
+                kinds = ["number" if t else "empty" for t in vals]
+            elif types == {bool}:
+                vals = ["" if type(v) in blank else (_TRUE if v else _FALSE) for v in values]
+                kinds = ["bool" if t else "empty" for t in vals]
+            elif types <= {str}:
+                texts = {v: text_tail(v) for v in dict.fromkeys(values) if type(v) is str and v}  # "": empty
+                vals = [texts.get(v, "") if type(v) is str else "" for v in values]
+                kinds = ["text" if t else "empty" for t in vals]
+            else:
+                vals, kinds = [], []
+                for raw in values:
                     value = normalize(raw)
                     kind = kind_of(value)
                     kinds.append(kind)
-                    tails.append("" if kind == "empty" else cell_tail(value, kind, d1904))
-            flags = None
-            if link_here:
-                flags = [bool(links[i]) if i < len(links) else False for i in range(n_rows)]
-                keys = list(zip(row_fill, flags, kinds))
-            else:
-                keys = list(zip(row_fill, [False] * n_rows, kinds))
-            for key in dict.fromkeys(keys):  # each distinct key at its first row
-                firsts.append((keys.index(key), j, key))
-            col_parts.append((kinds, tails, flags))
-            col_cells.append(keys)  # type: ignore[arg-type]  (replaced below)
-        # styles in the order the cells are met row by row (new ones are numbered so)
-        attrs: list[dict[tuple[Any, ...], str]] = [{} for _ in columns]
-        for _, j, key in sorted(firsts, key=lambda f: (f[0], f[1])):
-            n = style(fmts[j], key[0], key[1], key[2])
-            attrs[j][key] = f' s="{n}"' if n else ""
-        for j, (kinds, tails, flags) in enumerate(col_parts):
-            letter = col_letter(c0 + j)
-            a = attrs[j]
-            out = [
-                f'<c r="{letter}{ref_row}"{a[key]}{tail}' if tail
-                else (f'<c r="{letter}{ref_row}"{a[key]}/>' if a[key] else "")
-                for ref_row, key, tail in zip(row_refs, col_cells[j], tails)
-            ]
-            if flags is not None:
-                for i, flag in enumerate(flags):
-                    if flag:
-                        sheet.links.append((letter + row_refs[i], _location(str(links[i]))))
-            col_cells[j] = out
+                    vals.append("" if kind == "empty" else number_text(value) if kind == "number"
+                                else cell_tail(value, kind, d1904))
+            col_kinds.append(kinds)
+            col_vals.append(vals)
+        flags: list[bool] | None = None
+        if link_col is not None and links is not None:
+            flags = [bool(links[i]) if i < len(links) else False for i in range(n_rows)]
+        link_flags = flags if flags is not None else [False] * n_rows
+        # each row's shape: its fill, its link flag and its cells' kinds; one XML template
+        # per distinct shape, the row's values put in with one str.format
+        shapes = list(zip(row_fill, link_flags, *col_kinds))
+        letters = [col_letter(c0 + j) for j in range(len(columns))]
+        attrs: dict[tuple[Any, ...], str] = {}  # (column, style key) -> ' s="n"' or ""
+        templates: dict[tuple[Any, ...], str] = {}
+        for shape in dict.fromkeys(shapes):  # first seen row by row: styles numbered so
+            fill, flag = shape[0], shape[1]
+            pieces = []
+            for j, kind in enumerate(shape[2:]):
+                akey = (j, fill, flag and j == link_col, kind)
+                a = attrs.get(akey)
+                if a is None:
+                    n = style(fmts[j], fill, akey[2], kind)
+                    a = attrs[akey] = f' s="{n}"' if n else ""
+                if kind == "empty":
+                    if a:
+                        pieces.append(f'<c r="{letters[j]}{{0}}"{a}/>')
+                elif kind == "number":
+                    pieces.append(f'<c r="{letters[j]}{{0}}"{a}><v>{{{j + 1}}}</v></c>')
+                else:
+                    pieces.append(f'<c r="{letters[j]}{{0}}"{a}{{{j + 1}}}')
+            templates[shape] = "".join(pieces)
+        if flags is not None:
+            letter = letters[link_col]  # type: ignore[index]
+            for i, flag in enumerate(flags):
+                if flag:
+                    sheet.links.append((letter + row_refs[i], _location(str(links[i]))))  # type: ignore[index]
         # row by row: one run of cells per row (the block's columns are contiguous)
         rows_map = sheet.rows
-        for i, cells in enumerate(zip(*col_cells)):
-            xml = "".join(cells)
+        first = header_row + 1
+        for i, (shape, args) in enumerate(zip(shapes, zip(row_refs, *col_vals))):
+            xml = templates[shape].format(*args)
             if xml:
-                rows_map.setdefault(header_row + 1 + i, []).append((c0, xml))
+                rows_map.setdefault(first + i, []).append((c0, xml))
         r = header_row + n_rows
         last = max(r, header_row + 1)  # an empty table keeps one blank data row
         sheet.max_row = max(sheet.max_row, last)

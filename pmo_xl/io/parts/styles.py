@@ -73,6 +73,7 @@ class StyleBook:
         self.root = parse_xml(data if data is not None else _MINIMAL, "xl/styles.xml")
         self.dirty = self.created
         self._cache: dict[tuple, int] = {}
+        self._sigs: dict[str, dict[tuple, int]] = {}  # section -> signature -> first index
 
     # ------------------------------------------------------------------ structure
     def _section(self, name: str) -> etree._Element:
@@ -89,15 +90,21 @@ class StyleBook:
 
     def _find_or_append(self, section: str, el: etree._Element) -> int:
         sec = self._section(section)
-        items = [c for c in sec if isinstance(c.tag, str)]
+        sigs = self._sigs.get(section)
+        if sigs is None:  # the section's signatures once (only this class edits the tree)
+            sigs = self._sigs[section] = {}
+            for i, c in enumerate(c for c in sec if isinstance(c.tag, str)):
+                sigs.setdefault(_sig(c), i)
         sig = _sig(el)
-        for i, c in enumerate(items):
-            if _sig(c) == sig:
-                return i
+        found = sigs.get(sig)
+        if found is not None:
+            return found
+        n = sum(1 for c in sec if isinstance(c.tag, str))
         sec.append(el)
-        sec.set("count", str(len(items) + 1))
+        sec.set("count", str(n + 1))
+        sigs[sig] = n
         self.dirty = True
-        return len(items)
+        return n
 
     # ------------------------------------------------------------------ parts of a format
     def num_fmt_id(self, code: str | None) -> int:
