@@ -987,20 +987,20 @@ def _passes(
     names = {_NOT_STARTED: "not started", _IN_PROGRESS: "in progress", _COMPLETE: "complete"}
     in_cycle = network.in_cycle
     out = [
-        TaskSchedule(
-            id=t.id,
-            type=t.type if t.type in ("Task", "Milestone", "Summary") else "Task",
-            early_start=es[i],
-            early_finish=ef[i],
-            late_start=ls[i],
-            late_finish=lf[i],
-            total_float=total[i],
-            free_float=free[i],
-            critical=critical[i],
-            duration=dur[i],
-            remaining=rem[i],
-            status="summary" if is_summary[i] else names[state[i]],
-            in_cycle=in_cycle[i],
+        TaskSchedule(  # positional, in field order: id, type, early/late start/finish,
+            t.id,  # total/free float, critical, duration, remaining, status, in_cycle
+            t.type if t.type in ("Task", "Milestone", "Summary") else "Task",
+            es[i],
+            ef[i],
+            ls[i],
+            lf[i],
+            total[i],
+            free[i],
+            critical[i],
+            dur[i],
+            rem[i],
+            "summary" if is_summary[i] else names[state[i]],
+            in_cycle[i],
         )
         for i, t in enumerate(tasks)
     ]

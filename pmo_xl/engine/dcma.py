@@ -219,13 +219,21 @@ def _prepare(plan: pd.DataFrame) -> pd.DataFrame:
 
 def _links(p: pd.DataFrame) -> pd.DataFrame:
     """One row per parsed link: succ, pred, type, lag (malformed parts are PL004's)."""
-    rows = []
-    for tid, text in zip(p["ID"].tolist(), p["Predecessors"].tolist()):
+    succ: list[int] = []
+    pred: list[int] = []
+    kind: list[str] = []
+    lag: list[int] = []
+    for tid, text in zip(p["ID"].tolist(), p["Predecessors"].tolist()):  # by column: one frame built at once
         if text is None or (isinstance(text, float) and text != text):
             continue
         for link in parse_predecessors(text)[0]:
-            rows.append((int(tid), link.pred, link.type, link.lag))
-    return pd.DataFrame(rows, columns=["succ", "pred", "type", "lag"])
+            succ.append(int(tid))
+            pred.append(link.pred)
+            kind.append(link.type)
+            lag.append(link.lag)
+    if not succ:
+        return pd.DataFrame([], columns=["succ", "pred", "type", "lag"])
+    return pd.DataFrame({"succ": succ, "pred": pred, "type": kind, "lag": lag})
 
 
 def _share(check: int, t: DcmaThresholds, inc: pd.DataFrame, flagged: pd.Series, limit: float, what: str) -> DcmaCheck:

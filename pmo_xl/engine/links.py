@@ -74,6 +74,9 @@ def parse_predecessors(text: Any) -> tuple[list[Link], list[LinkProblem]]:
     ``text`` may be a string, a number (a cell holding ``3`` reads as 3 or 3.0) or empty
     (None, NaN, ``""``).
     """
+    if type(text) is str:  # the common case first (validation reads each cell three times)
+        links, problems = _parse_text(text)
+        return list(links), list(problems)
     if text is None:
         return [], []
     if isinstance(text, bool):

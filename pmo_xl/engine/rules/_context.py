@@ -28,6 +28,8 @@ def fmt(value: Any) -> str:
     kind = type(value)  # the common exact types first (messages are built by the thousand)
     if kind is str:
         return value
+    if kind is int:  # task IDs and counts (bool is not exactly int: it takes the long way)
+        return str(value)
     if kind is pd.Timestamp:  # never NaT (its own type)
         return value.date().isoformat() if (value.hour, value.minute, value.second) == (0, 0, 0) else value.isoformat(sep=" ")
     if kind is float:

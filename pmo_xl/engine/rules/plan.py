@@ -605,8 +605,23 @@ def _logic_start(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
     late = cand["Start"].to_numpy() < early.to_numpy()
     out = []
     sub = cand[late]
-    for tid, row, start, e in zip(sub.index.tolist(), sub["row"].tolist(), sub["Start"].tolist(), early[late].tolist()):
+    for tid, row, start, e in zip(sub.index.tolist(), sub["row"].tolist(), _day_texts(sub["Start"]), _day_texts(early[late])):
         out.append(_f(ctx, "PL029", row, "Start", tid,
-                      f"{ctx.where(P, row, 'Start')}: task {tid} starts on {fmt(start)} but its predecessors "
-                      f"and constraints allow {fmt(e)} at the earliest."))
+                      f"{ctx.where(P, row, 'Start')}: task {tid} starts on {start} but its predecessors "
+                      f"and constraints allow {e} at the earliest."))
+    return out
+
+
+def _day_texts(values: pd.Series | pd.Index) -> list[str]:
+    """``fmt`` of each value of a datetime column, the dates at midnight (nearly all)
+    written by numpy at once; any other value (a time of day, NaT) by ``fmt``."""
+    if not (isinstance(values.dtype, np.dtype) and values.dtype.kind == "M"):
+        return [fmt(v) for v in values.tolist()]
+    a = values.to_numpy()
+    days = a.astype("datetime64[D]")
+    out = np.datetime_as_string(days, unit="D").tolist()
+    other = np.isnat(a) | (a - days >= np.timedelta64(1, "s"))
+    if other.any():
+        for k in np.flatnonzero(other).tolist():
+            out[k] = fmt(values[k] if isinstance(values, pd.Index) else values.iloc[k])
     return out
