@@ -134,7 +134,7 @@ def _n(x: float) -> str:
 
 
 def _ids(values: Any, limit: int = 10) -> str:
-    ids = [str(int(v)) for v in values]
+    ids = [str(int(v)) for v in _plain(values)]
     more = f" … (+{len(ids) - limit})" if len(ids) > limit else ""
     return ", ".join(ids[:limit]) + more
 
@@ -143,7 +143,12 @@ def _result(check: int, t: DcmaThresholds, value: float | None, passed: bool | N
             tasks: Any = ()) -> DcmaCheck:
     m = _META[check]
     v = None if value is None else round(float(value), 4)
-    return DcmaCheck(check, m.name, v, m.threshold(t), passed, detail, [int(x) for x in tasks])
+    return DcmaCheck(check, m.name, v, m.threshold(t), passed, detail, [int(x) for x in _plain(tasks)])
+
+
+def _plain(values: Any) -> Any:
+    """A Series or array as a list of Python scalars at once (iterating one boxes each)."""
+    return values.tolist() if isinstance(values, (pd.Series, pd.Index, np.ndarray)) else values
 
 
 def _na(check: int, t: DcmaThresholds, why: str) -> DcmaCheck:
@@ -250,14 +255,15 @@ def _share(check: int, t: DcmaThresholds, inc: pd.DataFrame, flagged: pd.Series,
 def _logic(p: pd.DataFrame, inc: pd.DataFrame, t: DcmaThresholds, cpm: Any, links: pd.DataFrame) -> DcmaCheck:
     if inc.empty:
         return _na(1, t, "no incomplete task")
-    known = set(p["ID"])
-    links = links[links["pred"].isin(list(known)) & (links["pred"] != links["succ"])]
-    has_pred = inc["ID"].isin(list(links["succ"]))
-    has_succ = inc["ID"].isin(list(links["pred"]))
+    # (isin on the arrays themselves: a list of 5,000 boxed IDs costs more than the test)
+    links = links[links["pred"].isin(p["ID"].to_numpy()) & (links["pred"] != links["succ"])]
+    succs, preds = links["succ"].to_numpy(), links["pred"].to_numpy()
+    has_pred = inc["ID"].isin(succs)
+    has_succ = inc["ID"].isin(preds)
     # summaries pass their links on to their children (SPEC §3): a child of a linked
     # summary has that logic too
-    has_pred |= _inherits(p, inc, set(links["succ"]))
-    has_succ |= _inherits(p, inc, set(links["pred"]))
+    has_pred |= _inherits(p, inc, set(succs.tolist()))
+    has_succ |= _inherits(p, inc, set(preds.tolist()))
     excepted: list[int] = []
     mile = inc["_type"] == "Milestone"
     starts = inc[mile & ~has_pred & has_succ]
@@ -297,7 +303,7 @@ def _inherits(p: pd.DataFrame, inc: pd.DataFrame, linked: set[int]) -> pd.Series
 
 
 def _relationships(p: pd.DataFrame, inc: pd.DataFrame, t: DcmaThresholds, links: pd.DataFrame) -> list[DcmaCheck]:
-    links = links[links["succ"].isin(list(inc["ID"])) & links["pred"].isin(list(p["ID"]))]
+    links = links[links["succ"].isin(inc["ID"].to_numpy()) & links["pred"].isin(p["ID"].to_numpy())]
     if links.empty:
         why = "no relationship into an incomplete task"
         return [_na(2, t, why), _na(3, t, why), _na(4, t, why)]
@@ -346,7 +352,7 @@ def _invalid_dates(p: pd.DataFrame, inc: pd.DataFrame, t: DcmaThresholds, status
     forecast_start = inc["Actual Start"].isna() & (inc["Start"] < status)
     forecast_finish = inc["Actual Finish"].isna() & (inc["Finish"] < status)
     future = (work["Actual Start"] > status) | (work["Actual Finish"] > status)
-    flagged = sorted(set(inc.loc[forecast_start | forecast_finish, "ID"]) | set(work.loc[future, "ID"]))
+    flagged = sorted(set(inc.loc[forecast_start | forecast_finish, "ID"].tolist()) | set(work.loc[future, "ID"].tolist()))
     n = len(flagged)
     detail = (f"{int((forecast_start | forecast_finish).sum())} tasks with a forecast date before the status date "
               f"and no actual, {int(future.sum())} with an actual date after it")
@@ -391,7 +397,7 @@ def _critical_path_test(p: pd.DataFrame, t: DcmaThresholds, cpm: Any) -> DcmaChe
     if cpm.cycles:
         return _na(12, t, "the plan has dependency cycles (PL007)")
     state = {s.id: s for s in cpm.tasks}
-    incomplete = set(p.loc[p["_incomplete"], "ID"])
+    incomplete = set(p.loc[p["_incomplete"], "ID"].tolist())
     candidates = [tid for tid in cpm.critical_path if tid in incomplete and state[tid].status != "summary"]
     if not candidates:
         candidates = sorted(
