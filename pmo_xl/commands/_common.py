@@ -147,3 +147,15 @@ def writing(path: str | Path, wait: float | None = None) -> Iterator[Path]:
         except OSError as exc:
             raise PmoError(f"cannot lock the workbook for writing: {exc.strerror or exc}", path=str(target)) from None
         yield target
+
+
+@contextlib.contextmanager
+def book_for_writing(path: str | Path, wait: float | None = None) -> Iterator["Book"]:
+    """The workbook read under its lock, ready for a read-compute-save: every ``--write``
+    path goes through here, so none can skip the lock or write into a newer template."""
+    from ..io.reader import load
+
+    with writing(path, wait):
+        book = load(path)
+        refuse_newer_template(book)
+        yield book

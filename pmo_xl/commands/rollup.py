@@ -87,12 +87,10 @@ def rollup_file(path: str | Path, status_date: Any = None, *, write: bool = Fals
     with collector_paused():  # the book, the roll-up, the sheet's cells: see collector_paused
         if not write:
             return rollup_book(load(path), status_date).to_dict()
-        from ._common import refuse_newer_template, writing
+        from ._common import book_for_writing
         from .results import change_stats_rows, write_results
 
-        with writing(path, wait):
-            book = load(path)
-            refuse_newer_template(book)
+        with book_for_writing(path, wait) as book:
             result = rollup_book(book, status_date)
             stats = change_stats_rows(book.frame("tblChanges"), result.status_date)
             write_results(path, rollup=result, change_stats=stats)

@@ -45,12 +45,10 @@ def schedule_file(path: str | Path, status_date: Any = None, *, write: bool = Fa
 
     if not write:
         return schedule_book(load(path), status_date).to_dict()
-    from ._common import refuse_newer_template, writing
+    from ._common import book_for_writing
     from .results import write_results
 
-    with writing(path, wait):
-        book = load(path)
-        refuse_newer_template(book)
+    with book_for_writing(path, wait) as book:
         result = schedule_book(book, status_date)
         write_results(path, schedule=result, plan=book.frame("tblPlan"))
     return result.to_dict()

@@ -170,11 +170,9 @@ def validate_file(
 
     if not write:
         return validate_book(load(path), status_date, thresholds=thresholds).to_dict()
-    from ._common import refuse_newer_template, writing
+    from ._common import book_for_writing
 
-    with writing(path, wait):
-        book = load(path)
-        refuse_newer_template(book)
+    with book_for_writing(path, wait) as book:
         report = validate_book(book, status_date, thresholds=thresholds)
         write_report(path, report)
     return report.to_dict()

@@ -17,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ..package import column_index, column_letter
+
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 _RANGE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
@@ -35,21 +37,9 @@ class Formula:
     text: str
 
 
-def col_letter(index: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def col_index(letters: str) -> int:
-    """A -> 1, AA -> 27."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
+# One column-letter arithmetic for reader and writer (pmo_xl.io.package).
+col_letter = column_letter
+col_index = column_index
 
 
 def split_ref(ref: str) -> tuple[int, int]:
