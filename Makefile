@@ -1,6 +1,6 @@
 # Two commands on a fresh machine: `make demo` and `make test` (see README).
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PMO    := $(VENV)/bin/pmo-xl
 DEMO   := out/Demo_Project.xlsx

@@ -145,7 +145,9 @@ def test_text_columns_normalise_value_by_value(values, arrow):
 
 
 def test_rows_without_any_value_are_dropped_with_their_codes():
-    frame = pd.DataFrame({"A": pd.array([" x", None, "  ", "y"], dtype="str"), "N": [np.nan, np.nan, np.nan, 2.0]},
+    from pmo_xl.io.reader import TEXT_DTYPE  # the reader's text dtype: str (pandas 3), object (pandas 2)
+
+    frame = pd.DataFrame({"A": pd.array([" x", None, "  ", "y"], dtype=TEXT_DTYPE), "N": [np.nan, np.nan, np.nan, 2.0]},
                          index=[4, 5, 6, 7])
     codes: dict = {}
     out = _normalise(frame, TEXT, codes)

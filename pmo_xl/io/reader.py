@@ -548,7 +548,10 @@ class _Reader:
                 return _midnight(stamps) if kind == "date" else stamps
         if kind in ("text", "choice"):
             if pa.types.is_string(t) or pa.types.is_large_string(t):
-                return _STR.__from_arrow__(pc.if_else(pc.equal(arr, ""), pa.scalar(None, t), arr))
+                blanked = pc.if_else(pc.equal(arr, ""), pa.scalar(None, t), arr)
+                if hasattr(_STR, "__from_arrow__"):  # pandas 3's str dtype
+                    return _STR.__from_arrow__(blanked)
+                return np.asarray(blanked.to_pylist(), dtype=object)  # pandas 2: object text
             if pa.types.is_floating(t):
                 return pd.array([None if v is None else number_text(v) for v in arr.to_pylist()], dtype=_STR)
         if kind == "bool" and pa.types.is_boolean(t):
