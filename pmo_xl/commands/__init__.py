@@ -73,3 +73,16 @@ def for_each_file(
                 out.append(f.result())
                 advance()
             return out
+
+
+def print_heading(con: Any, entry: dict[str, Any]) -> bool:
+    """Text output of a per-file command: the file's name in bold and, for a file that
+    could not be processed, its error. True when the entry has results to render."""
+    from rich.markup import escape
+
+    con.print(f"[bold]{escape(entry['path'])}[/bold]")
+    if entry["ok"]:
+        return True
+    con.print(f"  [bold red]error:[/bold red] {escape(str(entry['error']))}")
+    con.print()
+    return False

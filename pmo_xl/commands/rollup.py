@@ -20,7 +20,7 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from . import for_each_file
+from . import for_each_file, print_heading
 
 if TYPE_CHECKING:
     from ..engine.evm import RagThresholds
@@ -170,10 +170,7 @@ def render_text(files: list[dict[str, Any]], *, console: Any = None) -> None:
 
     con = console or Console(highlight=False, soft_wrap=True)
     for entry in files:
-        con.print(f"[bold]{escape(entry['path'])}[/bold]")
-        if not entry["ok"]:
-            con.print(f"  [bold red]error:[/bold red] {escape(str(entry['error']))}")
-            con.print()
+        if not print_heading(con, entry):
             continue
         e = entry["evm"]
         rag = entry["rag"]
