@@ -9,7 +9,9 @@ log that ``pmo-xl change`` keeps (a status edited by hand leaves no log entry).
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ... import schema
@@ -131,6 +133,7 @@ declare(
 )
 
 _APPROVED = ("Approved", "Implemented")
+_NOT_DRAFT = ("Draft", "Withdrawn")
 
 
 @checks
@@ -143,103 +146,134 @@ def change_register(ctx: RuleContext) -> list[Finding]:
     if reg.empty:
         return _orphan_log(ctx, reg)
 
-    ids = reg["CR ID"]
-    for row in reg.index[ids.notna() & ~ids.astype(str).str.match(_CR_ID)]:
-        out.append(ctx.finding("CR001", T, row, "CR ID", ids.at[row],
-                               f"{ctx.where(T, row, 'CR ID')} (CR ID) is '{ids.at[row]}', not of the form CR-0001."))
-    out.extend(duplicate_findings(ctx, "CR002", T, "CR ID", reg))
+    # A register has tens of rows: its columns once as Python lists / numpy arrays, the
+    # rules row by row (a pandas mask costs more than the whole loop). Text cells are str
+    # or NaN in the normalised frame, so "present" is ``type(v) is str``.
+    rows = reg.index.tolist()
+    ids = reg["CR ID"].tolist()
+    status = reg["Status"].tolist()
+    has_id = [type(v) is str for v in ids]
+    where = ctx.table(T).where
+    issue_cells = ctx.issue_cells
+
+    for row, v, ok in zip(rows, ids, has_id):
+        if ok and not _CR_ID.match(v):
+            out.append(ctx.finding("CR001", T, row, "CR ID", v,
+                                   f"{where(row, 'CR ID')} (CR ID) is '{v}', not of the form CR-0001."))
+    present = [v for v, ok in zip(ids, has_id) if ok]
+    if len(set(present)) < len(present):  # only then the generic rule's search
+        out.extend(duplicate_findings(ctx, "CR002", T, "CR ID", reg))
     out.extend(choice_findings(ctx, "CR003", T, spec.column("Status"), reg))
 
-    status = reg["Status"]
-    decided = status.isin(DECIDED_STATUSES)
-    for row in reg.index[decided & reg["Decision Date"].isna()]:
-        if (T, int(row), "Decision Date") not in ctx.issue_cells:
-            out.append(ctx.finding("CR004", T, row, "Decision Date", ids.at[row],
-                                   f"{ctx.where(T, row, 'Decision Date')}: {fmt(ids.at[row])} is {status.at[row]} "
+    raised = reg["Date Raised"].to_numpy()
+    decision = reg["Decision Date"].to_numpy()
+    implemented = reg["Implemented Date"].to_numpy()
+    no_decision = np.isnat(decision).tolist()
+    no_implemented = np.isnat(implemented).tolist()
+    decided = [s in DECIDED_STATUSES for s in status]
+    for k, row in enumerate(rows):
+        if decided[k] and no_decision[k] and (T, int(row), "Decision Date") not in issue_cells:
+            out.append(ctx.finding("CR004", T, row, "Decision Date", ids[k],
+                                   f"{where(row, 'Decision Date')}: {fmt(ids[k])} is {status[k]} "
                                    "but has no Decision Date."))
-    for row in reg.index[decided & reg["Decision By"].isna()]:
-        out.append(ctx.finding("CR005", T, row, "Decision By", ids.at[row],
-                               f"{ctx.where(T, row, 'Decision By')}: {fmt(ids.at[row])} is {status.at[row]} "
-                               "but has no Decision By."))
-    early = reg["Decision Date"] < reg["Date Raised"]
-    for row in reg.index[early]:
-        out.append(ctx.finding("CR006", T, row, "Decision Date", ids.at[row],
-                               f"{ctx.where(T, row, 'Decision Date')}: {fmt(ids.at[row])} was decided on "
-                               f"{fmt(reg.at[row, 'Decision Date'])}, before it was raised on {fmt(reg.at[row, 'Date Raised'])}."))
-    no_why = status.notna() & ~status.isin(["Draft", "Withdrawn"]) & reg["Rationale"].isna()
-    for row in reg.index[no_why]:
-        out.append(ctx.finding("CR007", T, row, "Rationale", ids.at[row],
-                               f"{ctx.where(T, row, 'Rationale')}: {fmt(ids.at[row])} ({status.at[row]}) has no rationale."))
+    for row, d, v, s, by in zip(rows, decided, ids, status, reg["Decision By"].tolist()):
+        if d and type(by) is not str:
+            out.append(ctx.finding("CR005", T, row, "Decision By", v,
+                                   f"{where(row, 'Decision By')}: {fmt(v)} is {s} "
+                                   "but has no Decision By."))
+    for k in np.flatnonzero(decision < raised).tolist():  # NaT compares False
+        row = rows[k]
+        out.append(ctx.finding("CR006", T, row, "Decision Date", ids[k],
+                               f"{where(row, 'Decision Date')}: {fmt(ids[k])} was decided on "
+                               f"{fmt(pd.Timestamp(decision[k]))}, before it was raised on {fmt(pd.Timestamp(raised[k]))}."))
+    for row, v, s, why in zip(rows, ids, status, reg["Rationale"].tolist()):
+        if type(s) is str and s not in _NOT_DRAFT and type(why) is not str:
+            out.append(ctx.finding("CR007", T, row, "Rationale", v,
+                                   f"{where(row, 'Rationale')}: {fmt(v)} ({s}) has no rationale."))
 
-    approved = status.isin(_APPROVED)
-    for col in ("Cost Impact", "Schedule Impact"):
-        for row in reg.index[approved & reg[col].isna()]:
-            if (T, int(row), col) not in ctx.issue_cells:
-                out.append(ctx.finding("CR013", T, row, col, ids.at[row],
-                                       f"{ctx.where(T, row, col)}: {fmt(ids.at[row])} is {status.at[row]} but has no {col}."))
-    for row in reg.index[(status == "Implemented") & reg["Implemented Date"].isna()]:
-        out.append(ctx.finding("CR014", T, row, "Implemented Date", ids.at[row],
-                               f"{ctx.where(T, row, 'Implemented Date')}: {fmt(ids.at[row])} is Implemented but has no "
-                               "Implemented Date."))
-    for row in reg.index[reg["Implemented Date"] < reg["Decision Date"]]:
-        out.append(ctx.finding("CR015", T, row, "Implemented Date", ids.at[row],
-                               f"{ctx.where(T, row, 'Implemented Date')}: {fmt(ids.at[row])} was implemented on "
-                               f"{fmt(reg.at[row, 'Implemented Date'])}, before its decision on {fmt(reg.at[row, 'Decision Date'])}."))
+    approved = [s in _APPROVED for s in status]
+    cost = reg["Cost Impact"].to_numpy()
+    for col, values in (("Cost Impact", cost), ("Schedule Impact", reg["Schedule Impact"].to_numpy())):
+        missing = np.isnan(values).tolist()
+        for k, row in enumerate(rows):
+            if approved[k] and missing[k] and (T, int(row), col) not in issue_cells:
+                out.append(ctx.finding("CR013", T, row, col, ids[k],
+                                       f"{where(row, col)}: {fmt(ids[k])} is {status[k]} but has no {col}."))
+    for k, row in enumerate(rows):
+        if status[k] == "Implemented" and no_implemented[k]:
+            out.append(ctx.finding("CR014", T, row, "Implemented Date", ids[k],
+                                   f"{where(row, 'Implemented Date')}: {fmt(ids[k])} is Implemented but has no "
+                                   "Implemented Date."))
+    for k in np.flatnonzero(implemented < decision).tolist():
+        row = rows[k]
+        out.append(ctx.finding("CR015", T, row, "Implemented Date", ids[k],
+                               f"{where(row, 'Implemented Date')}: {fmt(ids[k])} was implemented on "
+                               f"{fmt(pd.Timestamp(implemented[k]))}, before its decision on {fmt(pd.Timestamp(decision[k]))}."))
 
     # ---- affected tasks
     if ctx.has("tblPlan"):
         known = ctx.task_ids
-        for row in reg.index[reg["Affected Tasks"].notna()]:
-            value = reg.at[row, "Affected Tasks"]
+        for row, v, value in zip(rows, ids, reg["Affected Tasks"].tolist()):
+            if type(value) is not str:
+                continue
             try:
                 tasks = parse_task_ids(value)
             except RefusedChange as exc:
-                out.append(ctx.finding("CR009", T, row, "Affected Tasks", ids.at[row],
-                                       f"{ctx.where(T, row, 'Affected Tasks')}: {exc.message}."))
+                out.append(ctx.finding("CR009", T, row, "Affected Tasks", v,
+                                       f"{where(row, 'Affected Tasks')}: {exc.message}."))
                 continue
             unknown = [t for t in tasks if t not in known]
             if unknown:
                 names = ", ".join(str(t) for t in unknown)
                 which = "task" if len(unknown) == 1 else "tasks"
                 verb = "is" if len(unknown) == 1 else "are"
-                out.append(ctx.finding("CR008", T, row, "Affected Tasks", ids.at[row],
-                                       f"{ctx.where(T, row, 'Affected Tasks')}: {fmt(ids.at[row])} affects {which} "
+                out.append(ctx.finding("CR008", T, row, "Affected Tasks", v,
+                                       f"{where(row, 'Affected Tasks')}: {fmt(v)} affects {which} "
                                        f"{names}, which {verb} not in the plan."))
 
     if not ctx.errors_only:  # CR016, CR017 are warnings
-        out.extend(_budget_sources(ctx, reg))
-    out.extend(_against_log(ctx, reg))
+        out.extend(_budget_sources(ctx, rows, ids, status, approved, cost))
+    out.extend(_against_log(ctx, rows, ids, status))
     if not ctx.errors_only:  # CR012 is a warning
         out.extend(_orphan_log(ctx, reg))
     return out
 
 
-def _budget_sources(ctx: RuleContext, reg: pd.DataFrame) -> list[Finding]:
+def _budget_sources(ctx: RuleContext, rows: list[int], ids: list[Any], status: list[Any], approved: list[bool],
+                    cost: np.ndarray) -> list[Finding]:
+    """CR016, CR017 on the register's columns (as lists) and tblBudget's Source."""
     if not ctx.has("tblBudget"):
         return []
-    budget = ctx.frame("tblBudget")
+    name = "tblBudget"
+    budget = ctx.frame(name)
     out: list[Finding] = []
-    status_of = reg.dropna(subset=["CR ID"]).drop_duplicates("CR ID").set_index("CR ID")["Status"]
-    src = budget["Source"]
-    from_cr = src.notna() & src.astype(str).str.upper().str.startswith("CR")
-    status_by_cr = status_of.to_dict()  # CR IDs are unique here
-    for row, cr in zip(budget.index[from_cr], src[from_cr].tolist()):
+    status_by_cr: dict[str, Any] = {}  # the first row of each CR ID
+    for cr, s in zip(ids, status):
+        if type(cr) is str and cr not in status_by_cr:
+            status_by_cr[cr] = s
+    # Source on its distinct texts: a large budget has thousands of lines, a few sources
+    codes, texts = ctx.codes(name, "Source")
+    from_cr = np.array([t.upper().startswith("CR") for t in texts] + [False], dtype=bool)[codes]
+    where = ctx.table(name).where
+    budget_rows = budget.index
+    for k in np.flatnonzero(from_cr).tolist():
+        row, cr = budget_rows[k], texts[codes[k]]
         if cr not in status_by_cr:
-            msg = f"{ctx.where('tblBudget', row, 'Source')}: Source {cr} is not in the change register."
+            msg = f"{where(int(row), 'Source')}: Source {cr} is not in the change register."
         elif status_by_cr[cr] not in ("Approved", "Implemented", "Closed"):
-            msg = f"{ctx.where('tblBudget', row, 'Source')}: Source {cr} is {status_by_cr[cr]}, not approved."
+            msg = f"{where(int(row), 'Source')}: Source {cr} is {status_by_cr[cr]}, not approved."
         else:
             continue
-        out.append(ctx.finding("CR016", "tblBudget", row, "Source", cr, msg))
-    lined = set(src.dropna())
-    cost = reg["Cost Impact"]
-    need = reg["Status"].isin(_APPROVED) & cost.notna() & (cost != 0) & reg["CR ID"].notna()
-    for row in reg.index[need]:
-        cr = reg.at[row, "CR ID"]
-        if cr not in lined:
+        out.append(ctx.finding("CR016", name, row, "Source", cr, msg))
+    lined = {texts[c] for c in np.unique(codes[codes >= 0]).tolist()}
+    where = ctx.table(T).where
+    for k, row in enumerate(rows):
+        c = cost[k]
+        if approved[k] and c == c and c != 0 and type(ids[k]) is str and ids[k] not in lined:
+            cr = ids[k]
             out.append(ctx.finding("CR017", T, row, "Cost Impact", cr,
-                                   f"{ctx.where(T, row, 'Cost Impact')}: {cr} approved a cost impact of "
-                                   f"{cost.at[row]:,.2f} but no budget line has Source {cr}."))
+                                   f"{where(row, 'Cost Impact')}: {cr} approved a cost impact of "
+                                   f"{c:,.2f} but no budget line has Source {cr}."))
     return out
 
 
@@ -249,37 +283,50 @@ def _log(ctx: RuleContext) -> pd.DataFrame | None:
     return ctx.frame(LOG)
 
 
-def _against_log(ctx: RuleContext, reg: pd.DataFrame) -> list[Finding]:
+def _against_log(ctx: RuleContext, rows: list[int], ids: list[Any], status: list[Any]) -> list[Finding]:
+    """CR010, CR011: the register (as lists) against the log, in plain Python (a log has
+    hundreds of entries)."""
     log = _log(ctx)
     if log is None:
         return []
     out: list[Finding] = []
-    action = log["Action"].fillna("").astype(str).str.strip().str.lower()
-    added = set(log.loc[action.str.startswith("add"), "CR ID"].dropna())
-    field = log["Field"].fillna("").astype(str).str.strip().str.lower()
-    st = log[(field == "status") & log["CR ID"].notna()]
-    # the latest entry: by timestamp (ISO text sorts), then by row order (append-only)
-    st = st.assign(_ts=st["Timestamp"].fillna("").astype(str), _row=st.index).sort_values(["_ts", "_row"])
-    latest = st.groupby("CR ID")["New Value"].last()
+    log_ids = log["CR ID"].tolist()
+    added = {cr for cr, a in zip(log_ids, log["Action"].tolist())
+             if type(cr) is str and type(a) is str and a.strip().lower().startswith("add")}
+    # the latest entry: by timestamp (ISO text sorts), then by row order (append-only);
+    # as groupby(...).last(): the last non-empty New Value, NaN when a CR has none
+    entries = sorted(
+        (ts if type(ts) is str else "", r, cr, new)
+        for ts, r, cr, f, new in zip(log["Timestamp"].tolist(), log.index.tolist(), log_ids,
+                                     log["Field"].tolist(), log["New Value"].tolist())
+        if type(cr) is str and type(f) is str and f.strip().lower() == "status"
+    )
+    latest: dict[str, Any] = {}
+    for _ts, _r, cr, new in entries:
+        if type(new) is str:
+            latest[cr] = new
+        else:
+            latest.setdefault(cr, new)
 
-    for row in reg.index[reg["CR ID"].notna()]:
-        cr = reg.at[row, "CR ID"]
+    where = ctx.table(T).where
+    for row, cr, s in zip(rows, ids, status):
+        if type(cr) is not str:
+            continue
         if cr not in added:
             out.append(ctx.finding("CR010", T, row, "CR ID", cr,
-                                   f"{ctx.where(T, row, 'CR ID')}: {cr} has no 'Added' entry in the change log."))
-        status = reg.at[row, "Status"]
-        if pd.isna(status):
+                                   f"{where(row, 'CR ID')}: {cr} has no 'Added' entry in the change log."))
+        if type(s) is not str:
             continue
-        if cr in latest.index:
+        if cr in latest:
             logged = latest[cr]
-            logged_text = "" if pd.isna(logged) else str(logged).strip()
-            if logged_text != status:
+            logged_text = logged.strip() if type(logged) is str else ""
+            if logged_text != s:
                 out.append(ctx.finding("CR011", T, row, "Status", cr,
-                                       f"{ctx.where(T, row, 'Status')}: {cr} is {status} but the change log's latest "
+                                       f"{where(row, 'Status')}: {cr} is {s} but the change log's latest "
                                        f"status is {logged_text or 'empty'}."))
-        elif status in DECIDED_STATUSES and cr in added:
+        elif s in DECIDED_STATUSES and cr in added:
             out.append(ctx.finding("CR011", T, row, "Status", cr,
-                                   f"{ctx.where(T, row, 'Status')}: {cr} is {status} but the change log has no status "
+                                   f"{where(row, 'Status')}: {cr} is {s} but the change log has no status "
                                    "entry for it."))
     return out
 
@@ -288,12 +335,13 @@ def _orphan_log(ctx: RuleContext, reg: pd.DataFrame) -> list[Finding]:
     log = _log(ctx)
     if log is None or log.empty:
         return []
-    known = set(reg["CR ID"].dropna())
-    ids = log["CR ID"]
-    orphan = ids.notna() & ~ids.isin(list(known))
-    first = log[orphan].assign(_row=log.index[orphan]).drop_duplicates("CR ID")
-    return [
-        ctx.finding("CR012", LOG, r, "CR ID", cr,
-                    f"{ctx.where(LOG, r, 'CR ID')}: {cr} has log entries but is not in the register.")
-        for r, cr in zip(first["_row"], first["CR ID"])
-    ]
+    known = {v for v in reg["CR ID"].tolist() if type(v) is str}
+    where = ctx.table(LOG).where
+    out: list[Finding] = []
+    seen: set[str] = set()  # the first log row of each unknown CR ID
+    for r, cr in zip(log.index.tolist(), log["CR ID"].tolist()):
+        if type(cr) is str and cr not in known and cr not in seen:
+            seen.add(cr)
+            out.append(ctx.finding("CR012", LOG, r, "CR ID", cr,
+                                   f"{where(r, 'CR ID')}: {cr} has log entries but is not in the register."))
+    return out
