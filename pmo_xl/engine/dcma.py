@@ -186,20 +186,25 @@ def assess(
 
 def _assess(plan: pd.DataFrame, cpm: Any, status_date: _dt.date | None, budget: pd.DataFrame | None,
             planned_finish: _dt.date | None, calendar: Any, t: DcmaThresholds) -> list[DcmaCheck]:
-    p = _prepare(plan)
-    inc = p[p["_incomplete"]]
+    # The checks read plain numpy arrays and lists taken out of the frame once (see
+    # _Plan): on a 200-task plan, pandas' fixed cost per operation (a boolean index, a
+    # Series, an isin) was most of the time.
+    p = _Plan(plan)
     status = pd.Timestamp(status_date) if status_date else None
     links = _links(p)
+    inc = p.inc
+    inc_ids = p.ids[inc]
+    constraint = p.values("Constraint")[inc].tolist()
     out = [
-        _logic(p, inc, t, cpm, links),
-        *_relationships(p, inc, t, links),
-        _share(5, t, inc, inc["Constraint"].isin(list(HARD_CONSTRAINTS)), t.hard_constraints_max,
-               "with a hard constraint"),
-        *_floats(inc, t, cpm),
-        _share(8, t, inc, inc["Duration"] > t.high_duration_days, t.high_duration_max,
+        _logic(p, t, links),
+        *_relationships(p, t, links),
+        _share(5, t, inc_ids, np.array([c in HARD_CONSTRAINTS for c in constraint], dtype=bool),
+               t.hard_constraints_max, "with a hard constraint"),
+        *_floats(inc_ids, t, cpm),
+        _share(8, t, inc_ids, p.compare("Duration", ">", t.high_duration_days)[inc], t.high_duration_max,
                f"longer than {t.high_duration_days} working days"),
-        _invalid_dates(p, inc, t, status),
-        _resources(inc, t, budget),
+        _invalid_dates(p, t, status),
+        _resources(p, t, budget),
         _missed(p, t, status),
         _critical_path_test(p, t, cpm),
         _cpli(t, cpm, planned_finish, calendar),
@@ -208,7 +213,94 @@ def _assess(plan: pd.DataFrame, cpm: Any, status_date: _dt.date | None, budget: 
     return sorted(out, key=lambda c: c.check)
 
 
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+}
+
+
+class _Plan:
+    """The rows the checks look at — tasks with an ID, the first row of a repeated ID —
+    as arrays, in plan order (``_prepare`` of the pandas version, column by column).
+
+    ``ids`` (int64), ``typ`` (Type, empty = Task), ``work`` (Task/Milestone not
+    Cancelled), ``finished`` (Actual Finish, Status Complete or 100 %), ``inc`` (work not
+    finished): boolean arrays over those rows. Other columns on demand, cached.
+    """
+
+    def __init__(self, plan: pd.DataFrame) -> None:
+        self.frame = plan
+        self._cache: dict[str, np.ndarray] = {}
+        id_col = plan["ID"]
+        raw = id_col.to_numpy()
+        if raw.dtype.kind == "f":  # numpy for the reader's float IDs
+            pos = np.flatnonzero(~np.isnan(raw))
+            _, first = np.unique(raw[pos], return_index=True)  # first occurrences
+            if len(first) < len(pos):
+                pos = pos[np.sort(first)]
+            ids = raw[pos].astype("int64")
+        else:  # any other column: pandas' notna / duplicated / astype, as they were
+            pos = np.flatnonzero(id_col.notna().to_numpy())
+            kept = id_col.iloc[pos]
+            pos = pos[~kept.duplicated().to_numpy()]
+            ids = id_col.iloc[pos].astype("int64").to_numpy()
+        self.pos = pos
+        self.ids = ids
+        self.id_list: list[int] = ids.tolist()
+        self.id_set = set(self.id_list)
+        self.typ = _filled(self.values("Type"), self.missing("Type"), "Task")
+        status = _filled(self.values("Status"), self.missing("Status"), "")
+        self.finished = ~self.missing("Actual Finish") | (status == "Complete") | self._pct_done()
+        self.work = ((self.typ == "Task") | (self.typ == "Milestone")) & (status != "Cancelled")
+        self.inc = self.work & ~self.finished
+
+    def values(self, name: str) -> np.ndarray:
+        """The column's values of the rows (a numpy array; text as objects)."""
+        out = self._cache.get(name)
+        if out is None:
+            out = self._cache[name] = self.frame[name].to_numpy()[self.pos]
+        return out
+
+    def missing(self, name: str) -> np.ndarray:
+        key = name + "\0na"
+        out = self._cache.get(key)
+        if out is None:
+            out = self._cache[key] = np.asarray(pd.isna(self.values(name)), dtype=bool)
+        return out
+
+    def _fast(self, name: str) -> bool:
+        """A plain numpy number or naive datetime column (compared by numpy)."""
+        dtype = self.frame[name].dtype
+        return isinstance(dtype, np.dtype) and dtype.kind in "fiuM"
+
+    def _pct_done(self) -> np.ndarray:
+        if self._fast("% Complete"):
+            return self.values("% Complete") >= 1  # NaN compares False, as fillna(0) does
+        return (self.frame["% Complete"].iloc[self.pos].fillna(0) >= 1).to_numpy(dtype=bool)
+
+    def compare(self, name: str, op: str, other: Any) -> np.ndarray:
+        """``column <op> other`` (a scalar, or another column's name) over the rows; an
+        empty cell compares False. Not a plain numpy column: pandas compares."""
+        other_col = isinstance(other, str)
+        if self._fast(name) and (not other_col or self._fast(other)):
+            b = self.values(other) if other_col else other
+            if isinstance(b, pd.Timestamp):
+                b = b.to_datetime64()
+            return _OPS[op](self.values(name), b)
+        a = self.frame[name].iloc[self.pos]
+        b = self.frame[other].iloc[self.pos] if other_col else other
+        return np.asarray(_OPS[op](a, b).to_numpy(), dtype=bool)
+
+
+def _filled(values: np.ndarray, missing: np.ndarray, fill: str) -> np.ndarray:
+    """``fillna(fill)`` of a column's values, as objects."""
+    out = values.astype(object)  # a copy
+    out[missing] = fill
+    return out
+
+
 def _prepare(plan: pd.DataFrame) -> pd.DataFrame:
+    """The pandas form of :class:`_Plan` (a frame with ``_work``, ``_finished``,
+    ``_incomplete``, ``_type``): the reference the fast path is tested against."""
     p = plan[plan["ID"].notna()].copy()
     p = p[~p["ID"].duplicated()]
     p["ID"] = p["ID"].astype("int64")
@@ -222,63 +314,80 @@ def _prepare(plan: pd.DataFrame) -> pd.DataFrame:
     return p
 
 
-def _links(p: pd.DataFrame) -> pd.DataFrame:
-    """One row per parsed link: succ, pred, type, lag (malformed parts are PL004's)."""
+@dataclass
+class _Links:
+    """One entry per parsed link: succ, pred, type, lag (malformed parts are PL004's)."""
+
+    succ: list[int]
+    pred: list[int]
+    type: list[str]
+    lag: list[int]
+
+
+def _links(p: _Plan) -> _Links:
     succ: list[int] = []
     pred: list[int] = []
     kind: list[str] = []
     lag: list[int] = []
-    for tid, text in zip(p["ID"].tolist(), p["Predecessors"].tolist()):  # by column: one frame built at once
+    for tid, text in zip(p.id_list, p.values("Predecessors").tolist()):
         if text is None or (isinstance(text, float) and text != text):
             continue
         for link in parse_predecessors(text)[0]:
-            succ.append(int(tid))
+            succ.append(tid)
             pred.append(link.pred)
             kind.append(link.type)
             lag.append(link.lag)
-    if not succ:
-        return pd.DataFrame([], columns=["succ", "pred", "type", "lag"])
-    return pd.DataFrame({"succ": succ, "pred": pred, "type": kind, "lag": lag})
+    return _Links(succ, pred, kind, lag)
 
 
-def _share(check: int, t: DcmaThresholds, inc: pd.DataFrame, flagged: pd.Series, limit: float, what: str) -> DcmaCheck:
-    if inc.empty:
+def _share(check: int, t: DcmaThresholds, ids: np.ndarray, flagged: np.ndarray, limit: float, what: str) -> DcmaCheck:
+    if not len(ids):
         return _na(check, t, "no incomplete task")
-    n = int(flagged.sum())
-    value = _pct(n, len(inc))
-    detail = f"{n} of {len(inc)} incomplete tasks {what}"
+    n = int(np.count_nonzero(flagged))
+    value = _pct(n, len(ids))
+    detail = f"{n} of {len(ids)} incomplete tasks {what}"
+    hit = ids[flagged].tolist()
     if n:
-        detail += f": {_ids(inc.loc[flagged, 'ID'])}"
-    return _result(check, t, value, value <= limit + 1e-9, detail, inc.loc[flagged, "ID"])
+        detail += f": {_ids(hit)}"
+    return _result(check, t, value, value <= limit + 1e-9, detail, hit)
 
 
-def _logic(p: pd.DataFrame, inc: pd.DataFrame, t: DcmaThresholds, cpm: Any, links: pd.DataFrame) -> DcmaCheck:
-    if inc.empty:
+def _logic(p: _Plan, t: DcmaThresholds, links: _Links) -> DcmaCheck:
+    inc = p.inc
+    inc_ids = p.ids[inc]
+    if not len(inc_ids):
         return _na(1, t, "no incomplete task")
-    # (isin on the arrays themselves: a list of 5,000 boxed IDs costs more than the test)
-    links = links[links["pred"].isin(p["ID"].to_numpy()) & (links["pred"] != links["succ"])]
-    succs, preds = links["succ"].to_numpy(), links["pred"].to_numpy()
-    has_pred = inc["ID"].isin(succs)
-    has_succ = inc["ID"].isin(preds)
+    known = p.id_set
+    succs = set()
+    preds = set()
+    for s, q in zip(links.succ, links.pred):
+        if q in known and q != s:
+            succs.add(s)
+            preds.add(q)
+    inc_list = inc_ids.tolist()
+    has_pred = np.array([i in succs for i in inc_list], dtype=bool)
+    has_succ = np.array([i in preds for i in inc_list], dtype=bool)
     # summaries pass their links on to their children (SPEC §3): a child of a linked
     # summary has that logic too
-    has_pred |= _inherits(p, inc, set(succs.tolist()))
-    has_succ |= _inherits(p, inc, set(preds.tolist()))
+    has_pred |= _inherited(p, succs)
+    has_succ |= _inherited(p, preds)
     excepted: list[int] = []
-    mile = inc["_type"] == "Milestone"
-    starts = inc[mile & ~has_pred & has_succ]
-    ends = inc[mile & ~has_succ & has_pred]
-    if not starts.empty:
-        excepted.append(int(starts.sort_values("Start")["ID"].iloc[0]))
-    if not ends.empty:
-        excepted.append(int(ends.sort_values("Finish")["ID"].iloc[-1]))
-    flagged = (~has_pred | ~has_succ) & ~inc["ID"].isin(excepted)
-    n = int(flagged.sum())
-    value = _pct(n, len(inc))
-    detail = f"{n} of {len(inc)} incomplete tasks lack a predecessor or a successor"
+    mile = p.typ[inc] == "Milestone"
+    starts = np.flatnonzero(mile & ~has_pred & has_succ)
+    ends = np.flatnonzero(mile & ~has_succ & has_pred)
+    if len(starts):
+        excepted.append(int(inc_ids[starts[_order_by(p, "Start", inc, starts)[0]]]))
+    if len(ends):
+        excepted.append(int(inc_ids[ends[_order_by(p, "Finish", inc, ends)[-1]]]))
+    flagged = ~has_pred | ~has_succ
+    if excepted:
+        flagged &= ~np.isin(inc_ids, excepted)
+    n = int(np.count_nonzero(flagged))
+    value = _pct(n, len(inc_ids))
+    detail = f"{n} of {len(inc_ids)} incomplete tasks lack a predecessor or a successor"
     if n:
-        no_p = inc.loc[flagged & ~has_pred, "ID"]
-        no_s = inc.loc[flagged & ~has_succ, "ID"]
+        no_p = inc_ids[flagged & ~has_pred].tolist()
+        no_s = inc_ids[flagged & ~has_succ].tolist()
         parts = []
         if len(no_p):
             parts.append(f"no predecessor: {_ids(no_p)}")
@@ -287,7 +396,41 @@ def _logic(p: pd.DataFrame, inc: pd.DataFrame, t: DcmaThresholds, cpm: Any, link
         detail += " (" + "; ".join(parts) + ")"
     if excepted:
         detail += f"; start/finish milestones excepted: {_ids(excepted)}"
-    return _result(1, t, value, value <= t.logic_max + 1e-9, detail, inc.loc[flagged, "ID"])
+    return _result(1, t, value, value <= t.logic_max + 1e-9, detail, inc_ids[flagged].tolist())
+
+
+def _order_by(p: _Plan, name: str, rows: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """Positions in ``which`` (indices into the rows selected by ``rows``) in the order
+    of ``DataFrame.sort_values(name)``: numpy's default (quick)sort of the dates, empty
+    cells last — the very sort pandas runs (``nargsort``)."""
+    values = p.values(name)[rows][which]
+    if values.dtype.kind != "M":  # not a plain date column: let pandas sort it
+        series = p.frame[name].iloc[p.pos[rows][which]].reset_index(drop=True)
+        return series.sort_values().index.to_numpy()
+    nat = np.isnat(values)
+    idx = np.arange(len(values))
+    return np.concatenate([idx[~nat][values[~nat].argsort(kind="quicksort")], idx[nat]])
+
+
+def _inherited(p: _Plan, linked: set[int]) -> np.ndarray:
+    """:func:`_inherits` on the arrays: True for incomplete tasks under a linked Summary."""
+    summary = p.typ == "Summary"
+    if not summary.any():
+        return np.zeros(int(np.count_nonzero(p.inc)), dtype=bool)
+    wbs_missing = p.missing("WBS")
+    wbs = p.values("WBS")
+    codes = {str(w) for w, tid, s, na in zip(wbs.tolist(), p.id_list, summary.tolist(), wbs_missing.tolist())
+             if s and not na and tid in linked}
+    if not codes:
+        return np.zeros(int(np.count_nonzero(p.inc)), dtype=bool)
+    inc = p.inc
+    words = ["" if na else str(w) for w, na in zip(wbs[inc].tolist(), wbs_missing[inc].tolist())]
+    return np.array(_under(words, codes), dtype=bool)
+
+
+def _under(words: list[str], codes: set[str]) -> list[bool]:
+    # WBS w is under code c when it starts with c + ".": c is w cut at one of its dots
+    return [any(w[:i] in codes for i, ch in enumerate(w) if ch == ".") for w in words]
 
 
 def _inherits(p: pd.DataFrame, inc: pd.DataFrame, linked: set[int]) -> pd.Series:
@@ -296,108 +439,129 @@ def _inherits(p: pd.DataFrame, inc: pd.DataFrame, linked: set[int]) -> pd.Series
     if summaries.empty:
         return pd.Series(False, index=inc.index)
     codes = set(summaries["WBS"].astype(str))
-    # WBS w is under code c when it starts with c + ".": c is w cut at one of its dots
-    under = [any(w[:i] in codes for i, ch in enumerate(w) if ch == ".")
-             for w in inc["WBS"].fillna("").astype(str).tolist()]
+    under = _under(inc["WBS"].fillna("").astype(str).tolist(), codes)
     return pd.Series(under, index=inc.index, dtype=bool)
 
 
-def _relationships(p: pd.DataFrame, inc: pd.DataFrame, t: DcmaThresholds, links: pd.DataFrame) -> list[DcmaCheck]:
-    links = links[links["succ"].isin(inc["ID"].to_numpy()) & links["pred"].isin(p["ID"].to_numpy())]
-    if links.empty:
+def _relationships(p: _Plan, t: DcmaThresholds, links: _Links) -> list[DcmaCheck]:
+    inc_set = set(p.ids[p.inc].tolist())
+    known = p.id_set
+    keep = [s in inc_set and q in known for s, q in zip(links.succ, links.pred)]
+    succ = [v for v, k in zip(links.succ, keep) if k]
+    pred = [v for v, k in zip(links.pred, keep) if k]
+    kind = [v for v, k in zip(links.type, keep) if k]
+    lag = [v for v, k in zip(links.lag, keep) if k]
+    if not succ:
         why = "no relationship into an incomplete task"
         return [_na(2, t, why), _na(3, t, why), _na(4, t, why)]
-    n = len(links)
+    n = len(succ)
     out = []
     for check, mask, limit, what in (
-        (2, links["lag"] < 0, t.leads_max, "with a lead"),
-        (3, links["lag"] > 0, t.lags_max, "with a lag"),
+        (2, [x < 0 for x in lag], t.leads_max, "with a lead"),
+        (3, [x > 0 for x in lag], t.lags_max, "with a lag"),
     ):
-        k = int(mask.sum())
+        k = sum(mask)
         value = _pct(k, n)
         detail = f"{k} of {n} relationships {what}"
         if k:
-            detail += ": " + ", ".join(f"{a}→{b}" for a, b in zip(links.loc[mask, "pred"][:10], links.loc[mask, "succ"][:10]))
-        out.append(_result(check, t, value, value <= limit + 1e-9, detail, sorted(set(links.loc[mask, "succ"]))))
-    fs = links["type"] == "FS"
-    value = _pct(int(fs.sum()), n)
-    counts = links["type"].value_counts()
-    mix = ", ".join(f"{k} {int(counts.get(k, 0))}" for k in ("FS", "SS", "FF", "SF") if counts.get(k, 0))
-    out.append(_result(4, t, value, value >= t.fs_min - 1e-9, f"{int(fs.sum())} of {n} relationships are FS ({mix})",
-                       sorted(set(links.loc[~fs, "succ"]))))
+            pairs = [(a, b) for a, b, m in zip(pred, succ, mask) if m][:10]
+            detail += ": " + ", ".join(f"{a}→{b}" for a, b in pairs)
+        out.append(_result(check, t, value, value <= limit + 1e-9, detail,
+                           sorted({b for b, m in zip(succ, mask) if m})))
+    counts = {k: kind.count(k) for k in ("FS", "SS", "FF", "SF")}
+    fs = counts["FS"]
+    value = _pct(fs, n)
+    mix = ", ".join(f"{k} {counts[k]}" for k in ("FS", "SS", "FF", "SF") if counts[k])
+    out.append(_result(4, t, value, value >= t.fs_min - 1e-9, f"{fs} of {n} relationships are FS ({mix})",
+                       sorted({b for b, k in zip(succ, kind) if k != "FS"})))
     return out
 
 
-def _floats(inc: pd.DataFrame, t: DcmaThresholds, cpm: Any) -> list[DcmaCheck]:
+def _floats(inc_ids: np.ndarray, t: DcmaThresholds, cpm: Any) -> list[DcmaCheck]:
     if cpm is None:
         why = "no schedule (no calendar or no task)"
         return [_na(6, t, why), _na(7, t, why)]
-    if inc.empty:
+    if not len(inc_ids):
         return [_na(6, t, "no incomplete task"), _na(7, t, "no incomplete task")]
     tf = {s.id: s.total_float for s in cpm.tasks}
-    floats = inc["ID"].map(tf)
-    known = floats.notna()
-    sub = inc[known]
-    f = floats[known]
+    pairs = [(i, tf[i]) for i in inc_ids.tolist() if i in tf and tf[i] is not None and tf[i] == tf[i]]
+    ids = np.array([i for i, _f in pairs], dtype=np.int64)
+    f = np.array([x for _i, x in pairs], dtype=float)
     return [
-        _share(6, t, sub, f > t.high_float_days, t.high_float_max, f"with total float over {t.high_float_days} working days"),
-        _share(7, t, sub, f < 0, t.negative_float_max, "with negative total float"),
+        _share(6, t, ids, f > t.high_float_days, t.high_float_max, f"with total float over {t.high_float_days} working days"),
+        _share(7, t, ids, f < 0, t.negative_float_max, "with negative total float"),
     ]
 
 
-def _invalid_dates(p: pd.DataFrame, inc: pd.DataFrame, t: DcmaThresholds, status: pd.Timestamp | None) -> DcmaCheck:
+def _invalid_dates(p: _Plan, t: DcmaThresholds, status: pd.Timestamp | None) -> DcmaCheck:
     if status is None:
         return _na(9, t, "no status date")
-    work = p[p["_work"]]
-    forecast_start = inc["Actual Start"].isna() & (inc["Start"] < status)
-    forecast_finish = inc["Actual Finish"].isna() & (inc["Finish"] < status)
-    future = (work["Actual Start"] > status) | (work["Actual Finish"] > status)
-    flagged = sorted(set(inc.loc[forecast_start | forecast_finish, "ID"].tolist()) | set(work.loc[future, "ID"].tolist()))
+    inc, work = p.inc, p.work
+    forecast = inc & (
+        (p.missing("Actual Start") & p.compare("Start", "<", status))
+        | (p.missing("Actual Finish") & p.compare("Finish", "<", status))
+    )
+    future = work & (p.compare("Actual Start", ">", status) | p.compare("Actual Finish", ">", status))
+    flagged = sorted(set(p.ids[forecast].tolist()) | set(p.ids[future].tolist()))
     n = len(flagged)
-    detail = (f"{int((forecast_start | forecast_finish).sum())} tasks with a forecast date before the status date "
-              f"and no actual, {int(future.sum())} with an actual date after it")
+    detail = (f"{int(np.count_nonzero(forecast))} tasks with a forecast date before the status date "
+              f"and no actual, {int(np.count_nonzero(future))} with an actual date after it")
     if n:
         detail += f": {_ids(flagged)}"
     return _result(9, t, n, n <= t.invalid_dates_max, detail, flagged)
 
 
-def _resources(inc: pd.DataFrame, t: DcmaThresholds, budget: pd.DataFrame | None) -> DcmaCheck:
-    pop = inc[inc["Duration"].fillna(0) > 0]
-    if pop.empty:
+def _resources(p: _Plan, t: DcmaThresholds, budget: pd.DataFrame | None) -> DcmaCheck:
+    pop = p.inc & p.compare("Duration", ">", 0)  # an empty Duration is 0: not in it
+    n_pop = int(np.count_nonzero(pop))
+    if not n_pop:
         return _na(10, t, "no incomplete task with a duration")
-    budgeted = set() if budget is None or budget.empty else set(budget["Task ID"].dropna().astype("int64"))
-    flagged = pop["Owner"].isna() & ~pop["ID"].isin(list(budgeted))
-    n = int(flagged.sum())
-    value = _pct(n, len(pop))
-    detail = f"{n} of {len(pop)} incomplete tasks have no owner and no budget"
+    budgeted = set() if budget is None or budget.empty else _budget_ids(budget["Task ID"])
+    ids = p.ids[pop]
+    owner_missing = p.missing("Owner")[pop]
+    flagged = owner_missing & np.array([i not in budgeted for i in ids.tolist()], dtype=bool)
+    n = int(np.count_nonzero(flagged))
+    value = _pct(n, n_pop)
+    detail = f"{n} of {n_pop} incomplete tasks have no owner and no budget"
+    hit = ids[flagged].tolist()
     if n:
-        detail += f": {_ids(pop.loc[flagged, 'ID'])}"
-    return _result(10, t, value, value <= t.resources_max + 1e-9, detail, pop.loc[flagged, "ID"])
+        detail += f": {_ids(hit)}"
+    return _result(10, t, value, value <= t.resources_max + 1e-9, detail, hit)
 
 
-def _missed(p: pd.DataFrame, t: DcmaThresholds, status: pd.Timestamp | None) -> DcmaCheck:
+def _budget_ids(column: pd.Series) -> set[int]:
+    """``set(column.dropna().astype("int64"))`` (numpy for a float column)."""
+    values = column.to_numpy()
+    if values.dtype.kind == "f":
+        return set(values[~np.isnan(values)].astype("int64").tolist())
+    return set(column.dropna().astype("int64").tolist())
+
+
+def _missed(p: _Plan, t: DcmaThresholds, status: pd.Timestamp | None) -> DcmaCheck:
     if status is None:
         return _na(11, t, "no status date")
-    due = p[p["_work"] & p["Baseline Finish"].notna() & (p["Baseline Finish"] <= status)]
-    if due.empty:
+    due = p.work & ~p.missing("Baseline Finish") & p.compare("Baseline Finish", "<=", status)
+    n_due = int(np.count_nonzero(due))
+    if not n_due:
         return _na(11, t, "no task has a baseline finish on or before the status date")
-    on_time = due["Actual Finish"].notna() & (due["Actual Finish"] <= due["Baseline Finish"])
-    missed = ~on_time
-    n = int(missed.sum())
-    value = _pct(n, len(due))
-    detail = f"{n} of {len(due)} tasks due by the status date were not finished by their baseline finish"
+    on_time = ~p.missing("Actual Finish") & p.compare("Actual Finish", "<=", "Baseline Finish")
+    missed = due & ~on_time
+    n = int(np.count_nonzero(missed))
+    value = _pct(n, n_due)
+    detail = f"{n} of {n_due} tasks due by the status date were not finished by their baseline finish"
+    hit = p.ids[missed].tolist()
     if n:
-        detail += f": {_ids(due.loc[missed, 'ID'])}"
-    return _result(11, t, value, value <= t.missed_max + 1e-9, detail, due.loc[missed, "ID"])
+        detail += f": {_ids(hit)}"
+    return _result(11, t, value, value <= t.missed_max + 1e-9, detail, hit)
 
 
-def _critical_path_test(p: pd.DataFrame, t: DcmaThresholds, cpm: Any) -> DcmaCheck:
+def _critical_path_test(p: _Plan, t: DcmaThresholds, cpm: Any) -> DcmaCheck:
     if cpm is None:
         return _na(12, t, "no schedule (no calendar or no task)")
     if cpm.cycles:
         return _na(12, t, "the plan has dependency cycles (PL007)")
     state = {s.id: s for s in cpm.tasks}
-    incomplete = set(p.loc[p["_incomplete"], "ID"].tolist())
+    incomplete = set(p.ids[p.inc].tolist())
     candidates = [tid for tid in cpm.critical_path if tid in incomplete and state[tid].status != "summary"]
     if not candidates:
         candidates = sorted(
@@ -436,14 +600,15 @@ def _cpli(t: DcmaThresholds, cpm: Any, planned_finish: _dt.date | None, calendar
     return _result(13, t, value, value >= t.cpli_min - 1e-9, detail)
 
 
-def _bei(p: pd.DataFrame, t: DcmaThresholds, status: pd.Timestamp | None) -> DcmaCheck:
+def _bei(p: _Plan, t: DcmaThresholds, status: pd.Timestamp | None) -> DcmaCheck:
     if status is None:
         return _na(14, t, "no status date")
-    work = p[p["_work"]]
-    due = work["Baseline Finish"].notna() & (work["Baseline Finish"] <= status)
+    work = p.work
+    due = work & ~p.missing("Baseline Finish") & p.compare("Baseline Finish", "<=", status)
     if not due.any():
         return _na(14, t, "no task has a baseline finish on or before the status date")
-    done = work["_finished"] & (work["Actual Finish"].isna() | (work["Actual Finish"] <= status))
-    value = int(done.sum()) / int(due.sum())
-    detail = f"{int(done.sum())} tasks completed / {int(due.sum())} tasks with baseline finish ≤ {status.date().isoformat()}"
+    done = work & p.finished & (p.missing("Actual Finish") | p.compare("Actual Finish", "<=", status))
+    n_done, n_due = int(np.count_nonzero(done)), int(np.count_nonzero(due))
+    value = n_done / n_due
+    detail = f"{n_done} tasks completed / {n_due} tasks with baseline finish ≤ {status.date().isoformat()}"
     return _result(14, t, value, value >= t.bei_min - 1e-9, detail)
