@@ -17,6 +17,11 @@ from ... import schema
 from ...model import Book, Finding, TableData
 from ..calendar import Calendar, to_date
 
+try:  # pandas >= 3: a frame straight from its blocks (see _frame_of)
+    from pandas.api.internals import create_dataframe_from_blocks as _from_blocks
+except ImportError:  # pragma: no cover - pandas 2
+    _from_blocks = None
+
 #: Types the reader could not coerce are reported once (DT001/DT002); other rules see
 #: an empty cell there.
 
@@ -184,8 +189,45 @@ class RuleContext:
         key = (name, column)
         self.frame(name)
         if key not in self._codes_cache:
-            return self.frame(name)[column].isna().to_numpy()
+            values = self.array(name, column)
+            if values.dtype.kind == "f":
+                return np.isnan(values)
+            if values.dtype.kind == "M":
+                return np.isnat(values)
+            return pd.isna(values)
         return self._codes_cache[key][0] < 0
+
+    def array(self, name: str, column: str) -> np.ndarray:
+        """``frame(name)[column].to_numpy()``, read-only, taken once per column (float64,
+        datetime64[ns] or object: a rule's per-row work is on these, not on Series)."""
+        key = (name, column)
+        got = self._array_cache.get(key)
+        if got is None:
+            got = self.frame(name)[column].to_numpy()
+            if got.flags.writeable:  # pandas 2 hands out a writable view of the frame
+                got = got.view()
+                got.flags.writeable = False
+            self._array_cache[key] = got
+        return got
+
+    def rows(self, name: str) -> np.ndarray:
+        """``frame(name).index.to_numpy()`` (the Excel rows), read-only, taken once."""
+        got = self._rows_cache.get(name)
+        if got is None:
+            got = self.frame(name).index.to_numpy()
+            if got.flags.writeable:
+                got = got.view()
+                got.flags.writeable = False
+            self._rows_cache[name] = got
+        return got
+
+    @cached_property
+    def _array_cache(self) -> dict[tuple[str, str], np.ndarray]:
+        return {}
+
+    @cached_property
+    def _rows_cache(self) -> dict[str, np.ndarray]:
+        return {}
 
     @cached_property
     def issue_cells(self) -> set[tuple[str, int, str]]:
@@ -323,6 +365,110 @@ def _normalised(
     spec: schema.Table,
     codes: dict[str, tuple[np.ndarray, list[str]]] | None = None,
 ) -> pd.DataFrame:
+    # Column by column on numpy arrays, the frame built once from its blocks: a table is a
+    # dozen columns of a few hundred rows, where each pandas operation's fixed cost (tens
+    # of µs) is the whole cost.
+    n = len(frame)
+    if n == 0:
+        return _normalised_by_pandas(frame, spec, codes)
+    arrays: list[np.ndarray] = []
+    text_codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+    filled = np.zeros(n, dtype=bool)  # rows with at least one value
+    have = set(frame.columns)
+    for col in spec.columns:
+        s = frame[col.name] if col.name in have else None
+        if col.kind in ("date", "datetime"):
+            values = _date_values(s, n, col.kind == "date")
+            filled |= ~np.isnat(values)
+        elif col.kind in ("int", "number", "percent"):
+            values = _number_values(s, n)
+            filled |= ~np.isnan(values)
+        elif col.kind == "bool":
+            values = (s if s is not None else pd.Series([None] * n, index=frame.index, dtype=object)).astype(object).to_numpy()
+            filled |= pd.notna(values)
+        elif s is None:
+            values = np.full(n, np.nan, dtype=object)
+            text_codes[col.name] = (np.full(n, -1, dtype=np.int64), [])
+        elif len(s) <= _SMALL and isinstance(s.dtype, pd.StringDtype):
+            values, text_codes[col.name] = _small_text_values(s.tolist())
+            filled |= text_codes[col.name][0] >= 0
+        else:
+            t, present, text_codes[col.name] = _text(s)
+            values = t.to_numpy()
+            filled |= present
+        arrays.append(values)
+    index = frame.index
+    if not filled.all():
+        arrays = [a[filled] for a in arrays]
+        text_codes = {k: (c[filled], u) for k, (c, u) in text_codes.items()}
+        index = index[filled]
+    if codes is not None:
+        codes.update(text_codes)
+    return _frame_of(arrays, spec.headers, index)
+
+
+def _date_values(s: pd.Series | None, n: int, date: bool) -> np.ndarray:
+    """A date column as ``datetime64[ns]`` values (see :func:`_normalised_by_pandas`)."""
+    if s is None:
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    values = s.to_numpy() if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M" else None  # naive
+    if values is not None:
+        unit = np.datetime_data(values.dtype)[0]
+        ints = values.view("int64")
+        nat = np.isnat(values)
+        per_day = _PER_DAY.get(unit)
+        if per_day is not None and (not date or not (ints[~nat] % per_day).any()):
+            if unit == "ns":
+                return values.copy()
+            if not ((values < _NS_LO) | (values > _NS_HI)).any():
+                return values.astype("datetime64[ns]")
+    return _date_column(s, len(s), date).to_numpy()  # anything else the pandas way
+
+
+def _number_values(s: pd.Series | None, n: int) -> np.ndarray:
+    if s is None:
+        return np.full(n, np.nan)
+    if s.dtype == np.float64:
+        return s.to_numpy().copy()
+    if isinstance(s.dtype, pd.Int64Dtype):  # the reader's IDs
+        return s.array.to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+
+
+_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+def _frame_of(arrays: list[np.ndarray], headers: list[str], index: pd.Index) -> pd.DataFrame:
+    """The frame of these columns (object, float64 or datetime64[ns] arrays), built from
+    one block per dtype (as the DataFrame constructor would consolidate them)."""
+    if _from_blocks is None:  # pandas 2
+        return pd.DataFrame({h: pd.Series(a, index=index, dtype=a.dtype) for h, a in zip(headers, arrays)}, index=index)
+    by_dtype: dict[Any, list[int]] = {}
+    for k, a in enumerate(arrays):
+        by_dtype.setdefault(a.dtype, []).append(k)
+    blocks = [(np.stack([arrays[k] for k in ks]) if len(ks) > 1 else arrays[ks[0]].reshape(1, -1), np.array(ks, dtype=np.intp))
+              for ks in by_dtype.values()]
+    return _from_blocks(blocks, index=index, columns=_columns(headers))
+
+
+_COLUMNS: dict[tuple[str, ...], pd.Index] = {}
+
+
+def _columns(headers: list[str]) -> pd.Index:
+    """The column index of a normalised table (an Index is immutable: built once)."""
+    key = tuple(headers)
+    if key not in _COLUMNS:
+        _COLUMNS[key] = pd.Index(headers)
+    return _COLUMNS[key]
+
+
+def _normalised_by_pandas(
+    frame: pd.DataFrame,
+    spec: schema.Table,
+    codes: dict[str, tuple[np.ndarray, list[str]]] | None = None,
+) -> pd.DataFrame:
+    """:func:`_normalised` with pandas operations, column by column (empty tables, and
+    the reference the fast route is tested against)."""
     out: dict[str, pd.Series] = {}
     text_codes: dict[str, tuple[np.ndarray, list[str]]] = {}
     n = len(frame)
@@ -333,13 +479,7 @@ def _normalised(
         else:
             s = pd.Series([None] * n, index=frame.index, dtype=object)
         if col.kind in ("date", "datetime"):
-            if not pd.api.types.is_datetime64_any_dtype(s):
-                s = pd.to_datetime(s, errors="coerce", format="mixed") if n else pd.Series([], index=frame.index, dtype="datetime64[ns]")
-            if getattr(s.dt, "tz", None) is not None:
-                s = s.dt.tz_localize(None)
-            if col.kind == "date" and not _at_midnight(s):  # the reader's dates already are
-                s = s.dt.normalize()
-            s = _within_ns_range(s).astype("datetime64[ns]")
+            s = _date_column(s, n, col.kind == "date")
             filled |= s.notna().to_numpy()
         elif col.kind in ("int", "number", "percent"):
             s = pd.to_numeric(s, errors="coerce").astype("float64")
@@ -358,6 +498,17 @@ def _normalised(
     if codes is not None:
         codes.update(text_codes)
     return df
+
+
+def _date_column(s: pd.Series, n: int, date: bool) -> pd.Series:
+    """A date column as ``datetime64[ns]``: parsed, naive, whole days for a ``date``."""
+    if not pd.api.types.is_datetime64_any_dtype(s):
+        s = pd.to_datetime(s, errors="coerce", format="mixed") if n else pd.Series([], index=s.index, dtype="datetime64[ns]")
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_localize(None)
+    if date and not _at_midnight(s):  # the reader's dates already are
+        s = s.dt.normalize()
+    return _within_ns_range(s).astype("datetime64[ns]")
 
 
 def _at_midnight(s: pd.Series) -> bool:
@@ -415,19 +566,17 @@ _SMALL = 2_000
 def _small_text(s: pd.Series) -> tuple[pd.Series, np.ndarray, tuple[np.ndarray, list[str]]]:
     """:func:`_text` of a short column of the reader's text (``str`` dtype): the same
     values, presence and codes (texts numbered by first appearance)."""
-    nan = np.nan
-    texts: dict[str, int] = {}
-    values: list[Any] = []
-    canonical: list[int] = []
-    for v in s.tolist():
-        text = v.strip() if type(v) is str else ""
-        if text:
-            values.append(text)
-            canonical.append(texts.setdefault(text, len(texts)))
-        else:
-            values.append(nan)
-            canonical.append(-1)
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    codes = np.array(canonical, dtype=np.int64)
-    return pd.Series(out, index=s.index, dtype=object), codes >= 0, (codes, list(texts))
+    values, (codes, texts) = _small_text_values(s.tolist())
+    return pd.Series(values, index=s.index, dtype=object), codes >= 0, (codes, texts)
+
+
+def _small_text_values(values: list[Any]) -> tuple[np.ndarray, tuple[np.ndarray, list[str]]]:
+    """Stripped texts (NaN for blank or not text) as objects, and ``(codes, texts)``."""
+    seen: dict[str, int] = {"": 0}  # blank is code 0 here, -1 once shifted
+    codes = np.array([seen.setdefault(v.strip() if v.__class__ is str else "", len(seen)) for v in values], dtype=np.int64)
+    codes -= 1
+    texts = list(seen)[1:]
+    lookup = np.empty(len(texts) + 1, dtype=object)
+    lookup[:-1] = texts
+    lookup[-1] = np.nan  # code -1
+    return lookup[codes], (codes, texts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ... import schema
@@ -162,6 +163,8 @@ def _reads_as_date(text: str) -> bool:
 
 @checks
 def table_values(ctx: RuleContext) -> list[Finding]:
+    # Each check is a numpy test on the column's array (ctx.array, ctx.isna on the text
+    # codes); findings, and any pandas, only for the few cells that fail.
     out: list[Finding] = []
     for name in schema.INPUT_TABLES:
         if not ctx.has(name):
@@ -170,31 +173,41 @@ def table_values(ctx: RuleContext) -> list[Finding]:
         frame = ctx.frame(name)
         if frame.empty:
             continue
+        letters = ctx.table(name).letters
         for col in spec.columns:
-            if col.name not in ctx.table(name).letters:
+            if col.name not in letters:
                 continue  # a missing column is WB003
-            s = frame[col.name]
             if col.required:
-                out.extend(_required(ctx, name, col, s, frame))
+                out.extend(_required(ctx, name, col))
             if col.kind == "choice" and col.choices and (name, col.name, "choice") not in OWNED_ELSEWHERE:
                 out.extend(choice_findings(ctx, "DT004", name, col, frame))
             if col.unique and (name, col.name, "unique") not in OWNED_ELSEWHERE:
                 out.extend(duplicate_findings(ctx, "DT005", name, col.name, frame))
             if (col.minimum is not None or col.maximum is not None) and (name, col.name, "range") not in OWNED_ELSEWHERE:
-                out.extend(_range(ctx, name, col, s, frame))
+                out.extend(_range(ctx, name, col))
     return out
 
 
-def _required(ctx: RuleContext, name: str, col: schema.Column, s: pd.Series, frame: pd.DataFrame) -> list[Finding]:
-    missing = ctx.isna(name, col.name) if frame is ctx.frame(name) else s.isna().to_numpy()
+def _row_keys(ctx: RuleContext, name: str, positions: np.ndarray) -> list[Any]:
+    """:func:`_key` of the rows at these positions of ``ctx.frame(name)``."""
+    k = row_key(name)
+    frame = ctx.frame(name)
+    if not (k and k in frame.columns):
+        return [""] * len(positions)
+    return frame[k].iloc[positions].tolist()
+
+
+def _required(ctx: RuleContext, name: str, col: schema.Column) -> list[Finding]:
+    missing = ctx.isna(name, col.name)
     if not missing.any():
         return []
+    positions = np.flatnonzero(missing)
     out = []
-    for row in s.index[missing]:
+    for row, key in zip(ctx.rows(name)[positions].tolist(), _row_keys(ctx, name, positions)):
         if (name, int(row), col.name) in ctx.issue_cells:
             continue
         out.append(ctx.finding(
-            "DT003", name, row, col.name, _key(frame, name, row),
+            "DT003", name, row, col.name, key,
             f"{ctx.where(name, row, col.name)} ({col.name}) is empty; every row of {name} needs one.",
         ))
     return out
@@ -203,10 +216,13 @@ def _required(ctx: RuleContext, name: str, col: schema.Column, s: pd.Series, fra
 def choice_findings(ctx: RuleContext, rid: str, name: str, col: schema.Column, frame: pd.DataFrame) -> list[Finding]:
     cfg = ctx.book.config  # organisation lists stored in the workbook (pmo.toml), if read
     allowed = cfg.lists[col.choices or ""] if cfg is not None else schema.LISTS[col.choices or ""]
-    s = frame[col.name]
     if frame is ctx.frame(name):  # on the distinct texts
         bad = ~ctx.isna(name, col.name) & ~ctx.isin(name, col.name, allowed)
+        if not bad.any():
+            return []
+        s = frame[col.name]
     else:
+        s = frame[col.name]
         bad = (s.notna() & ~s.isin(allowed)).to_numpy()
     out = []
     lower = {a.lower(): a for a in allowed}
@@ -223,6 +239,8 @@ def choice_findings(ctx: RuleContext, rid: str, name: str, col: schema.Column, f
 
 
 def duplicate_findings(ctx: RuleContext, rid: str, name: str, column: str, frame: pd.DataFrame) -> list[Finding]:
+    if frame is ctx.frame(name) and not _may_repeat(ctx, name, column):
+        return []
     s = frame[column]
     present = s[s.notna()]
     dup = present.duplicated(keep="first")
@@ -242,19 +260,41 @@ def duplicate_findings(ctx: RuleContext, rid: str, name: str, column: str, frame
     return out
 
 
-def _range(ctx: RuleContext, name: str, col: schema.Column, s: pd.Series, frame: pd.DataFrame) -> list[Finding]:
+def _may_repeat(ctx: RuleContext, name: str, column: str) -> bool:
+    """False when ``ctx.frame(name)[column]`` surely has no value twice: its codes (text)
+    or its sorted values (equal values are equal for pandas' ``duplicated`` too) all
+    differ. True sends the column to pandas, which finds the repeats."""
+    try:
+        codes, _ = ctx.codes(name, column)
+    except KeyError:
+        values = ctx.array(name, column)
+        if values.dtype.kind not in "fM":
+            return True
+        values = values[~ctx.isna(name, column)]
+        return len(np.unique(values)) < len(values)
+    present = codes[codes >= 0]
+    return bool(len(present)) and int(np.bincount(present).max()) > 1
+
+
+def _range(ctx: RuleContext, name: str, col: schema.Column) -> list[Finding]:
+    values = ctx.array(name, col.name)
+    if values.dtype.kind != "f":  # the frame's numbers are float64: anything else the pandas way
+        s = ctx.frame(name)[col.name]
+        low = (s < col.minimum).to_numpy() if col.minimum is not None else None
+        high = (s > col.maximum).to_numpy() if col.maximum is not None else None
+    else:
+        low = values < col.minimum if col.minimum is not None else None  # NaN compares False, as in pandas
+        high = values > col.maximum if col.maximum is not None else None
     out = []
-    if col.minimum is not None:
-        for row in s.index[s < col.minimum]:
+    for mask, rid, words, bound in ((low, "DT006", "below the minimum", col.minimum), (high, "DT007", "above the maximum", col.maximum)):
+        if mask is None or not mask.any():
+            continue
+        positions = np.flatnonzero(mask)
+        shown = ctx.frame(name)[col.name].iloc[positions].tolist()
+        for row, key, value in zip(ctx.rows(name)[positions].tolist(), _row_keys(ctx, name, positions), shown):
             out.append(ctx.finding(
-                "DT006", name, row, col.name, _key(frame, name, row),
-                f"{ctx.where(name, row, col.name)} ({col.name}) is {fmt(s.at[row])}, below the minimum {fmt(col.minimum)}.",
-            ))
-    if col.maximum is not None:
-        for row in s.index[s > col.maximum]:
-            out.append(ctx.finding(
-                "DT007", name, row, col.name, _key(frame, name, row),
-                f"{ctx.where(name, row, col.name)} ({col.name}) is {fmt(s.at[row])}, above the maximum {fmt(col.maximum)}.",
+                rid, name, row, col.name, key,
+                f"{ctx.where(name, row, col.name)} ({col.name}) is {fmt(value)}, {words} {fmt(bound)}.",
             ))
     return out
 
