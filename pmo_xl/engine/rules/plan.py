@@ -151,8 +151,76 @@ _WBS = re.compile(r"^\d+(\.\d+)*$")
 WORK_TYPES = ("Task", "Milestone")
 
 
-def _typ(plan: pd.DataFrame) -> pd.Series:
-    return plan["Type"].fillna("Task")
+class _Plan:
+    """The plan's columns taken out of the frame once per :func:`plan_rules` call: row k
+    of every array is the frame's k-th row. A typical plan has 200 rows, where pandas'
+    fixed cost per operation (Series, masks, ``.at``) outweighs the work, so the checks
+    run on numpy arrays and Python lists and build a Finding only for a failing row."""
+
+    def __init__(self, plan: pd.DataFrame) -> None:
+        self.rows: list[int] = plan.index.tolist()  # Excel rows
+        self.n = len(self.rows)
+        self.ids: list[float] = plan["ID"].tolist()
+        self.id_arr = plan["ID"].to_numpy(dtype=float)
+        self.text: dict[str, np.ndarray] = {}
+        self.text_na: dict[str, np.ndarray] = {}
+        for col in ("Type", "Owner", "Constraint", "Status", "WBS"):
+            a = plan[col].to_numpy(dtype=object)
+            self.text[col], self.text_na[col] = a, pd.isna(a)
+        self.dates: dict[str, np.ndarray] = {}
+        self.nat: dict[str, np.ndarray] = {}
+        for col in ("Start", "Finish", "Constraint Date", "Baseline Start", "Baseline Finish", "Actual Start", "Actual Finish"):
+            a = plan[col].to_numpy()
+            self.dates[col], self.nat[col] = a, np.isnat(a)
+        self.dur = plan["Duration"].to_numpy(dtype=float)
+        self.pct = plan["% Complete"].to_numpy(dtype=float)
+        typ, typ_na = self.text["Type"], self.text_na["Type"]
+        # Type with an empty cell read as Task (as ``Type.fillna("Task")``)
+        self.milestone = typ == "Milestone"
+        self.task = typ_na | (typ == "Task")
+        self.summary = typ == "Summary"
+        self.work = self.task | self.milestone  # Type in WORK_TYPES
+        self._by_id: list[tuple[int, int, int]] | None = None
+
+    def typ(self, k: int) -> str:
+        v = self.text["Type"][k]
+        return "Task" if self.text_na["Type"][k] else v
+
+    def ts(self, col: str, k: int) -> pd.Timestamp:
+        """Row k's date as ``frame[col].at[row]`` gives it (for messages)."""
+        return pd.Timestamp(self.dates[col][k])
+
+    def by_id(self, ctx: RuleContext) -> list[tuple[int, int, int]]:
+        """(task ID, Excel row, k) of each row of ``ctx.plan_by_id``, in its order: the
+        first row of each distinct ID."""
+        if self._by_id is None:
+            ids = self.id_arr
+            known = ids[~np.isnan(ids)]
+            if len(known) and not (np.isfinite(known).all() and np.abs(known).max() < 2.0 ** 62):
+                pb = ctx.plan_by_id  # IDs int64 cannot hold: as the context makes them
+                at = {row: k for k, row in enumerate(self.rows)}
+                self._by_id = [(tid, int(row), at[row]) for tid, row in zip(pb.index.tolist(), pb["row"].tolist())]
+            else:
+                seen: set[float] = set()
+                out = []
+                for k, (v, row) in enumerate(zip(self.ids, self.rows)):
+                    if v == v and v not in seen:
+                        seen.add(v)
+                        out.append((int(v), row, k))
+                self._by_id = out
+        return self._by_id
+
+
+def _cmp(values: np.ndarray, op: str, ts) -> np.ndarray:
+    """``Series(values) <op> ts`` as a bool array (NaT compares False). numpy when ``ts``
+    is a naive Timestamp nanoseconds can hold; pandas otherwise (its errors included)."""
+    try:
+        if ts.tzinfo is None:
+            bound = ts.as_unit("ns").to_datetime64()
+            return getattr(values, op)(bound)
+    except (AttributeError, ValueError, OverflowError):
+        pass
+    return getattr(pd.Series(values), op)(ts).to_numpy(dtype=bool)
 
 
 @checks
@@ -162,13 +230,14 @@ def plan_rules(ctx: RuleContext) -> list[Finding]:
     plan = ctx.plan
     if plan.empty:
         return []
+    t = _Plan(plan)
     out: list[Finding] = []
-    out += _dates(ctx, plan)
-    out += _predecessors(ctx, plan)
-    out += _wbs(ctx, plan)
-    out += _progress(ctx, plan)
-    out += _status_date(ctx, plan)
-    out += _other(ctx, plan)
+    out += _dates(ctx, t)
+    out += _predecessors(ctx, t)
+    out += _wbs(ctx, t)
+    out += _progress(ctx, t)
+    out += _status_date(ctx, t)
+    out += _other(ctx, t)
     return out
 
 
@@ -176,50 +245,62 @@ def _f(ctx: RuleContext, rid: str, row: int, col: str, key, message: str, hint: 
     return ctx.finding(rid, P, row, col, key, message, hint)
 
 
-def _dates(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
+def _each(mask: np.ndarray) -> list[int]:
+    """Positions of the True values (the failing rows), in row order."""
+    return np.flatnonzero(mask).tolist()
+
+
+def _dates(ctx: RuleContext, t: _Plan) -> list[Finding]:
     out: list[Finding] = []
-    ids, typ = plan["ID"], _typ(plan)
-    start, finish = plan["Start"], plan["Finish"]
+    ids, rows = t.ids, t.rows
+    start, finish = t.dates["Start"], t.dates["Finish"]
     bad = finish < start
-    for row in plan.index[bad]:
-        out.append(_f(ctx, "PL001", row, "Finish", ids.at[row],
-                      f"{ctx.where(P, row, 'Finish')}: task {fmt(ids.at[row])} finishes on {fmt(finish.at[row])}, "
-                      f"before it starts on {fmt(start.at[row])}."))
-    dur = plan["Duration"]
-    mile = (typ == "Milestone") & dur.notna() & (dur != 0)
-    for row in plan.index[mile]:
-        out.append(_f(ctx, "PL003", row, "Duration", ids.at[row],
-                      f"{ctx.where(P, row, 'Duration')}: milestone {fmt(ids.at[row])} has a duration of "
-                      f"{fmt(dur.at[row])} working days."))
+    for k in _each(bad):
+        row = rows[k]
+        out.append(_f(ctx, "PL001", row, "Finish", ids[k],
+                      f"{ctx.where(P, row, 'Finish')}: task {fmt(ids[k])} finishes on {fmt(t.ts('Finish', k))}, "
+                      f"before it starts on {fmt(t.ts('Start', k))}."))
+    dur = t.dur
+    has_dur = ~np.isnan(dur)
+    for k in _each(t.milestone & has_dur & (dur != 0)):
+        row = rows[k]
+        out.append(_f(ctx, "PL003", row, "Duration", ids[k],
+                      f"{ctx.where(P, row, 'Duration')}: milestone {fmt(ids[k])} has a duration of "
+                      f"{fmt(float(dur[k]))} working days."))
     cal = ctx.calendar
-    check = (typ == "Task") & dur.notna() & start.notna() & finish.notna() & ~bad
+    check = t.task & has_dur & ~t.nat["Start"] & ~t.nat["Finish"] & ~bad
     if cal is not None and not ctx.errors_only and check.any():  # PL002 is a warning
-        sub = plan[check]
-        days = _networkdays(cal, sub["Start"], sub["Finish"])
-        wrong = np.abs(days - sub["Duration"].to_numpy()) > 1e-9
-        for row, n in zip(sub.index[wrong], days[wrong]):
-            out.append(_f(ctx, "PL002", row, "Duration", ids.at[row],
-                          f"{ctx.where(P, row, 'Duration')}: task {fmt(ids.at[row])} lasts {fmt(dur.at[row])} working "
-                          f"days from {fmt(start.at[row])} to {fmt(finish.at[row])} ({fmt(n)} working days on the "
+        sub = np.flatnonzero(check)
+        days = _networkdays(cal, start[sub], finish[sub])
+        wrong = np.abs(days - dur[sub]) > 1e-9
+        for k, n in zip(sub[wrong].tolist(), days[wrong].tolist()):
+            row = rows[k]
+            out.append(_f(ctx, "PL002", row, "Duration", ids[k],
+                          f"{ctx.where(P, row, 'Duration')}: task {fmt(ids[k])} lasts {fmt(float(dur[k]))} working "
+                          f"days from {fmt(t.ts('Start', k))} to {fmt(t.ts('Finish', k))} ({fmt(n)} working days on the "
                           "project calendar)."))
     return out
 
 
-def _networkdays(cal, a: pd.Series, b: pd.Series) -> np.ndarray:
+def _networkdays(cal, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Vectorised NETWORKDAYS(a, b) for a <= b: index(b) - index(a - 1 day)."""
-    before = (a - pd.Timedelta(days=1)).to_numpy().astype("datetime64[D]")
-    return cal.indices_of(b.to_numpy().astype("datetime64[D]")) - cal.indices_of(before)
+    before = (a - np.timedelta64(1, "D")).astype("datetime64[D]")
+    return cal.indices_of(b.astype("datetime64[D]")) - cal.indices_of(before)
 
 
-def _predecessors(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
+def _predecessors(ctx: RuleContext, t: _Plan) -> list[Finding]:
     out: list[Finding] = []
     known = ctx.task_ids
-    id_of = dict(zip(plan.index.tolist(), plan["ID"].tolist()))
+    id_of = dict(zip(t.rows, t.ids))
     for row, (links, problems) in ctx.links.items():
         tid = id_of[row]
-        own = int(tid) if links and pd.notna(tid) else None
-        if not problems and all(link.pred != own and link.pred in known for link in links):
-            continue  # the common case: nothing to report on this row
+        if not problems:
+            own = int(tid) if links and tid == tid else None
+            for link in links:
+                if link.pred == own or link.pred not in known:
+                    break
+            else:
+                continue  # the common case: nothing to report on this row
         where = ctx.where(P, row, "Predecessors")
         for p in problems:
             out.append(_f(ctx, "PL004", row, "Predecessors", tid,
@@ -227,23 +308,28 @@ def _predecessors(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
                           if p.message.startswith(repr(p.text)) else
                           f"{where}: task {fmt(tid)} predecessor '{p.text}': {p.message}."))
         for link in links:
-            if pd.notna(tid) and link.pred == int(tid):
+            if tid == tid and link.pred == int(tid):
                 out.append(_f(ctx, "PL006", row, "Predecessors", tid,
                               f"{where}: task {fmt(tid)} lists itself as a predecessor."))
             elif link.pred not in known:
                 out.append(_f(ctx, "PL005", row, "Predecessors", tid,
                               f"{where}: task {fmt(tid)} depends on task {link.pred}, which is not in the plan."))
-    out += _cycles(ctx)
+    out += _cycles(ctx, t)
     return out
 
 
-def _cycles(ctx: RuleContext) -> list[Finding]:
+def _cycles(ctx: RuleContext, t: _Plan) -> list[Finding]:
     """Loops in the links, by Tarjan's strongly connected components (iterative)."""
-    pb = ctx.plan_by_id
+    links = ctx.links
+    if not links:
+        return []
     succ: dict[int, list[int]] = {}
-    row_of = pb["row"].to_dict()
+    row_of = {tid: row for tid, row, _k in t.by_id(ctx)}  # the last row of a shared int64 ID, as to_dict()
     for tid, row in row_of.items():
-        for link in ctx.links.get(int(row), ([], []))[0]:
+        got = links.get(int(row))
+        if got is None:
+            continue
+        for link in got[0]:
             if link.pred in row_of and link.pred != tid:
                 succ.setdefault(link.pred, []).append(int(tid))
     out: list[Finding] = []
@@ -348,54 +434,64 @@ def _a_cycle(comp: list[int], succ: dict[int, list[int]]) -> list[int]:
     return comp
 
 
-def _wbs(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
+def _wbs(ctx: RuleContext, t: _Plan) -> list[Finding]:
     out: list[Finding] = []
-    ids, wbs, typ = plan["ID"], plan["WBS"], _typ(plan)
-    present = wbs.dropna().astype(str)
-    ok = present.str.match(_WBS)
-    for row in present.index[~ok]:
-        out.append(_f(ctx, "PL009", row, "WBS", ids.at[row],
-                      f"{ctx.where(P, row, 'WBS')}: WBS '{present.at[row]}' is not of the form 1, 1.2, 1.2.3."))
-    codes = present[ok]
-    code_list = codes.tolist()
+    ids, rows = t.ids, t.rows
+    wbs = t.text["WBS"]
+    present = np.flatnonzero(~t.text_na["WBS"]).tolist()
+    texts = [v if type(v) is str else str(v) for v in wbs[present].tolist()]  # as astype(str)
+    ok = [_WBS.match(v) is not None for v in texts]
+    code_ks: list[int] = []  # plan position of each well-formed code
+    code_list: list[str] = []
+    for k, text, good in zip(present, texts, ok):
+        if good:
+            code_ks.append(k)
+            code_list.append(text)
+            continue
+        row = rows[k]
+        out.append(_f(ctx, "PL009", row, "WBS", ids[k],
+                      f"{ctx.where(P, row, 'WBS')}: WBS '{text}' is not of the form 1, 1.2, 1.2.3."))
     known = set(code_list)
     # Python strings and sets: 5,000 look-ups, cheaper than rpartition/isin on Arrow text
     parent_list = [c.rpartition(".")[0] for c in code_list]
-    orphan = np.array([p != "" and p not in known for p in parent_list], dtype=bool)
-    for k in np.flatnonzero(orphan).tolist():
-        row = codes.index[k]
-        out.append(_f(ctx, "PL008", row, "WBS", ids.at[row],
-                      f"{ctx.where(P, row, 'WBS')}: WBS {code_list[k]} has no parent {parent_list[k]} in the plan."))
+    for j, parent in enumerate(parent_list):
+        if parent != "" and parent not in known:
+            k = code_ks[j]
+            row = rows[k]
+            out.append(_f(ctx, "PL008", row, "WBS", ids[k],
+                          f"{ctx.where(P, row, 'WBS')}: WBS {code_list[j]} has no parent {parent} in the plan."))
     if ctx.errors_only:  # PL011 and PL010 (below) are warnings
         return out
     # children of each code: rows whose WBS starts with code + "."
     has_child = {p for p in parent_list if p != ""}
-    parent_of_some = np.array([c in has_child for c in code_list], dtype=bool)
-    for row in codes.index[parent_of_some & (typ.reindex(codes.index) != "Summary").to_numpy()]:
-        out.append(_f(ctx, "PL011", row, "Type", ids.at[row],
-                      f"{ctx.where(P, row, 'Type')}: task {fmt(ids.at[row])} (WBS {codes.at[row]}) has children "
-                      f"({codes.at[row]}.1…) but its Type is {typ.at[row]}."))
-    summaries = codes[typ.reindex(codes.index) == "Summary"]
-    if not summaries.empty:
-        out += _summary_spans(ctx, plan, codes, summaries)
+    summary = t.summary
+    for j, code in enumerate(code_list):
+        k = code_ks[j]
+        if code in has_child and not summary[k]:
+            row = rows[k]
+            out.append(_f(ctx, "PL011", row, "Type", ids[k],
+                          f"{ctx.where(P, row, 'Type')}: task {fmt(ids[k])} (WBS {code}) has children "
+                          f"({code}.1…) but its Type is {t.typ(k)}."))
+    summaries = [j for j, k in enumerate(code_ks) if summary[k]]
+    if summaries:
+        out += _summary_spans(ctx, t, code_ks, code_list, summaries)
     return out
 
 
-def _summary_spans(ctx: RuleContext, plan: pd.DataFrame, codes: pd.Series, summary_rows: pd.Series) -> list[Finding]:
+def _summary_spans(ctx: RuleContext, t: _Plan, code_ks: list[int], code_list: list[str], summary_js: list[int]) -> list[Finding]:
     """Summary Start/Finish against the earliest Start / latest Finish of the rows under
     it (every row whose WBS has the summary's WBS as a prefix; ties: the first row), in
-    one pass over the codes."""
-    ids = plan["ID"]
-    summaries = set(summary_rows)
-    rows = codes.index.tolist()
-    starts = plan.loc[codes.index, "Start"]
-    finishes = plan.loc[codes.index, "Finish"]
-    start_ns = starts.to_numpy().view("int64").tolist()  # Python ints: cheap to index
-    finish_ns = finishes.to_numpy().view("int64").tolist()
-    has_start, has_finish = starts.notna().to_numpy().tolist(), finishes.notna().to_numpy().tolist()
+    one pass over the codes (``code_ks[j]``: plan position of ``code_list[j]``;
+    ``summary_js``: the codes of Summary rows)."""
+    ids, rows = t.ids, t.rows
+    summaries = {code_list[j] for j in summary_js}
+    start_ns = t.dates["Start"].view("int64").tolist()  # Python ints: cheap to index
+    finish_ns = t.dates["Finish"].view("int64").tolist()
+    has_start, has_finish = (~t.nat["Start"]).tolist(), (~t.nat["Finish"]).tolist()
     first: dict[str, tuple[int, int, int]] = {}  # summary code -> (start, row, k) of its earliest child
     last: dict[str, tuple[int, int, int]] = {}  # summary code -> (-finish, row, k) of its latest child
-    for k, (row, code) in enumerate(zip(rows, codes.tolist())):
+    for k, code in zip(code_ks, code_list):
+        row = rows[k]
         ancestor = code
         while True:
             cut = ancestor.rfind(".")
@@ -415,83 +511,90 @@ def _summary_spans(ctx: RuleContext, plan: pd.DataFrame, codes: pd.Series, summa
     if not first and not last:
         return []
     out: list[Finding] = []
-    own = plan.loc[summary_rows.index, ["ID", "Start", "Finish"]]
-    summary = list(zip(summary_rows.index.tolist(), summary_rows.tolist(), range(len(own)),
-                       own["Start"].to_numpy().view("int64").tolist(), own["Start"].notna().to_numpy().tolist(),
-                       own["Finish"].to_numpy().view("int64").tolist(), own["Finish"].notna().to_numpy().tolist()))
-    for row, code, j, s, has_s, _f_, _has_f in summary:
+    own = [(code_ks[j], code_list[j]) for j in summary_js]
+    for k, code in own:
         child = first.get(code)
-        if child is None or not has_s or not s > start_ns[child[2]]:
+        if child is None or not has_start[k] or not start_ns[k] > start_ns[child[2]]:
             continue
-        tid = own["ID"].iat[j]
-        out.append(_f(ctx, "PL010", row, "Start", tid,
-                      f"{ctx.where(P, row, 'Start')}: summary {fmt(tid)} starts on {fmt(own['Start'].iat[j])} but its "
-                      f"child {fmt(ids.at[child[1]])} starts on {fmt(starts.iat[child[2]])}."))
-    for row, code, j, _s, _has_s, f, has_f in summary:
+        row, c = rows[k], child[2]
+        out.append(_f(ctx, "PL010", row, "Start", ids[k],
+                      f"{ctx.where(P, row, 'Start')}: summary {fmt(ids[k])} starts on {fmt(t.ts('Start', k))} but its "
+                      f"child {fmt(ids[c])} starts on {fmt(t.ts('Start', c))}."))
+    for k, code in own:
         child = last.get(code)
-        if child is None or not has_f or not f < finish_ns[child[2]]:
+        if child is None or not has_finish[k] or not finish_ns[k] < finish_ns[child[2]]:
             continue
-        tid = own["ID"].iat[j]
-        out.append(_f(ctx, "PL010", row, "Finish", tid,
-                      f"{ctx.where(P, row, 'Finish')}: summary {fmt(tid)} finishes on {fmt(own['Finish'].iat[j])} but its "
-                      f"child {fmt(ids.at[child[1]])} finishes on {fmt(finishes.iat[child[2]])}."))
+        row, c = rows[k], child[2]
+        out.append(_f(ctx, "PL010", row, "Finish", ids[k],
+                      f"{ctx.where(P, row, 'Finish')}: summary {fmt(ids[k])} finishes on {fmt(t.ts('Finish', k))} but its "
+                      f"child {fmt(ids[c])} finishes on {fmt(t.ts('Finish', c))}."))
     return out
 
 
-def _progress(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
+def _progress(ctx: RuleContext, t: _Plan) -> list[Finding]:
     out: list[Finding] = []
-    ids, typ = plan["ID"], _typ(plan)
-    pct, status = plan["% Complete"], plan["Status"]
-    a_s, a_f = plan["Actual Start"], plan["Actual Finish"]
-    for row in plan.index[(pct < 0) | (pct > 1)]:
-        out.append(_f(ctx, "PL012", row, "% Complete", ids.at[row],
-                      f"{ctx.where(P, row, '% Complete')}: task {fmt(ids.at[row])} is {fmt_pct(pct.at[row])} complete."))
-    work = typ != "Summary"
-    in_range = pct.between(0, 1)
-    for row in plan.index[work & (pct == 1) & status.notna() & (status != "Complete") & (status != "Cancelled")]:
-        out.append(_f(ctx, "PL013", row, "% Complete", ids.at[row],
-                      f"{ctx.where(P, row, '% Complete')}: task {fmt(ids.at[row])} is 100 % complete but its Status is "
-                      f"{status.at[row]}."))
-    complete = work & (status == "Complete")
-    for row in plan.index[complete & a_f.isna()]:
-        out.append(_f(ctx, "PL014", row, "Actual Finish", ids.at[row],
-                      f"{ctx.where(P, row, 'Actual Finish')}: task {fmt(ids.at[row])} is Complete but has no Actual Finish."))
-    for row in plan.index[complete & a_f.notna() & in_range & (pct < 1)]:
-        out.append(_f(ctx, "PL014", row, "% Complete", ids.at[row],
-                      f"{ctx.where(P, row, '% Complete')}: task {fmt(ids.at[row])} is Complete but only "
-                      f"{fmt_pct(pct.at[row])} complete."))
-    started = work & ((status == "In Progress") | (in_range & (pct > 0)) | a_f.notna())
-    for row in plan.index[started & a_s.isna()]:
-        what = "In Progress" if status.at[row] == "In Progress" else (
-            f"{fmt_pct(pct.at[row])} complete" if pd.notna(pct.at[row]) and pct.at[row] > 0 else "finished")
-        out.append(_f(ctx, "PL015", row, "Actual Start", ids.at[row],
-                      f"{ctx.where(P, row, 'Actual Start')}: task {fmt(ids.at[row])} is {what} but has no Actual Start."))
-    fin_not_done = work & a_f.notna() & status.notna() & ~status.isin(["Complete", "Cancelled"])
-    for row in plan.index[fin_not_done]:
-        out.append(_f(ctx, "PL016", row, "Status", ids.at[row],
-                      f"{ctx.where(P, row, 'Status')}: task {fmt(ids.at[row])} has an Actual Finish "
-                      f"({fmt(a_f.at[row])}) but its Status is {status.at[row]}."))
-    fin_low = work & a_f.notna() & (status.isna() | (status != "Complete")) & in_range & (pct < 1) & ~fin_not_done
-    for row in plan.index[fin_low & (status != "Cancelled")]:
-        out.append(_f(ctx, "PL016", row, "% Complete", ids.at[row],
-                      f"{ctx.where(P, row, '% Complete')}: task {fmt(ids.at[row])} has an Actual Finish "
-                      f"({fmt(a_f.at[row])}) but is {fmt_pct(pct.at[row])} complete."))
-    not_started = work & (status.isna() | (status == "Not Started"))
-    moved = not_started & ((in_range & (pct > 0)) | a_s.notna()) & a_f.isna()
-    for row in plan.index[moved]:
-        what = f"is {fmt_pct(pct.at[row])} complete" if pd.notna(pct.at[row]) and pct.at[row] > 0 else \
-            f"has an Actual Start ({fmt(a_s.at[row])})"
-        label = status.at[row] if pd.notna(status.at[row]) else "without a Status"
-        out.append(_f(ctx, "PL017", row, "Status", ids.at[row],
-                      f"{ctx.where(P, row, 'Status')}: task {fmt(ids.at[row])} is {label} but {what}."))
-    for row in plan.index[a_f < a_s]:
-        out.append(_f(ctx, "PL018", row, "Actual Finish", ids.at[row],
-                      f"{ctx.where(P, row, 'Actual Finish')}: task {fmt(ids.at[row])} actually finished on "
-                      f"{fmt(a_f.at[row])}, before it actually started on {fmt(a_s.at[row])}."))
+    ids, rows = t.ids, t.rows
+    pct, status, st_na = t.pct, t.text["Status"], t.text_na["Status"]
+    as_na, af_na = t.nat["Actual Start"], t.nat["Actual Finish"]
+    for k in _each((pct < 0) | (pct > 1)):
+        row = rows[k]
+        out.append(_f(ctx, "PL012", row, "% Complete", ids[k],
+                      f"{ctx.where(P, row, '% Complete')}: task {fmt(ids[k])} is {fmt_pct(pct[k])} complete."))
+    work = ~t.summary
+    in_range = (pct >= 0) & (pct <= 1)
+    is_complete, is_cancelled, in_progress = status == "Complete", status == "Cancelled", status == "In Progress"
+    for k in _each(work & (pct == 1) & ~st_na & ~is_complete & ~is_cancelled):
+        row = rows[k]
+        out.append(_f(ctx, "PL013", row, "% Complete", ids[k],
+                      f"{ctx.where(P, row, '% Complete')}: task {fmt(ids[k])} is 100 % complete but its Status is "
+                      f"{status[k]}."))
+    complete = work & is_complete
+    for k in _each(complete & af_na):
+        row = rows[k]
+        out.append(_f(ctx, "PL014", row, "Actual Finish", ids[k],
+                      f"{ctx.where(P, row, 'Actual Finish')}: task {fmt(ids[k])} is Complete but has no Actual Finish."))
+    for k in _each(complete & ~af_na & in_range & (pct < 1)):
+        row = rows[k]
+        out.append(_f(ctx, "PL014", row, "% Complete", ids[k],
+                      f"{ctx.where(P, row, '% Complete')}: task {fmt(ids[k])} is Complete but only "
+                      f"{fmt_pct(pct[k])} complete."))
+    started = work & (in_progress | (in_range & (pct > 0)) | ~af_na)
+    for k in _each(started & as_na):
+        row = rows[k]
+        what = "In Progress" if in_progress[k] else (
+            f"{fmt_pct(pct[k])} complete" if pct[k] > 0 else "finished")
+        out.append(_f(ctx, "PL015", row, "Actual Start", ids[k],
+                      f"{ctx.where(P, row, 'Actual Start')}: task {fmt(ids[k])} is {what} but has no Actual Start."))
+    fin_not_done = work & ~af_na & ~st_na & ~(is_complete | is_cancelled)
+    for k in _each(fin_not_done):
+        row = rows[k]
+        out.append(_f(ctx, "PL016", row, "Status", ids[k],
+                      f"{ctx.where(P, row, 'Status')}: task {fmt(ids[k])} has an Actual Finish "
+                      f"({fmt(t.ts('Actual Finish', k))}) but its Status is {status[k]}."))
+    fin_low = work & ~af_na & ~is_complete & in_range & (pct < 1) & ~fin_not_done
+    for k in _each(fin_low & ~is_cancelled):
+        row = rows[k]
+        out.append(_f(ctx, "PL016", row, "% Complete", ids[k],
+                      f"{ctx.where(P, row, '% Complete')}: task {fmt(ids[k])} has an Actual Finish "
+                      f"({fmt(t.ts('Actual Finish', k))}) but is {fmt_pct(pct[k])} complete."))
+    not_started = work & (st_na | (status == "Not Started"))
+    moved = not_started & ((in_range & (pct > 0)) | ~as_na) & af_na
+    for k in _each(moved):
+        row = rows[k]
+        what = f"is {fmt_pct(pct[k])} complete" if pct[k] > 0 else \
+            f"has an Actual Start ({fmt(t.ts('Actual Start', k))})"
+        label = status[k] if not st_na[k] else "without a Status"
+        out.append(_f(ctx, "PL017", row, "Status", ids[k],
+                      f"{ctx.where(P, row, 'Status')}: task {fmt(ids[k])} is {label} but {what}."))
+    for k in _each(t.dates["Actual Finish"] < t.dates["Actual Start"]):
+        row = rows[k]
+        out.append(_f(ctx, "PL018", row, "Actual Finish", ids[k],
+                      f"{ctx.where(P, row, 'Actual Finish')}: task {fmt(ids[k])} actually finished on "
+                      f"{fmt(t.ts('Actual Finish', k))}, before it actually started on {fmt(t.ts('Actual Start', k))}."))
     return out
 
 
-def _status_date(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
+def _status_date(ctx: RuleContext, t: _Plan) -> list[Finding]:
     sd = ctx.status_ts
     if sd is None:
         r = ctx.finding("PL030", P, None, None, "",
@@ -501,64 +604,77 @@ def _status_date(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
         r.sheet, r.cell, r.key = sheet or "Project", addr, "StatusDate"
         return [r]
     out: list[Finding] = []
-    ids, typ = plan["ID"], _typ(plan)
+    ids, rows = t.ids, t.rows
     when = f"status date {fmt(sd)}"
     for col in ("Actual Start", "Actual Finish"):
-        for row in plan.index[plan[col] > sd]:
-            out.append(_f(ctx, "PL019", row, col, ids.at[row],
-                          f"{ctx.where(P, row, col)}: task {fmt(ids.at[row])} {col} {fmt(plan.at[row, col])} is after the {when}."))
-    status, pct = plan["Status"], plan["% Complete"].fillna(0)
-    work = typ != "Summary"
-    idle = status.isin(["On Hold", "Cancelled"])
-    not_started = work & ~idle & plan["Actual Start"].isna() & plan["Actual Finish"].isna() & (pct == 0) & \
-        (status.isna() | (status == "Not Started"))
+        for k in _each(_cmp(t.dates[col], "__gt__", sd)):
+            row = rows[k]
+            out.append(_f(ctx, "PL019", row, col, ids[k],
+                          f"{ctx.where(P, row, col)}: task {fmt(ids[k])} {col} {fmt(t.ts(col, k))} is after the {when}."))
+    status, st_na = t.text["Status"], t.text_na["Status"]
+    pct = np.where(np.isnan(t.pct), 0.0, t.pct)  # fillna(0)
+    work = ~t.summary
+    idle = (status == "On Hold") | (status == "Cancelled")
+    not_started = work & ~idle & t.nat["Actual Start"] & t.nat["Actual Finish"] & (pct == 0) & \
+        (st_na | (status == "Not Started"))
     # the status date is the end of that day: work planned to start on it should have started
-    for row in plan.index[not_started & (plan["Start"] <= sd)]:
-        out.append(_f(ctx, "PL020", row, "Start", ids.at[row],
-                      f"{ctx.where(P, row, 'Start')}: task {fmt(ids.at[row])} was planned to start on "
-                      f"{fmt(plan.at[row, 'Start'])} but has not started ({when})."))
-    open_ = work & ~idle & ~not_started & plan["Actual Finish"].isna() & (status != "Complete") & (pct < 1)
-    for row in plan.index[open_ & (plan["Finish"] <= sd)]:
-        out.append(_f(ctx, "PL021", row, "Finish", ids.at[row],
-                      f"{ctx.where(P, row, 'Finish')}: task {fmt(ids.at[row])} was planned to finish on "
-                      f"{fmt(plan.at[row, 'Finish'])} but is {fmt_pct(pct.at[row])} complete ({when})."))
+    for k in _each(not_started & _cmp(t.dates["Start"], "__le__", sd)):
+        row = rows[k]
+        out.append(_f(ctx, "PL020", row, "Start", ids[k],
+                      f"{ctx.where(P, row, 'Start')}: task {fmt(ids[k])} was planned to start on "
+                      f"{fmt(t.ts('Start', k))} but has not started ({when})."))
+    open_ = work & ~idle & ~not_started & t.nat["Actual Finish"] & ~(status == "Complete") & (pct < 1)
+    for k in _each(open_ & _cmp(t.dates["Finish"], "__le__", sd)):
+        row = rows[k]
+        out.append(_f(ctx, "PL021", row, "Finish", ids[k],
+                      f"{ctx.where(P, row, 'Finish')}: task {fmt(ids[k])} was planned to finish on "
+                      f"{fmt(t.ts('Finish', k))} but is {fmt_pct(pct[k])} complete ({when})."))
     return out
 
 
-def _other(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
+def _other(ctx: RuleContext, t: _Plan) -> list[Finding]:
     out: list[Finding] = []
-    ids, typ = plan["ID"], _typ(plan)
+    ids, rows = t.ids, t.rows
     if not ctx.errors_only:  # PL022-PL026 are warnings and info
-        out += _owner_and_baseline(ctx, plan, ids, typ)
-    cons = plan["Constraint"]
-    dated = cons.isin(list(schema.DATED_CONSTRAINTS))
-    for row in plan.index[dated & plan["Constraint Date"].isna()]:
+        out += _owner_and_baseline(ctx, t)
+    cons, cons_na = t.text["Constraint"], t.text_na["Constraint"]
+    cd_na = t.nat["Constraint Date"]
+    dated = np.zeros(t.n, dtype=bool)
+    for c in schema.DATED_CONSTRAINTS:
+        dated |= cons == c
+    for k in _each(dated & cd_na):
+        row = rows[k]
         if (P, int(row), "Constraint Date") in ctx.issue_cells:
             continue
-        out.append(_f(ctx, "PL027", row, "Constraint Date", ids.at[row],
-                      f"{ctx.where(P, row, 'Constraint Date')}: task {fmt(ids.at[row])} has constraint {cons.at[row]} "
+        out.append(_f(ctx, "PL027", row, "Constraint Date", ids[k],
+                      f"{ctx.where(P, row, 'Constraint Date')}: task {fmt(ids[k])} has constraint {cons[k]} "
                       "but no Constraint Date."))
-    loose = (cons.isna() | cons.isin(["ASAP", "ALAP"])) & plan["Constraint Date"].notna()
-    for row in plan.index[loose] if not ctx.errors_only else ():  # PL028 is info
-        c = cons.at[row] if pd.notna(cons.at[row]) else "ASAP"
-        out.append(_f(ctx, "PL028", row, "Constraint Date", ids.at[row],
-                      f"{ctx.where(P, row, 'Constraint Date')}: task {fmt(ids.at[row])} has a Constraint Date but its "
-                      f"constraint is {c}, so the date is ignored."))
-    out += _logic_start(ctx, plan)
+    if not ctx.errors_only:  # PL028 is info
+        loose = (cons_na | (cons == "ASAP") | (cons == "ALAP")) & ~cd_na
+        for k in _each(loose):
+            row = rows[k]
+            c = cons[k] if not cons_na[k] else "ASAP"
+            out.append(_f(ctx, "PL028", row, "Constraint Date", ids[k],
+                          f"{ctx.where(P, row, 'Constraint Date')}: task {fmt(ids[k])} has a Constraint Date but its "
+                          f"constraint is {c}, so the date is ignored."))
+    out += _logic_start(ctx, t)
     return out
 
 
-def _owner_and_baseline(ctx: RuleContext, plan: pd.DataFrame, ids: pd.Series, typ: pd.Series) -> list[Finding]:
+def _owner_and_baseline(ctx: RuleContext, t: _Plan) -> list[Finding]:
     """PL022-PL026: owner, project start and planned finish, baseline."""
     out: list[Finding] = []
-    work = typ.isin(WORK_TYPES)
-    for row in plan.index[work & plan["Owner"].isna()]:
-        out.append(_f(ctx, "PL022", row, "Owner", ids.at[row], f"{ctx.where(P, row, 'Owner')}: task {fmt(ids.at[row])} has no owner."))
+    ids, rows = t.ids, t.rows
+    work = t.work
+    for k in _each(work & t.text_na["Owner"]):
+        row = rows[k]
+        out.append(_f(ctx, "PL022", row, "Owner", ids[k], f"{ctx.where(P, row, 'Owner')}: task {fmt(ids[k])} has no owner."))
     if ctx.start_date:
         sd = pd.Timestamp(ctx.start_date)
-        for row in plan.index[plan["Start"] < sd]:
-            out.append(_f(ctx, "PL023", row, "Start", ids.at[row],
-                          f"{ctx.where(P, row, 'Start')}: task {fmt(ids.at[row])} starts on {fmt(plan.at[row, 'Start'])}, "
+        for k in _each(_cmp(t.dates["Start"], "__lt__", sd)):
+            row = rows[k]
+            out.append(_f(ctx, "PL023", row, "Start", ids[k],
+                          f"{ctx.where(P, row, 'Start')}: task {fmt(ids[k])} starts on {fmt(t.ts('Start', k))}, "
                           f"before the project start {fmt(sd)}."))
     pf = ctx.setting("PlannedFinish")
     try:
@@ -566,24 +682,25 @@ def _owner_and_baseline(ctx: RuleContext, plan: pd.DataFrame, ids: pd.Series, ty
     except (TypeError, ValueError):
         pf = None
     if pf is not None and not pd.isna(pf):
-        for row in plan.index[plan["Finish"] > pf]:
-            out.append(_f(ctx, "PL024", row, "Finish", ids.at[row],
-                          f"{ctx.where(P, row, 'Finish')}: task {fmt(ids.at[row])} finishes on {fmt(plan.at[row, 'Finish'])}, "
+        for k in _each(_cmp(t.dates["Finish"], "__gt__", pf)):
+            row = rows[k]
+            out.append(_f(ctx, "PL024", row, "Finish", ids[k],
+                          f"{ctx.where(P, row, 'Finish')}: task {fmt(ids[k])} finishes on {fmt(t.ts('Finish', k))}, "
                           f"after the planned finish {fmt(pf)}."))
-    has_base = plan["Baseline Start"].notna() | plan["Baseline Finish"].notna()
-    if work.any() and not has_base[work].any():
+    bs_na, bf_na = t.nat["Baseline Start"], t.nat["Baseline Finish"]
+    if work.any() and (bs_na[work] & bf_na[work]).all():
         out.append(ctx.finding("PL026", P, None, None, "",
                                "The plan has no baseline (Baseline Start/Finish are empty on every task)."))
     else:
-        no_base = work & (plan["Baseline Start"].isna() | plan["Baseline Finish"].isna())
-        for row in plan.index[no_base]:
-            col = "Baseline Start" if pd.isna(plan.at[row, "Baseline Start"]) else "Baseline Finish"
-            out.append(_f(ctx, "PL025", row, col, ids.at[row],
-                          f"{ctx.where(P, row, col)}: task {fmt(ids.at[row])} has no baseline."))
+        for k in _each(work & (bs_na | bf_na)):
+            row = rows[k]
+            col = "Baseline Start" if bs_na[k] else "Baseline Finish"
+            out.append(_f(ctx, "PL025", row, col, ids[k],
+                          f"{ctx.where(P, row, col)}: task {fmt(ids[k])} has no baseline."))
     return out
 
 
-def _logic_start(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
+def _logic_start(ctx: RuleContext, t: _Plan) -> list[Finding]:
     """Start < CPM early start, for tasks not yet started (their Start is a forecast)."""
     if ctx.errors_only:  # PL029 is a warning: no schedule needed to count errors
         return []
@@ -591,37 +708,38 @@ def _logic_start(ctx: RuleContext, plan: pd.DataFrame) -> list[Finding]:
     if res is None or res.calendar is None:
         return []
     cal = res.calendar
-    es = {t.id: (t.early_start, t.early_finish) for t in res.tasks if t.status == "not started" and not t.in_cycle}
-    pb = ctx.plan_by_id
-    typ = pb["Type"].fillna("Task")
-    cand = pb[typ.isin(WORK_TYPES) & pb["Actual Start"].isna() & pb["Start"].notna() & pb.index.isin(list(es))]
-    if ctx.status_ts is not None:  # a start already past is PL020's: the schedule moves it after the status date
-        cand = cand[cand["Start"] > ctx.status_ts]
-    if cand.empty:
+    es = {task.id: (task.early_start, task.early_finish) for task in res.tasks if task.status == "not started" and not task.in_cycle}
+    if not es:
         return []
-    times = np.array([es[int(i)] for i in cand.index], dtype=float)
+    ok = t.work & t.nat["Actual Start"] & ~t.nat["Start"]
+    if ctx.status_ts is not None:  # a start already past is PL020's: the schedule moves it after the status date
+        ok &= _cmp(t.dates["Start"], "__gt__", ctx.status_ts)
+    cand = [(tid, row, k) for tid, row, k in t.by_id(ctx) if ok[k] and tid in es]
+    if not cand:
+        return []
+    times = np.array([es[tid] for tid, _row, _k in cand], dtype=float)
     day = np.where(times[:, 0] == times[:, 1], np.maximum(times[:, 0], 1), times[:, 0] + 1)
-    early = pd.to_datetime(cal.dates_of(day))
-    late = cand["Start"].to_numpy() < early.to_numpy()
+    early = cal.dates_of(day)
+    start = t.dates["Start"][[k for _tid, _row, k in cand]]
+    late = start < early
+    if not late.any():
+        return []
     out = []
-    sub = cand[late]
-    for tid, row, start, e in zip(sub.index.tolist(), sub["row"].tolist(), _day_texts(sub["Start"]), _day_texts(early[late])):
+    picked = [c for c, is_late in zip(cand, late.tolist()) if is_late]
+    for (tid, row, _k), s, e in zip(picked, _day_texts(start[late]), _day_texts(early[late])):
         out.append(_f(ctx, "PL029", row, "Start", tid,
-                      f"{ctx.where(P, row, 'Start')}: task {tid} starts on {start} but its predecessors "
+                      f"{ctx.where(P, row, 'Start')}: task {tid} starts on {s} but its predecessors "
                       f"and constraints allow {e} at the earliest."))
     return out
 
 
-def _day_texts(values: pd.Series | pd.Index) -> list[str]:
-    """``fmt`` of each value of a datetime column, the dates at midnight (nearly all)
-    written by numpy at once; any other value (a time of day, NaT) by ``fmt``."""
-    if not (isinstance(values.dtype, np.dtype) and values.dtype.kind == "M"):
-        return [fmt(v) for v in values.tolist()]
-    a = values.to_numpy()
-    days = a.astype("datetime64[D]")
+def _day_texts(values: np.ndarray) -> list[str]:
+    """``fmt`` of each value of a datetime array as its Timestamp, the dates at midnight
+    (nearly all) written by numpy at once; any other value (a time of day, NaT) by ``fmt``."""
+    days = values.astype("datetime64[D]")
     out = np.datetime_as_string(days, unit="D").tolist()
-    other = np.isnat(a) | (a - days >= np.timedelta64(1, "s"))
+    other = np.isnat(values) | (values - days >= np.timedelta64(1, "s"))
     if other.any():
         for k in np.flatnonzero(other).tolist():
-            out[k] = fmt(values[k] if isinstance(values, pd.Index) else values.iloc[k])
+            out[k] = fmt(pd.Timestamp(values[k]))
     return out
