@@ -134,11 +134,15 @@ def _known(values: pd.Series, known: set) -> pd.Series:
 
 @checks
 def finance(ctx: RuleContext) -> list[Finding]:
+    # Columns are taken out of the frames once, as numpy arrays or lists; the rules are
+    # numpy masks or loops over distinct values (a pandas mask or ``.at`` costs more than
+    # the rule on a 5,000-row timesheet); findings are built for the failing rows only.
     out: list[Finding] = []
     plan_present = ctx.has("tblPlan")
     ids = ctx.task_ids
     pb = ctx.plan_by_id
-    summaries = set(pb.index[pb["Type"] == "Summary"])
+    pb_ids = pb.index.tolist()
+    summaries = {t for t, kind in zip(pb_ids, pb["Type"].tolist()) if kind == "Summary"}
     ts = ctx.frame("tblTimesheet") if ctx.has("tblTimesheet") else None
     costs = ctx.frame("tblCosts") if ctx.has("tblCosts") else None
     budget = ctx.frame("tblBudget") if ctx.has("tblBudget") else None
@@ -152,22 +156,27 @@ def finance(ctx: RuleContext) -> list[Finding]:
     for name, frame, rid in (("tblTimesheet", ts, "FN001"), ("tblCosts", costs, "FN003"), ("tblBudget", budget, "FN013")):
         if frame is None or frame.empty or not plan_present:
             continue
+        task = frame["Task ID"].to_numpy()
         if name == "tblTimesheet" and ts_tasks is not None:
-            codes, tasks = ts_tasks  # as _known / isin below, value by value on the distinct tasks
-            bad = ~np.append(_known(pd.Series(tasks), ids).to_numpy(), True)[codes]
-            on_summary = np.append(pd.Series(tasks).isin(list(summaries)).to_numpy(), False)[codes]
-        else:
-            bad = ~_known(frame["Task ID"], ids)
-            on_summary = frame["Task ID"].isin(list(summaries)) if name != "tblBudget" else None
-        for row in frame.index[bad]:
-            t = frame.at[row, "Task ID"]
+            codes, tasks = ts_tasks  # as _known / isin, value by value on the distinct tasks
+            distinct = tasks.tolist()
+            bad = np.array([t not in ids for t in distinct] + [False], dtype=bool)[codes]  # last: empty (-1)
+            on_summary = np.array([t in summaries for t in distinct] + [False], dtype=bool)[codes]
+        else:  # a few dozen rows: _known / isin in Python (NaN is known, in no set)
+            values = task.tolist()
+            bad = np.array([t == t and t not in ids for t in values], dtype=bool)
+            on_summary = np.array([t in summaries for t in values], dtype=bool) if name != "tblBudget" else None
+        where = ctx.table(name).where
+        index = frame.index
+        for k in np.flatnonzero(bad).tolist():
+            row, t = index[k], task[k]
             out.append(ctx.finding(rid, name, row, "Task ID", t,
-                                   f"{ctx.where(name, row, 'Task ID')}: task {fmt(t)} is not in the plan."))
-        if name != "tblBudget":
-            for row in frame.index[on_summary]:
-                t = frame.at[row, "Task ID"]
+                                   f"{where(int(row), 'Task ID')}: task {fmt(t)} is not in the plan."))
+        if on_summary is not None:
+            for k in np.flatnonzero(on_summary).tolist():
+                row, t = index[k], task[k]
                 out.append(ctx.finding("FN014", name, row, "Task ID", t,
-                                       f"{ctx.where(name, row, 'Task ID')}: task {fmt(t)} is a summary task."))
+                                       f"{where(int(row), 'Task ID')}: task {fmt(t)} is a summary task."))
 
     # ---- categories
     for name, frame in (("tblBudget", budget), ("tblCosts", costs)):
@@ -175,19 +184,23 @@ def finance(ctx: RuleContext) -> list[Finding]:
             out.extend(choice_findings(ctx, "FN015", name, schema.TABLES[name].column("Category"), frame))
 
     # ---- people and rates
-    people: set[str] = set(res["Person"].dropna()) if res is not None else set()
+    res_people = res["Person"].tolist() if res is not None else []
+    people: set[str] = {p for p in res_people if type(p) is str}  # text: str or NaN
     if res is not None and not res.empty and not ctx.errors_only:  # FN004 is a warning
-        no_rate = res["Person"].notna() & res["Rate"].isna()
-        if no_rate.any():
-            hours_by_person = _hours_by_person(ctx, ts) if ts is not None and not ts.empty else pd.Series(dtype=float)
-        for row in res.index[no_rate]:
+        rate = res["Rate"].to_numpy()
+        no_rate = [k for k, p in enumerate(res_people) if type(p) is str and rate[k] != rate[k]]
+        if no_rate:
+            hours_by_person = _hours_by_person(ctx, ts) if ts is not None and not ts.empty else {}
+        where = ctx.table("tblResources").where
+        for k in no_rate:
+            row = res.index[k]
             if ("tblResources", int(row), "Rate") in ctx.issue_cells:
                 continue
-            p = res.at[row, "Person"]
+            p = res_people[k]
             h = hours_by_person.get(p, 0.0)
             booked = f" ({fmt(h)} hours booked)" if h else ""
             out.append(ctx.finding("FN004", "tblResources", row, "Rate", p,
-                                   f"{ctx.where('tblResources', row, 'Rate')}: '{p}' has no rate{booked}."))
+                                   f"{where(int(row), 'Rate')}: '{p}' has no rate{booked}."))
 
     if ts is not None and not ts.empty:
         out.extend(_timesheet(ctx, ts, ts_tasks, people, pb, status, start))
@@ -195,56 +208,85 @@ def finance(ctx: RuleContext) -> list[Finding]:
         return out
     if costs is not None and not costs.empty:
         out.extend(_dated(ctx, "tblCosts", costs, status, start))
-        neg = costs["Amount"] < 0
-        for row in costs.index[neg]:
-            out.append(ctx.finding("FN007", "tblCosts", row, "Amount", costs.at[row, "Task ID"],
-                                   f"{ctx.where('tblCosts', row, 'Amount')} (Amount) is {fmt(costs.at[row, 'Amount'])}."))
+        amount = costs["Amount"].to_numpy()
+        task = costs["Task ID"].to_numpy()
+        where = ctx.table("tblCosts").where
+        for k in np.flatnonzero(amount < 0).tolist():
+            row = costs.index[k]
+            out.append(ctx.finding("FN007", "tblCosts", row, "Amount", task[k],
+                                   f"{where(int(row), 'Amount')} (Amount) is {fmt(amount[k])}."))
     if budget is not None and not budget.empty:
-        src = budget["Source"].fillna("Original").astype(str)
-        neg = (budget["Amount"] < 0) & ~src.str.upper().str.startswith("CR-")
-        for row in budget.index[neg]:
-            out.append(ctx.finding("FN008", "tblBudget", row, "Amount", budget.at[row, "Task ID"],
-                                   f"{ctx.where('tblBudget', row, 'Amount')} (Amount) is {fmt(budget.at[row, 'Amount'])} "
-                                   f"(Source '{src.at[row]}')."))
-        period = budget["Period"]
-        off = period.notna() & (period.dt.day != 1)
-        for row in budget.index[off]:
-            out.append(ctx.finding("FN018", "tblBudget", row, "Period", budget.at[row, "Task ID"],
-                                   f"{ctx.where('tblBudget', row, 'Period')} (Period) is {fmt(period.at[row])}, "
+        amount = budget["Amount"].to_numpy()
+        task = budget["Task ID"].to_numpy()
+        source = budget["Source"].tolist()
+        where = ctx.table("tblBudget").where
+        for k in np.flatnonzero(amount < 0).tolist():
+            src = source[k] if type(source[k]) is str else "Original"
+            if src.upper().startswith("CR-"):
+                continue
+            row = budget.index[k]
+            out.append(ctx.finding("FN008", "tblBudget", row, "Amount", task[k],
+                                   f"{where(int(row), 'Amount')} (Amount) is {fmt(amount[k])} "
+                                   f"(Source '{src}')."))
+        period = budget["Period"].to_numpy()
+        # .dt.day != 1: the day differs from its month's first day
+        off = ~np.isnat(period) & (period.astype("datetime64[D]") != period.astype("datetime64[M]"))
+        for k in np.flatnonzero(off).tolist():
+            row = budget.index[k]
+            out.append(ctx.finding("FN018", "tblBudget", row, "Period", task[k],
+                                   f"{where(int(row), 'Period')} (Period) is {fmt(pd.Timestamp(period[k]))}, "
                                    "not the first day of a month."))
 
     # ---- actuals without budget
     if plan_present and budget is not None:
-        budgeted = set(budget["Task ID"].dropna().astype("int64"))
-        hours = _hours_by_task(ts, ts_tasks) if ts_tasks is not None else pd.Series(dtype=float)
-        spent = costs.groupby("Task ID")["Amount"].sum() if costs is not None and not costs.empty else pd.Series(dtype=float)
-        with_actuals = (set(hours.index[hours != 0]) | set(spent.index[spent != 0])) & set(pb.index)
-        for tid in sorted(int(t) for t in with_actuals if int(t) not in budgeted and int(t) not in summaries):
-            parts = []
-            if tid in hours.index and hours[tid]:
-                parts.append(f"{fmt(hours[tid])} hours")
-            if tid in spent.index and spent[tid]:
-                parts.append(f"{spent[tid]:,.2f} costs")
-            out.append(ctx.finding("FN012", "tblPlan", pb.at[tid, "row"], "ID", tid,
-                                   f"Task {tid} has actuals ({', '.join(parts)}) but no budget line."))
+        budgeted = {int(t) for t in budget["Task ID"].tolist() if t == t}
+        # only tasks with bookings, in the plan, without budget and not summaries can have a
+        # finding: the sums below are computed only when there is one
+        in_plan = set(pb_ids)
+        booked = set(ts_tasks[1].tolist()) if ts_tasks is not None else set()
+        if costs is not None and not costs.empty:
+            booked.update(t for t in costs["Task ID"].tolist() if t == t)
+        if any(t in in_plan and int(t) not in budgeted and int(t) not in summaries for t in booked):
+            out.extend(_without_budget(ctx, ts, ts_tasks, costs, pb, budgeted, summaries))
+    return out
+
+
+def _without_budget(ctx: RuleContext, ts: pd.DataFrame | None, ts_tasks: tuple[np.ndarray, np.ndarray] | None,
+                    costs: pd.DataFrame | None, pb: pd.DataFrame, budgeted: set[int], summaries: set[int]) -> list[Finding]:
+    """FN012: tasks with actuals (hours or costs) but no budget line."""
+    out = []
+    hours = _hours_by_task(ts, ts_tasks) if ts is not None and ts_tasks is not None else pd.Series(dtype=float)
+    spent = costs.groupby("Task ID")["Amount"].sum() if costs is not None and not costs.empty else pd.Series(dtype=float)
+    with_actuals = (set(hours.index[hours != 0]) | set(spent.index[spent != 0])) & set(pb.index)
+    for tid in sorted(int(t) for t in with_actuals if int(t) not in budgeted and int(t) not in summaries):
+        parts = []
+        if tid in hours.index and hours[tid]:
+            parts.append(f"{fmt(hours[tid])} hours")
+        if tid in spent.index and spent[tid]:
+            parts.append(f"{spent[tid]:,.2f} costs")
+        out.append(ctx.finding("FN012", "tblPlan", pb.at[tid, "row"], "ID", tid,
+                               f"Task {tid} has actuals ({', '.join(parts)}) but no budget line."))
     return out
 
 
 def _dated(ctx: RuleContext, name: str, frame: pd.DataFrame, status: pd.Timestamp | None,
            start: pd.Timestamp | None) -> list[Finding]:
     out = []
-    d = frame["Date"]
-    for rid, mask, word, limit in (
-        ("FN009", d > status if status is not None else None, "after the status date", status),
-        ("FN016", d < start if start is not None else None, "before the project start", start),
-    ):
-        if mask is None or not mask.any():
+    d = frame["Date"].to_numpy()
+    for rid, limit, word in (("FN009", status, "after the status date"), ("FN016", start, "before the project start")):
+        if limit is None:
             continue
-        sub = frame.loc[mask, ["Date", "Task ID"]]
+        bound = limit.to_datetime64()
+        mask = d > bound if rid == "FN009" else d < bound  # NaT compares False
+        if not mask.any():
+            continue
         limit_text = fmt(limit)
-        for row, day, tid in zip(sub.index.tolist(), fmt_dates(sub["Date"]), sub["Task ID"].tolist()):
+        where = ctx.table(name).where
+        rows = frame.index[mask].tolist()
+        tids = frame["Task ID"].to_numpy()[mask].tolist()
+        for row, day, tid in zip(rows, fmt_dates(pd.Series(d[mask])), tids):
             out.append(ctx.finding(rid, name, row, "Date", tid,
-                                   f"{ctx.where(name, row, 'Date')} is dated {day}, {word} {limit_text}."))
+                                   f"{where(row, 'Date')} is dated {day}, {word} {limit_text}."))
     return out
 
 
@@ -254,23 +296,27 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, n
     dates as integers, so grouping and duplicate search hash numbers, not strings."""
     name = "tblTimesheet"
     out: list[Finding] = []
+    where = ctx.table(name).where
+    index = ts.index.to_numpy()
+    task = ts["Task ID"].to_numpy()
+    hours_ = ts["Hours"].to_numpy()
+    dates = ts["Date"].to_numpy()
     person, persons = ctx.codes(name, "Person")
     has_person = person >= 0
     if ctx.has("tblResources"):
         unknown = np.array([p not in people for p in persons] + [False], dtype=bool)  # last: empty (-1)
-        for row in ts.index[unknown[person]]:
-            p = ts.at[row, "Person"]
+        for k in np.flatnonzero(unknown[person]).tolist():
+            row, p = int(index[k]), persons[person[k]]
             out.append(ctx.finding("FN002", name, row, "Person", p,
-                                   f"{ctx.where(name, row, 'Person')}: '{p}' is not in tblResources."))
-    for row in ts.index[ts["Hours"] < 0]:
-        out.append(ctx.finding("FN005", name, row, "Hours", ts.at[row, "Task ID"],
-                               f"{ctx.where(name, row, 'Hours')} (Hours) is {fmt(ts.at[row, 'Hours'])}."))
+                                   f"{where(row, 'Person')}: '{p}' is not in tblResources."))
+    for k in np.flatnonzero(hours_ < 0).tolist():
+        row = int(index[k])
+        out.append(ctx.finding("FN005", name, row, "Hours", task[k],
+                               f"{where(row, 'Hours')} (Hours) is {fmt(hours_[k])}."))
 
     # ---- hours per person per day (24 h, capacity)
-    date = ts["Date"]
-    has_date = date.notna().to_numpy()
-    days = date.to_numpy().view("int64")  # NaT rows are masked out
-    hours_ = ts["Hours"].to_numpy()
+    has_date = ~np.isnat(dates)
+    days = dates.view("int64")  # NaT rows are masked out
     day_mask = has_person & has_date & ~np.isnan(hours_)
     pair = np.zeros(0, dtype=np.int64)
     if day_mask.any():
@@ -286,18 +332,19 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, n
         rows = np.bincount(pair)
         seen = np.maximum.accumulate(pair)
         first_at = np.flatnonzero(np.r_[True, pair[1:] > seen[:-1]])  # each pair's first row in `day`
-        labels = ts.index[day_mask]
-        if labels.is_monotonic_increasing:
-            first = labels[first_at].to_numpy()
-        else:
-            first = pd.Series(labels).groupby(pair, sort=False).min().to_numpy()
+        labels = index[day_mask]
+        if labels.size < 2 or bool((labels[1:] >= labels[:-1]).all()):  # Index.is_monotonic_increasing
+            first = labels[first_at]
+        else:  # the smallest row label of each pair (groupby(pair).min())
+            first = np.full(len(first_at), np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(first, pair, labels.astype(np.int64))
         pair_person = person[day_mask][first_at]
-        pair_date = date.to_numpy()[day_mask][first_at]
+        pair_date = dates[day_mask][first_at]
         for k in np.flatnonzero(hours > 24).tolist():
             p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(first[k])
             out.append(ctx.finding("FN006", name, row, "Hours", p,
                                    f"{p} books {fmt(hours[k])} hours on {fmt(d)} ({int(rows[k])} rows, "
-                                   f"from {ctx.where(name, row, 'Hours')})."))
+                                   f"from {where(row, 'Hours')})."))
         if ctx.has("tblResources") and not ctx.errors_only:  # FN017 is info
             res = ctx.frame("tblResources")
             hpd = ctx.setting("HoursPerDay")
@@ -312,7 +359,7 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, n
                 p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(first[k])
                 out.append(ctx.finding("FN017", name, row, "Hours", p,
                                        f"{p} books {fmt(hours[k])} hours on {fmt(d)}, over a capacity of "
-                                       f"{fmt(cap.get(p, hpd))} (from {ctx.where(name, row, 'Hours')})."))
+                                       f"{fmt(cap.get(p, hpd))} (from {where(row, 'Hours')})."))
 
     if ctx.errors_only:  # FN009, FN016, FN010 and FN011 are warnings
         return out
@@ -320,24 +367,21 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, n
 
     # ---- after the task's actual finish
     if not pb.empty:
-        done = pb[(pb["Status"] == "Complete") & pb["Actual Finish"].notna()]["Actual Finish"]
-        if not done.empty:
+        finish = pb["Actual Finish"].to_numpy()
+        done = {t: f for t, s, f, nat in zip(pb.index.tolist(), pb["Status"].tolist(), finish, np.isnat(finish).tolist())
+                if s == "Complete" and not nat}
+        if done:
             codes, tasks = ts_tasks  # ts["Task ID"].map(done), on the distinct tasks
-            fin_of_task = pd.Series(tasks).map(done).to_numpy()
-            if np.issubdtype(fin_of_task.dtype, np.datetime64):
-                fin = pd.Series(np.append(fin_of_task, np.array(["NaT"], dtype=fin_of_task.dtype))[codes], index=ts.index)
-            else:  # no task at all
-                fin = ts["Task ID"].map(done)
-            late = fin.notna() & (ts["Date"] > fin)
-            for row in ts.index[late]:
-                t = ts.at[row, "Task ID"]
-                out.append(ctx.finding("FN010", name, row, "Date", t,
-                                       f"{ctx.where(name, row, 'Date')}: hours on {fmt(ts.at[row, 'Date'])} on task "
-                                       f"{fmt(t)}, which finished on {fmt(fin.at[row])}."))
+            nat = np.datetime64("NaT")
+            fin = np.array([done.get(t, nat) for t in tasks.tolist()] + [nat], dtype=finish.dtype)[codes]
+            for k in np.flatnonzero(dates > fin).tolist():  # NaT compares False
+                row = int(index[k])
+                out.append(ctx.finding("FN010", name, row, "Date", task[k],
+                                       f"{where(row, 'Date')}: hours on {fmt(pd.Timestamp(dates[k]))} on task "
+                                       f"{fmt(task[k])}, which finished on {fmt(pd.Timestamp(fin[k]))}."))
 
     # ---- duplicates: same Date, Person, Task ID and Hours: same (person, date) pair,
     # Task ID and Hours, as one integer when it fits
-    task = ts["Task ID"].to_numpy()
     with_task = ~np.isnan(task[day_mask])
     full = day_mask.copy()
     full[day_mask] = with_task
@@ -346,19 +390,23 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, n
     sizes = (int(pair.max()) + 1 if pair.size else 1, len(task_values) or 1, len(hour_values) or 1)
     if sizes[0] * sizes[1] * sizes[2] < 2**62:
         key = (pair[with_task].astype(np.int64) * sizes[1] + task_codes) * sizes[2] + hour_codes
-        keys = pd.Series(key, index=ts.index[full])
+        dup = pd.Series(key).duplicated(keep="first").to_numpy()
+        keys = None
     else:  # too many distinct values to pack: compare the columns
         keys = pd.DataFrame({"Date": days[full], "Person": person[full], "Task ID": task[full], "Hours": hours_[full]},
                             index=ts.index[full])
-    dup = keys.duplicated(keep="first")
+        dup = keys.duplicated(keep="first").to_numpy()
     if dup.any():
-        firsts = keys[~dup & keys.duplicated(keep=False)]
+        if keys is None:
+            keys = pd.Series(key, index=ts.index[full])
+        dup_s = pd.Series(dup, index=keys.index)
+        firsts = keys[~dup_s & keys.duplicated(keep=False)]
         first_of = {_key_of(v): r for r, v in zip(firsts.index, _rows_of(firsts))}
-        again = ts.iloc[np.flatnonzero(full)[dup.to_numpy()]][["Date", "Person", "Task ID", "Hours"]]
-        for row, k, v in zip(keys.index[dup], _rows_of(keys[dup]), again.itertuples(index=False)):
+        again = ts.iloc[np.flatnonzero(full)[dup]][["Date", "Person", "Task ID", "Hours"]]
+        for row, k, v in zip(keys.index[dup], _rows_of(keys[dup_s]), again.itertuples(index=False)):
             first = first_of.get(_key_of(k))
             out.append(ctx.finding("FN011", name, row, "Date", v[2],
-                                   f"{ctx.where(name, row, 'Date')} repeats Timesheet row {first} "
+                                   f"{where(int(row), 'Date')} repeats Timesheet row {first} "
                                    f"({fmt(v[0])}, {v[1]}, task {fmt(v[2])}, {fmt(v[3])} hours)."))
     return out
 
@@ -393,14 +441,14 @@ def _hours_by_task(ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, np.ndarray]) ->
     return pd.Series(_bincount_sums(hours[ok], task[ok], len(tasks)), index=pd.Index(tasks, dtype=float), dtype=float)
 
 
-def _hours_by_person(ctx: RuleContext, ts: pd.DataFrame) -> pd.Series:
-    """``ts.groupby("Person")["Hours"].sum()`` on the person codes (the same sums)."""
+def _hours_by_person(ctx: RuleContext, ts: pd.DataFrame) -> dict[str, float]:
+    """``ts.groupby("Person")["Hours"].sum()`` on the person codes (the same sums), as a dict."""
     hours = ts["Hours"].to_numpy()
     if not _plain_sums_exact(hours):
-        return ts.groupby("Person")["Hours"].sum()
+        return ts.groupby("Person")["Hours"].sum().to_dict()
     codes, persons = ctx.codes("tblTimesheet", "Person")
     ok = codes >= 0
-    return pd.Series(_bincount_sums(hours[ok], codes[ok], len(persons)), index=persons, dtype=float)
+    return dict(zip(persons, _bincount_sums(hours[ok], codes[ok], len(persons)).tolist()))
 
 
 def _rows_of(keys: pd.Series | pd.DataFrame) -> Any:
