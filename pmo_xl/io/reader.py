@@ -278,6 +278,8 @@ def empty_frame(table: schema.Table, extra: list[str] | None = None) -> pd.DataF
 def _typed_array(values: list[Any], kind: str) -> Any:
     """``values`` (Python objects, None = empty) as the column kind's array."""
     if kind in ("date", "datetime"):
+        if all(v is None or type(v) is dt.datetime for v in values):  # what coerce gives: numpy converts it exactly
+            return np.array(values, dtype=DATE_DTYPE)
         stamps = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").astype(DATE_DTYPE)
         return stamps.to_numpy()
     if kind in ("number", "percent"):
@@ -327,6 +329,10 @@ class _Reader:
     _fast: Any = None
     _calamine: Any = None
     _exact_sheets: dict[str, tuple[tuple[int, int], list[list[Any]]]] = field(default_factory=dict)
+    #: (sheet, first data row, rows) -> (first col, last col) of the tables sharing those
+    #: rows on one sheet: they are bulk-read in one go (see :meth:`share_loads`).
+    _spans: dict[tuple[str, int, int], tuple[int, int]] = field(default_factory=dict)
+    _loaded: dict[tuple[str, int, int], dict[int, Any]] = field(default_factory=dict)
     raw_settings: dict[str, Any] = field(default_factory=dict)  # as read, before defaults
 
     # ---- raw access
@@ -465,22 +471,49 @@ class _Reader:
             rows = rows[keep]
             arrays = {name: values[keep] for name, values in arrays.items()}
         index = pd.Index(rows, name="row")
-        for h in extras:  # kept as objects (a bare object array would be inferred as str)
-            arrays[h] = pd.Series(arrays[h], index=index, dtype=object, copy=False)
-        return pd.DataFrame(arrays, index=index, copy=False)
+        # every array already has its final dtype and length: the frame is put together
+        # without DataFrame(dict)'s per-column checks and inference (a third of its cost;
+        # an extra column's bare object array stays object, as it must)
+        return pd.DataFrame._from_arrays(list(arrays.values()), columns=pd.Index(list(arrays)), index=index, verify_integrity=False)
+
+    def share_loads(self, parts: list[TablePart]) -> None:
+        """Tables on one sheet over the same data rows (the Rollup sheet's seven one-row
+        tables) are bulk-read by one ``load_sheet`` over their columns together: each
+        column's type is inferred from its own cells, so each table gets what a read of
+        its own range gives, for one parse of the sheet instead of one per table."""
+        spans: dict[tuple[str, int, int], list[tuple[int, int]]] = {}
+        for part in parts:
+            n = max(0, part.last_data_row - part.first_data_row + 1)
+            if n:
+                spans.setdefault((part.sheet, part.first_data_row, n), []).append((part.first_cell[1], part.last_cell[1]))
+        for key, cols in spans.items():
+            if len(cols) > 1:
+                self._spans[key] = (min(c[0] for c in cols), max(c[1] for c in cols))
 
     def _bulk(self, part: TablePart, n: int) -> dict[int, Any]:
         """{1-based sheet column: Arrow array} of the table's data rows (types inferred
         over every row). Columns absent from the sheet's used range are left out."""
-        import fastexcel
-
         first_col, last_col = part.first_cell[1], part.last_cell[1]
+        key = (part.sheet, part.first_data_row, n)
+        span = self._spans.get(key)
+        if span is None:
+            loaded = self._load_rows(part.sheet, part.first_data_row, n, first_col, last_col)
+        else:
+            if key not in self._loaded:
+                self._loaded[key] = self._load_rows(part.sheet, part.first_data_row, n, *span)
+            loaded = self._loaded[key]
+        return {col: arr for col, arr in loaded.items() if first_col <= col <= last_col}
+
+    def _load_rows(self, sheet_name: str, first_row: int, n: int, first_col: int, last_col: int) -> dict[int, Any]:
+        """{1-based sheet column: Arrow array} of ``n`` rows from ``first_row`` over the
+        columns ``first_col``..``last_col`` (those inside the sheet's used range)."""
+        import fastexcel
 
         def load(use_columns: str | None) -> dict[int, Any]:
             sheet = self.fast.load_sheet(
-                part.sheet,
+                sheet_name,
                 header_row=None,
-                skip_rows=part.first_data_row - 1,
+                skip_rows=first_row - 1,
                 n_rows=n,
                 use_columns=use_columns,
                 schema_sample_rows=None,
@@ -500,7 +533,7 @@ class _Reader:
         except fastexcel.InvalidParametersError:  # the rows lie past the sheet's used range
             return {}
         except fastexcel.FastExcelError as exc:
-            raise NotAWorkbook(f"sheet {part.sheet!r} cannot be read ({_one_line(exc)})", path=str(self.path)) from None
+            raise NotAWorkbook(f"sheet {sheet_name!r} cannot be read ({_one_line(exc)})", path=str(self.path)) from None
 
     def _column(self, table: str, sheet: str, name: str, kind: str, col: int, arr: Any, rows: np.ndarray) -> Any:
         """One contract column as the array of its kind (``rows``: the Excel row of each
@@ -794,6 +827,7 @@ def load(path: str | Path) -> Book:
         book = Book(path=str(path), settings={}, sheets=sheet_names, date1904=pkg.date1904)
         reader.structure += missing_sheet_issues(sheet_names)
         reader.read_settings(book)
+        reader.share_loads([part for part in found.values() if part is not None])
         for name, spec in schema.TABLES.items():
             part = found[name]
             if part is None:
