@@ -200,14 +200,12 @@ class _Plan:
                 pb = ctx.plan_by_id  # IDs int64 cannot hold: as the context makes them
                 at = {row: k for k, row in enumerate(self.rows)}
                 self._by_id = [(tid, int(row), at[row]) for tid, row in zip(pb.index.tolist(), pb["row"].tolist())]
-            else:
-                seen: set[float] = set()
-                out = []
-                for k, (v, row) in enumerate(zip(self.ids, self.rows)):
-                    if v == v and v not in seen:
-                        seen.add(v)
-                        out.append((int(v), row, k))
-                self._by_id = out
+            else:  # the first row of each distinct ID (np.unique's first occurrences), in row order
+                ks = np.flatnonzero(~np.isnan(ids))
+                if len(ks):
+                    ks = ks[np.sort(np.unique(ids[ks], return_index=True)[1])]
+                rows = self.rows
+                self._by_id = [(tid, rows[k], k) for tid, k in zip(ids[ks].astype(np.int64).tolist(), ks.tolist())]
         return self._by_id
 
 
@@ -490,23 +488,26 @@ def _summary_spans(ctx: RuleContext, t: _Plan, code_ks: list[int], code_list: li
     has_start, has_finish = (~t.nat["Start"]).tolist(), (~t.nat["Finish"]).tolist()
     first: dict[str, tuple[int, int, int]] = {}  # summary code -> (start, row, k) of its earliest child
     last: dict[str, tuple[int, int, int]] = {}  # summary code -> (-finish, row, k) of its latest child
+    above: dict[str, list[str]] = {"": []}  # code -> the summaries among it and its prefixes (once per code)
     for k, code in zip(code_ks, code_list):
+        parent = code[:max(code.rfind("."), 0)]
+        ancestors = above.get(parent)
+        if ancestors is None:
+            ancestors = _summaries_above(parent, summaries, above)
+        if not ancestors:
+            continue
         row = rows[k]
-        ancestor = code
-        while True:
-            cut = ancestor.rfind(".")
-            if cut < 0:
-                break
-            ancestor = ancestor[:cut]
-            if ancestor not in summaries:
-                continue
-            if has_start[k]:
-                key = (start_ns[k], row, k)
-                if ancestor not in first or key < first[ancestor]:
+        if has_start[k]:
+            key = (start_ns[k], row, k)
+            for ancestor in ancestors:
+                got = first.get(ancestor)
+                if got is None or key < got:
                     first[ancestor] = key
-            if has_finish[k]:
-                key = (-finish_ns[k], row, k)
-                if ancestor not in last or key < last[ancestor]:
+        if has_finish[k]:
+            key = (-finish_ns[k], row, k)
+            for ancestor in ancestors:
+                got = last.get(ancestor)
+                if got is None or key < got:
                     last[ancestor] = key
     if not first and not last:
         return []
@@ -529,6 +530,21 @@ def _summary_spans(ctx: RuleContext, t: _Plan, code_ks: list[int], code_list: li
                       f"{ctx.where(P, row, 'Finish')}: summary {fmt(ids[k])} finishes on {fmt(t.ts('Finish', k))} but its "
                       f"child {fmt(ids[c])} finishes on {fmt(t.ts('Finish', c))}."))
     return out
+
+
+def _summaries_above(code: str, summaries: set[str], above: dict[str, list[str]]) -> list[str]:
+    """The summary codes among ``code`` and its prefixes (1.2.3, 1.2, 1), memoised in
+    ``above`` for every prefix on the way (``above[""]`` must be ``[]``)."""
+    chain = []  # the prefixes not yet in ``above``, longest first
+    while code not in above:
+        chain.append(code)
+        cut = code.rfind(".")
+        code = code[:cut] if cut >= 0 else ""
+    got = above[code]
+    for c in reversed(chain):
+        got = [c] + got if c in summaries else got
+        above[c] = got
+    return got
 
 
 def _progress(ctx: RuleContext, t: _Plan) -> list[Finding]:
@@ -714,7 +730,8 @@ def _logic_start(ctx: RuleContext, t: _Plan) -> list[Finding]:
     ok = t.work & t.nat["Actual Start"] & ~t.nat["Start"]
     if ctx.status_ts is not None:  # a start already past is PL020's: the schedule moves it after the status date
         ok &= _cmp(t.dates["Start"], "__gt__", ctx.status_ts)
-    cand = [(tid, row, k) for tid, row, k in t.by_id(ctx) if ok[k] and tid in es]
+    ok_list = ok.tolist()
+    cand = [(tid, row, k) for tid, row, k in t.by_id(ctx) if ok_list[k] and tid in es]
     if not cand:
         return []
     times = np.array([es[tid] for tid, _row, _k in cand], dtype=float)
