@@ -389,8 +389,8 @@ def _normalised(
         elif s is None:
             values = np.full(n, np.nan, dtype=object)
             text_codes[col.name] = (np.full(n, -1, dtype=np.int64), [])
-        elif len(s) <= _SMALL and isinstance(s.dtype, pd.StringDtype):
-            values, text_codes[col.name] = _small_text_values(s.tolist())
+        elif isinstance(s.dtype, pd.StringDtype) and (n <= _ARROW_MIN or getattr(s.dtype, "storage", "") == "pyarrow"):
+            values, text_codes[col.name] = _small_text_values(s.tolist()) if n <= _ARROW_MIN else _arrow_text_values(s)
             filled |= text_codes[col.name][0] >= 0
         else:
             t, present, text_codes[col.name] = _text(s)
@@ -411,17 +411,16 @@ def _date_values(s: pd.Series | None, n: int, date: bool) -> np.ndarray:
     """A date column as ``datetime64[ns]`` values (see :func:`_normalised_by_pandas`)."""
     if s is None:
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    values = s.to_numpy() if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M" else None  # naive
-    if values is not None:
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":  # naive: the reader's dates
+        values = np.asarray(s.array)
         unit = np.datetime_data(values.dtype)[0]
-        ints = values.view("int64")
-        nat = np.isnat(values)
         per_day = _PER_DAY.get(unit)
-        if per_day is not None and (not date or not (ints[~nat] % per_day).any()):
-            if unit == "ns":
-                return values.copy()
-            if not ((values < _NS_LO) | (values > _NS_HI)).any():
-                return values.astype("datetime64[ns]")
+        if per_day is not None:
+            ints = values.view("int64")
+            ints = ints[ints != _NAT]
+            lo, hi = _NS_BOUNDS[unit]
+            if not len(ints) or ((not date or not (ints % per_day).any()) and lo <= ints.min() and ints.max() <= hi):
+                return values.astype("datetime64[ns]")  # a copy (of ns too)
     return _date_column(s, len(s), date).to_numpy()  # anything else the pandas way
 
 
@@ -429,12 +428,16 @@ def _number_values(s: pd.Series | None, n: int) -> np.ndarray:
     if s is None:
         return np.full(n, np.nan)
     if s.dtype == np.float64:
-        return s.to_numpy().copy()
+        return np.array(s.array, dtype=np.float64)  # a copy
     if isinstance(s.dtype, pd.Int64Dtype):  # the reader's IDs
         return s.array.to_numpy(dtype=np.float64, na_value=np.nan)
     return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
 
 
+_NAT = np.iinfo(np.int64).min
+#: _NS_LO, _NS_HI in each unit, as integers (every ns value is within)
+_NS_BOUNDS = {unit: (int(_NS_LO.astype(f"datetime64[{unit}]").view("int64")), int(_NS_HI.astype(f"datetime64[{unit}]").view("int64")))
+              for unit in ("s", "ms", "us")} | {"ns": (_NAT + 1, np.iinfo(np.int64).max)}
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
@@ -568,6 +571,30 @@ def _small_text(s: pd.Series) -> tuple[pd.Series, np.ndarray, tuple[np.ndarray, 
     values, presence and codes (texts numbered by first appearance)."""
     values, (codes, texts) = _small_text_values(s.tolist())
     return pd.Series(values, index=s.index, dtype=object), codes >= 0, (codes, texts)
+
+
+#: Up to this many rows a text column is stripped value by value (:func:`_small_text_values`);
+#: longer ones of Arrow strings are dictionary-encoded first (:func:`_arrow_text_values`).
+_ARROW_MIN = 64
+
+
+def _arrow_text_values(s: pd.Series) -> tuple[np.ndarray, tuple[np.ndarray, list[str]]]:
+    """:func:`_small_text_values` of an Arrow string column, stripping each distinct value
+    once: Arrow's dictionary lists them in order of first appearance, so the stripped
+    texts are numbered as value by value."""
+    chunked = s.array.__arrow_array__()
+    array = chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
+    encoded = array.dictionary_encode(null_encoding="encode")  # an empty cell: None in the dictionary
+    seen: dict[str, int] = {"": 0}  # blank is code 0 here, -1 once shifted
+    canonical = np.array([seen.setdefault(v.strip() if v is not None else "", len(seen)) for v in encoded.dictionary.to_pylist()],
+                         dtype=np.int64)
+    canonical -= 1
+    codes = canonical[encoded.indices.to_numpy()]
+    texts = list(seen)[1:]
+    lookup = np.empty(len(texts) + 1, dtype=object)
+    lookup[:-1] = texts
+    lookup[-1] = np.nan  # code -1
+    return lookup[codes], (codes, texts)
 
 
 def _small_text_values(values: list[Any]) -> tuple[np.ndarray, tuple[np.ndarray, list[str]]]:
