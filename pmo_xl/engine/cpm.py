@@ -305,8 +305,6 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
     distinct value, and every date that needs a working-day index in one
     :meth:`Calendar.indices_of` call per kind of rounding.
     """
-    from pmo_xl.engine.calendar import to_date
-
     problems: list[ScheduleProblem] = []
     n = len(frame)
     rows = frame.index.tolist()
@@ -319,9 +317,6 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
     wbs = _texts(frame, "WBS")
     names = _texts(frame, "Task")
     preds = _column(frame, "Predecessors")
-    starts, finishes = _dates(frame, "Start"), _dates(frame, "Finish")
-    constraint_dates = _dates(frame, "Constraint Date")
-    actual_starts, actual_finishes = _dates(frame, "Actual Start"), _dates(frame, "Actual Finish")
 
     # ---- per distinct value: types, constraints, "Complete" ---------------------------
     kind_of = {v: _KINDS.get((v or "Task").lower(), v or "Task") for v in set(kinds)}
@@ -330,30 +325,61 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
     constraints = [constraint_of[v] for v in constraints]
     complete_of = {v: (v or "").lower() == "complete" for v in set(statuses)}
 
-    # ---- row by row: what needs no calendar, and the dates to convert ---------------
-    tasks: list[CpmTask] = []
-    spans: list[tuple[int, _dt.date, _dt.date]] = []  # (task, start, finish): duration from the dates
-    # (task, field, date) whose working-day index is wanted, by rounding of a non-working
-    # day: "forward" = index_of(next_working(d)), "backward" = index_of(d)
-    forward: list[tuple[int, str, _dt.date]] = []
-    backward: list[tuple[int, str, _dt.date]] = []
-    dated = {"forward": forward, "backward": backward}
-    for k in range(n):
-        task_id = _whole_of(ids[k])
-        if task_id is None:
+    # ---- the rows that make tasks (a whole ID), and their dates as datetime64[D] -------
+    kept = [k for k in range(n) if _whole_of(ids[k]) is not None]
+    at = np.array(kept, dtype=np.intp)
+    m = len(kept)
+    cons = [constraints[k] for k in kept]
+    is_dated = np.array([c in _DATED for c in cons], dtype=bool)
+    # Start..Finish only where the Duration is missing (a Task), constraint dates only
+    # where the constraint needs one: a column of anything but dates is read only there
+    span_need = np.array([durations[k] is None and kinds[k] == "Task" for k in kept], dtype=bool)
+    starts = _day_array(frame, "Start", at, span_need)
+    finishes = _day_array(frame, "Finish", at, span_need)
+    constraint_dates = _day_array(frame, "Constraint Date", at, is_dated)
+    actual_starts = _day_array(frame, "Actual Start", at, None)
+    actual_finishes = _day_array(frame, "Actual Finish", at, None)
+
+    # ---- whole columns through the calendar ------------------------------------------
+    # spans: NETWORKDAYS(start, finish) = index(finish) - index(start - 1 day)
+    spans = span_need & ~np.isnat(starts) & ~np.isnat(finishes)
+    spans[spans] = finishes[spans] >= starts[spans]
+    span_days: list[Any] = [None] * m
+    if spans.any():
+        days = calendar.indices_of(finishes[spans]) - calendar.indices_of(starts[spans] - np.timedelta64(1, "D"))
+        for j, d in zip(np.flatnonzero(spans).tolist(), days.tolist()):
+            span_days[j] = float(int(d))
+    # working-day indices, by rounding of a non-working day: "forward" =
+    # index_of(next_working(d)) for SNET/FNET/MSO dates and actual starts, "backward" =
+    # index_of(d) for the other constraint dates and actual finishes
+    has_date = is_dated & ~np.isnat(constraint_dates)
+    rolls_forward = np.array([c in _ROLL_FORWARD for c in cons], dtype=bool)
+    c_forward, c_backward = has_date & rolls_forward, has_date & ~rolls_forward
+    has_start, has_finish = ~np.isnat(actual_starts), ~np.isnat(actual_finishes)
+    cday: list[Any] = [None] * m
+    astart: list[Any] = [None] * m
+    afinish: list[Any] = [None] * m
+    for roll, parts in (("forward", ((c_forward, constraint_dates, cday), (has_start, actual_starts, astart))),
+                        ("backward", ((c_backward, constraint_dates, cday), (has_finish, actual_finishes, afinish)))):
+        wanted = [values[mask] for mask, values, _out in parts]
+        if not sum(len(w) for w in wanted):
             continue
+        index = calendar.indices_of(np.concatenate(wanted), roll=roll).tolist()
+        i = 0
+        for mask, _values, out in parts:
+            for j in np.flatnonzero(mask).tolist():
+                out[j] = int(index[i])
+                i += 1
+
+    # ---- row by row: links, problems, the tasks ----------------------------------------
+    tasks: list[CpmTask] = []
+    for j, k in enumerate(kept):
+        task_id = int(ids[k])
         row = rows[k]
-        j = len(tasks)
-        kind = kinds[k]
-        duration = durations[k]
-        if duration is None and kind == "Task":
-            start, finish = to_date(starts[k]), to_date(finishes[k])
-            if start is not None and finish is not None and finish >= start:
-                spans.append((j, start, finish))
         links, link_problems = parse_predecessors(preds[k])
         for p in link_problems:
             problems.append(ScheduleProblem("bad_link", task_id, f"task {task_id}: {p.message}", p.text, row))
-        constraint = constraints[k]
+        constraint = cons[j]
         if constraint == "ASAP":
             pass
         elif constraint not in CONSTRAINTS:
@@ -361,54 +387,31 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
                 ScheduleProblem("bad_constraint", task_id, f"task {task_id}: unknown constraint {constraint!r}, ASAP used", constraint, row)
             )
             constraint = "ASAP"
-        elif constraint in _DATED:
-            when = to_date(constraint_dates[k])
-            if when is None:
-                problems.append(
-                    ScheduleProblem("constraint_date_missing", task_id, f"task {task_id}: {constraint} needs a Constraint Date; ASAP used", "", row)
-                )
-                constraint = "ASAP"
-            else:
-                (forward if constraint in _ROLL_FORWARD else backward).append((j, "constraint_day", when))
+        elif constraint in _DATED and cday[j] is None:
+            problems.append(
+                ScheduleProblem("constraint_date_missing", task_id, f"task {task_id}: {constraint} needs a Constraint Date; ASAP used", "", row)
+            )
+            constraint = "ASAP"
         pct = pcts[k]
         if pct is None:
             pct = 1.0 if complete_of[statuses[k]] else 0.0
-        actual_start = actual_starts[k]
-        if actual_start is not None and (actual_start := to_date(actual_start)):
-            forward.append((j, "actual_start", actual_start))
-        actual_finish = actual_finishes[k]
-        if actual_finish is not None and (actual_finish := to_date(actual_finish)):
-            backward.append((j, "actual_finish", actual_finish))
+        duration = span_days[j]
         tasks.append(
             CpmTask(  # positional, in field order (faster than keywords for 5,000 tasks)
                 task_id,
-                duration or 0.0,  # id, duration (from Start..Finish below when they are there)
+                (durations[k] or 0.0) if duration is None else duration,  # id, duration
                 links,
-                kind,
+                kinds[k],
                 wbs[k] or "",
                 constraint,
-                None,  # constraint_day, actual_start, actual_finish: set below from the dates
+                cday[j],  # constraint_day
                 min(max(pct, 0.0), 1.0),  # percent_complete
-                None,
-                None,
+                astart[j],
+                afinish[j],
                 names[k] or "",
                 row if type(row) is int else (int(row) if isinstance(row, (int, np.integer)) else None),
             )
         )
-
-    # ---- whole columns through the calendar ------------------------------------------
-    if spans:  # NETWORKDAYS(start, finish) = index(finish) - index(start - 1 day)
-        first = _days_of([a for _, a, _ in spans])
-        last = _days_of([b for _, _, b in spans])
-        days = calendar.indices_of(last) - calendar.indices_of(first - np.timedelta64(1, "D"))
-        for (j, _a, _b), d in zip(spans, days.tolist()):
-            tasks[j].duration = float(int(d))
-    for roll, items in dated.items():
-        if not items:
-            continue
-        index = calendar.indices_of(_days_of([d for _, _, d in items]), roll=roll)
-        for (j, name, _d), i in zip(items, index.tolist()):
-            setattr(tasks[j], name, int(i))
     return tasks, problems
 
 
@@ -439,17 +442,15 @@ def _numbers(frame: pd.DataFrame, name: str) -> list[float | None]:
 
 
 def _texts(frame: pd.DataFrame, name: str) -> list[str | None]:
-    """:func:`_text` of every cell of a column: a column of text (Arrow, or objects that
-    are all strings) stripped at once, any other once per distinct value."""
-    import pandas as pd
-
-    if name in frame.columns:
-        s = frame[name]
-        if isinstance(s.dtype, pd.StringDtype) or (s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) == "string"):
-            return [t if isinstance(t, str) and t else None for t in s.str.strip().tolist()]
+    """:func:`_text` of every cell of a column: ``str.strip`` for text (what pandas'
+    ``.str.strip`` runs on objects; Arrow's ``utf8_trim_whitespace`` strips the same
+    characters, tests/test_cpm_fast.py), :func:`_text` once per distinct other value."""
     seen: dict[Any, str | None] = {}
-    out = []
+    out: list[str | None] = []
     for v in _column(frame, name):
+        if type(v) is str:
+            out.append(v.strip() or None)
+            continue
         key = (type(v), v)
         try:
             t = seen[key]
@@ -461,20 +462,29 @@ def _texts(frame: pd.DataFrame, name: str) -> list[str | None]:
     return out
 
 
-def _dates(frame: pd.DataFrame, name: str) -> list[Any]:
-    """A date column as ``date``/None (numpy for a datetime column); other columns as
-    they are, for :func:`to_date` to read (or reject) where they are used."""
+def _day_array(frame: pd.DataFrame, name: str, at: np.ndarray, need: np.ndarray | None) -> np.ndarray:
+    """The column's cells at positions ``at`` as ``datetime64[D]`` (NaT when empty): a
+    date column by numpy; any other column by :func:`to_date` (which rejects what is not
+    a date), and only the cells where ``need`` is True."""
     import pandas as pd
 
-    if name not in frame.columns:
-        return [None] * len(frame)
+    from pmo_xl.engine.calendar import to_date
+
+    out = np.full(len(at), np.datetime64("NaT"), dtype="datetime64[D]")
+    if name not in frame.columns or not len(at):
+        return out
     s = frame[name]
-    if pd.api.types.is_datetime64_dtype(s.dtype):  # naive datetimes: Timestamp.date() in bulk
-        days = s.to_numpy().astype("datetime64[D]")
+    if pd.api.types.is_datetime64_dtype(s.dtype):  # naive datetimes: whole days in bulk
+        days = s.to_numpy()[at].astype("datetime64[D]")
         ok = days[~np.isnat(days)]
         if not ok.size or (ok.min() >= np.datetime64("0001-01-01") and ok.max() <= np.datetime64("9999-12-31")):
-            return days.tolist()  # datetime.date, None for NaT
-    return s.tolist()
+            return days
+    values = s.to_numpy(dtype=object)[at].tolist()
+    wanted = range(len(at)) if need is None else np.flatnonzero(need).tolist()
+    dates = [(j, d) for j in wanted if (d := to_date(values[j])) is not None]
+    if dates:
+        out[[j for j, _d in dates]] = _days_of([d for _j, d in dates])
+    return out
 
 
 def _whole_of(value: float | None) -> int | None:

@@ -230,7 +230,8 @@ class _Plan:
     def __init__(self, plan: pd.DataFrame) -> None:
         self.frame = plan
         self._cache: dict[str, np.ndarray] = {}
-        id_col = plan["ID"]
+        self._columns: dict[str, pd.Series] = {}
+        id_col = self.series("ID")
         raw = id_col.to_numpy()
         if raw.dtype.kind == "f":  # numpy for the reader's float IDs
             pos = np.flatnonzero(~np.isnan(raw))
@@ -253,11 +254,18 @@ class _Plan:
         self.work = ((self.typ == "Task") | (self.typ == "Milestone")) & (status != "Cancelled")
         self.inc = self.work & ~self.finished
 
+    def series(self, name: str) -> pd.Series:
+        """The frame's column (taken once: each ``frame[name]`` makes a new Series)."""
+        out = self._columns.get(name)
+        if out is None:
+            out = self._columns[name] = self.frame[name]
+        return out
+
     def values(self, name: str) -> np.ndarray:
         """The column's values of the rows (a numpy array; text as objects)."""
         out = self._cache.get(name)
         if out is None:
-            out = self._cache[name] = self.frame[name].to_numpy()[self.pos]
+            out = self._cache[name] = self.series(name).to_numpy()[self.pos]
         return out
 
     def missing(self, name: str) -> np.ndarray:
@@ -269,13 +277,13 @@ class _Plan:
 
     def _fast(self, name: str) -> bool:
         """A plain numpy number or naive datetime column (compared by numpy)."""
-        dtype = self.frame[name].dtype
+        dtype = self.series(name).dtype
         return isinstance(dtype, np.dtype) and dtype.kind in "fiuM"
 
     def _pct_done(self) -> np.ndarray:
         if self._fast("% Complete"):
             return self.values("% Complete") >= 1  # NaN compares False, as fillna(0) does
-        return (self.frame["% Complete"].iloc[self.pos].fillna(0) >= 1).to_numpy(dtype=bool)
+        return (self.series("% Complete").iloc[self.pos].fillna(0) >= 1).to_numpy(dtype=bool)
 
     def compare(self, name: str, op: str, other: Any) -> np.ndarray:
         """``column <op> other`` (a scalar, or another column's name) over the rows; an
@@ -286,8 +294,8 @@ class _Plan:
             if isinstance(b, pd.Timestamp):
                 b = b.to_datetime64()
             return _OPS[op](self.values(name), b)
-        a = self.frame[name].iloc[self.pos]
-        b = self.frame[other].iloc[self.pos] if other_col else other
+        a = self.series(name).iloc[self.pos]
+        b = self.series(other).iloc[self.pos] if other_col else other
         return np.asarray(_OPS[op](a, b).to_numpy(), dtype=bool)
 
 
@@ -380,8 +388,8 @@ def _logic(p: _Plan, t: DcmaThresholds, links: _Links) -> DcmaCheck:
     if len(ends):
         excepted.append(int(inc_ids[ends[_order_by(p, "Finish", inc, ends)[-1]]]))
     flagged = ~has_pred | ~has_succ
-    if excepted:
-        flagged &= ~np.isin(inc_ids, excepted)
+    for tid in excepted:
+        flagged &= inc_ids != tid
     n = int(np.count_nonzero(flagged))
     value = _pct(n, len(inc_ids))
     detail = f"{n} of {len(inc_ids)} incomplete tasks lack a predecessor or a successor"
@@ -405,7 +413,7 @@ def _order_by(p: _Plan, name: str, rows: np.ndarray, which: np.ndarray) -> np.nd
     cells last — the very sort pandas runs (``nargsort``)."""
     values = p.values(name)[rows][which]
     if values.dtype.kind != "M":  # not a plain date column: let pandas sort it
-        series = p.frame[name].iloc[p.pos[rows][which]].reset_index(drop=True)
+        series = p.series(name).iloc[p.pos[rows][which]].reset_index(drop=True)
         return series.sort_values().index.to_numpy()
     nat = np.isnat(values)
     idx = np.arange(len(values))
