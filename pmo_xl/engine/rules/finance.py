@@ -132,12 +132,40 @@ def _known(values: pd.Series, known: set) -> pd.Series:
     return values.isna() | values.isin(list(known))
 
 
+class _Columns:
+    """The columns a check reads, each taken out of ``ctx.frame(name)`` once, as a numpy
+    array or a list (``frame[column]`` costs ~10 µs, more than a rule on a small table)."""
+
+    def __init__(self, ctx: RuleContext) -> None:
+        self.ctx = ctx
+        self._arrays: dict[tuple[str, str], np.ndarray] = {}
+        self._lists: dict[tuple[str, str], list[Any]] = {}
+
+    def array(self, name: str, column: str) -> np.ndarray:
+        key = (name, column)
+        if key not in self._arrays:
+            self._arrays[key] = self.ctx.frame(name)[column].to_numpy()
+        return self._arrays[key]
+
+    def list(self, name: str, column: str) -> list[Any]:
+        key = (name, column)
+        if key not in self._lists:
+            self._lists[key] = self.ctx.frame(name)[column].tolist()
+        return self._lists[key]
+
+
+def _rows(frame: pd.DataFrame | None) -> bool:
+    """``frame is not None and not frame.empty`` (without pandas' generic ``empty``)."""
+    return frame is not None and len(frame.index) > 0 and len(frame.columns) > 0
+
+
 @checks
 def finance(ctx: RuleContext) -> list[Finding]:
-    # Columns are taken out of the frames once, as numpy arrays or lists; the rules are
-    # numpy masks or loops over distinct values (a pandas mask or ``.at`` costs more than
-    # the rule on a 5,000-row timesheet); findings are built for the failing rows only.
+    # Columns are taken out of the frames once (_Columns), as numpy arrays or lists; the
+    # rules are numpy masks or loops over distinct values (a pandas mask or ``.at`` costs
+    # more than the rule on a 5,000-row timesheet); findings are built for failing rows only.
     out: list[Finding] = []
+    cols = _Columns(ctx)
     plan_present = ctx.has("tblPlan")
     ids = ctx.task_ids
     pb = ctx.plan_by_id
@@ -150,20 +178,20 @@ def finance(ctx: RuleContext) -> list[Finding]:
     status = ctx.status_ts
     start = pd.Timestamp(ctx.start_date) if ctx.start_date else None
     # the timesheet's Task ID once as codes: 200,000 rows, a few thousand tasks
-    ts_tasks = pd.factorize(ts["Task ID"].to_numpy()) if ts is not None and not ts.empty else None
+    ts_tasks = pd.factorize(cols.array("tblTimesheet", "Task ID")) if _rows(ts) else None
 
     # ---- unknown tasks
     for name, frame, rid in (("tblTimesheet", ts, "FN001"), ("tblCosts", costs, "FN003"), ("tblBudget", budget, "FN013")):
-        if frame is None or frame.empty or not plan_present:
+        if not _rows(frame) or not plan_present:
             continue
-        task = frame["Task ID"].to_numpy()
+        task = cols.array(name, "Task ID")
         if name == "tblTimesheet" and ts_tasks is not None:
             codes, tasks = ts_tasks  # as _known / isin, value by value on the distinct tasks
             distinct = tasks.tolist()
             bad = np.array([t not in ids for t in distinct] + [False], dtype=bool)[codes]  # last: empty (-1)
             on_summary = np.array([t in summaries for t in distinct] + [False], dtype=bool)[codes]
         else:  # a few dozen rows: _known / isin in Python (NaN is known, in no set)
-            values = task.tolist()
+            values = cols.list(name, "Task ID")
             bad = np.array([t == t and t not in ids for t in values], dtype=bool)
             on_summary = np.array([t in summaries for t in values], dtype=bool) if name != "tblBudget" else None
         where = ctx.table(name).where
@@ -180,17 +208,17 @@ def finance(ctx: RuleContext) -> list[Finding]:
 
     # ---- categories
     for name, frame in (("tblBudget", budget), ("tblCosts", costs)):
-        if frame is not None and not frame.empty:
+        if _rows(frame):
             out.extend(choice_findings(ctx, "FN015", name, schema.TABLES[name].column("Category"), frame))
 
     # ---- people and rates
-    res_people = res["Person"].tolist() if res is not None else []
+    res_people = cols.list("tblResources", "Person") if res is not None else []
     people: set[str] = {p for p in res_people if type(p) is str}  # text: str or NaN
-    if res is not None and not res.empty and not ctx.errors_only:  # FN004 is a warning
-        rate = res["Rate"].to_numpy()
+    if _rows(res) and not ctx.errors_only:  # FN004 is a warning
+        rate = cols.array("tblResources", "Rate")
         no_rate = [k for k, p in enumerate(res_people) if type(p) is str and rate[k] != rate[k]]
         if no_rate:
-            hours_by_person = _hours_by_person(ctx, ts) if ts is not None and not ts.empty else {}
+            hours_by_person = _hours_by_person(ctx, ts, cols.array("tblTimesheet", "Hours")) if _rows(ts) else {}
         where = ctx.table("tblResources").where
         for k in no_rate:
             row = res.index[k]
@@ -202,33 +230,33 @@ def finance(ctx: RuleContext) -> list[Finding]:
             out.append(ctx.finding("FN004", "tblResources", row, "Rate", p,
                                    f"{where(int(row), 'Rate')}: '{p}' has no rate{booked}."))
 
-    if ts is not None and not ts.empty:
-        out.extend(_timesheet(ctx, ts, ts_tasks, people, pb, status, start))
+    if _rows(ts):
+        out.extend(_timesheet(ctx, cols, ts, ts_tasks, people, pb, status, start))
     if ctx.errors_only:  # FN007-FN009, FN012, FN016, FN018 (below) are warnings
         return out
-    if costs is not None and not costs.empty:
-        out.extend(_dated(ctx, "tblCosts", costs, status, start))
-        amount = costs["Amount"].to_numpy()
-        task = costs["Task ID"].to_numpy()
+    if _rows(costs):
+        out.extend(_dated(ctx, cols, "tblCosts", costs, status, start))
+        amount = cols.array("tblCosts", "Amount")
+        task = cols.array("tblCosts", "Task ID")
         where = ctx.table("tblCosts").where
         for k in np.flatnonzero(amount < 0).tolist():
             row = costs.index[k]
             out.append(ctx.finding("FN007", "tblCosts", row, "Amount", task[k],
                                    f"{where(int(row), 'Amount')} (Amount) is {fmt(amount[k])}."))
-    if budget is not None and not budget.empty:
-        amount = budget["Amount"].to_numpy()
-        task = budget["Task ID"].to_numpy()
-        source = budget["Source"].tolist()
+    if _rows(budget):
+        amount = cols.array("tblBudget", "Amount")
+        task = cols.array("tblBudget", "Task ID")
         where = ctx.table("tblBudget").where
         for k in np.flatnonzero(amount < 0).tolist():
-            src = source[k] if type(source[k]) is str else "Original"
+            source = cols.list("tblBudget", "Source")[k]
+            src = source if type(source) is str else "Original"
             if src.upper().startswith("CR-"):
                 continue
             row = budget.index[k]
             out.append(ctx.finding("FN008", "tblBudget", row, "Amount", task[k],
                                    f"{where(int(row), 'Amount')} (Amount) is {fmt(amount[k])} "
                                    f"(Source '{src}')."))
-        period = budget["Period"].to_numpy()
+        period = cols.array("tblBudget", "Period")
         # .dt.day != 1: the day differs from its month's first day
         off = ~np.isnat(period) & (period.astype("datetime64[D]") != period.astype("datetime64[M]"))
         for k in np.flatnonzero(off).tolist():
@@ -239,13 +267,13 @@ def finance(ctx: RuleContext) -> list[Finding]:
 
     # ---- actuals without budget
     if plan_present and budget is not None:
-        budgeted = {int(t) for t in budget["Task ID"].tolist() if t == t}
+        budgeted = {int(t) for t in cols.list("tblBudget", "Task ID") if t == t}
         # only tasks with bookings, in the plan, without budget and not summaries can have a
         # finding: the sums below are computed only when there is one
         in_plan = set(pb_ids)
         booked = set(ts_tasks[1].tolist()) if ts_tasks is not None else set()
-        if costs is not None and not costs.empty:
-            booked.update(t for t in costs["Task ID"].tolist() if t == t)
+        if _rows(costs):
+            booked.update(t for t in cols.list("tblCosts", "Task ID") if t == t)
         if any(t in in_plan and int(t) not in budgeted and int(t) not in summaries for t in booked):
             out.extend(_without_budget(ctx, ts, ts_tasks, costs, pb, budgeted, summaries))
     return out
@@ -269,10 +297,10 @@ def _without_budget(ctx: RuleContext, ts: pd.DataFrame | None, ts_tasks: tuple[n
     return out
 
 
-def _dated(ctx: RuleContext, name: str, frame: pd.DataFrame, status: pd.Timestamp | None,
+def _dated(ctx: RuleContext, cols: _Columns, name: str, frame: pd.DataFrame, status: pd.Timestamp | None,
            start: pd.Timestamp | None) -> list[Finding]:
     out = []
-    d = frame["Date"].to_numpy()
+    d = cols.array(name, "Date")
     for rid, limit, word in (("FN009", status, "after the status date"), ("FN016", start, "before the project start")):
         if limit is None:
             continue
@@ -283,24 +311,25 @@ def _dated(ctx: RuleContext, name: str, frame: pd.DataFrame, status: pd.Timestam
         limit_text = fmt(limit)
         where = ctx.table(name).where
         rows = frame.index[mask].tolist()
-        tids = frame["Task ID"].to_numpy()[mask].tolist()
+        tids = cols.array(name, "Task ID")[mask].tolist()
         for row, day, tid in zip(rows, fmt_dates(pd.Series(d[mask])), tids):
             out.append(ctx.finding(rid, name, row, "Date", tid,
                                    f"{where(row, 'Date')} is dated {day}, {word} {limit_text}."))
     return out
 
 
-def _timesheet(ctx: RuleContext, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, np.ndarray], people: set[str],
-               pb: pd.DataFrame, status: pd.Timestamp | None, start: pd.Timestamp | None) -> list[Finding]:
+def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, np.ndarray],
+               people: set[str], pb: pd.DataFrame, status: pd.Timestamp | None,
+               start: pd.Timestamp | None) -> list[Finding]:
     """Timesheet rules on 200,000 rows: Person as integer codes (:meth:`RuleContext.codes`),
     dates as integers, so grouping and duplicate search hash numbers, not strings."""
     name = "tblTimesheet"
     out: list[Finding] = []
     where = ctx.table(name).where
     index = ts.index.to_numpy()
-    task = ts["Task ID"].to_numpy()
-    hours_ = ts["Hours"].to_numpy()
-    dates = ts["Date"].to_numpy()
+    task = cols.array(name, "Task ID")
+    hours_ = cols.array(name, "Hours")
+    dates = cols.array(name, "Date")
     person, persons = ctx.codes(name, "Person")
     has_person = person >= 0
     if ctx.has("tblResources"):
@@ -346,11 +375,10 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, n
                                    f"{p} books {fmt(hours[k])} hours on {fmt(d)} ({int(rows[k])} rows, "
                                    f"from {where(row, 'Hours')})."))
         if ctx.has("tblResources") and not ctx.errors_only:  # FN017 is info
-            res = ctx.frame("tblResources")
             hpd = ctx.setting("HoursPerDay")
             hpd = float(hpd) if isinstance(hpd, (int, float)) and hpd > 0 else 8.0
             cap: dict[str, float] = {}  # first row of each person, no capacity: HoursPerDay
-            for p, c in zip(res["Person"].tolist(), res["Capacity"].tolist()):
+            for p, c in zip(cols.list("tblResources", "Person"), cols.list("tblResources", "Capacity")):
                 if isinstance(p, str) and p not in cap:
                     cap[p] = hpd if c != c else c
             cap_by_person = np.array([float(cap.get(p, hpd)) for p in persons], dtype=float)
@@ -363,10 +391,10 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, n
 
     if ctx.errors_only:  # FN009, FN016, FN010 and FN011 are warnings
         return out
-    out.extend(_dated(ctx, name, ts, status, start))
+    out.extend(_dated(ctx, cols, name, ts, status, start))
 
     # ---- after the task's actual finish
-    if not pb.empty:
+    if len(pb.index):
         finish = pb["Actual Finish"].to_numpy()
         done = {t: f for t, s, f, nat in zip(pb.index.tolist(), pb["Status"].tolist(), finish, np.isnat(finish).tolist())
                 if s == "Complete" and not nat}
@@ -386,24 +414,27 @@ def _timesheet(ctx: RuleContext, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, n
     full = day_mask.copy()
     full[day_mask] = with_task
     task_codes, task_values = ts_tasks[0][full], ts_tasks[1]
+    sizes = [int(pair.max()) + 1 if pair.size else 1, len(task_values) or 1]
+    if sizes[0] * sizes[1] < 2**62:
+        # no (pair, task) repeated, no duplicate booking: one sort (faster than hashing)
+        # spares hashing the hours and the rows
+        key = np.sort(pair[with_task].astype(np.int64) * sizes[1] + task_codes)
+        if not (key[1:] == key[:-1]).any():
+            return out
     hour_codes, hour_values = pd.factorize(hours_[full])
-    sizes = (int(pair.max()) + 1 if pair.size else 1, len(task_values) or 1, len(hour_values) or 1)
+    sizes.append(len(hour_values) or 1)
     if sizes[0] * sizes[1] * sizes[2] < 2**62:
         key = (pair[with_task].astype(np.int64) * sizes[1] + task_codes) * sizes[2] + hour_codes
-        dup = pd.Series(key).duplicated(keep="first").to_numpy()
-        keys = None
+        keys = pd.Series(key, index=ts.index[full])
     else:  # too many distinct values to pack: compare the columns
         keys = pd.DataFrame({"Date": days[full], "Person": person[full], "Task ID": task[full], "Hours": hours_[full]},
                             index=ts.index[full])
-        dup = keys.duplicated(keep="first").to_numpy()
+    dup = keys.duplicated(keep="first")
     if dup.any():
-        if keys is None:
-            keys = pd.Series(key, index=ts.index[full])
-        dup_s = pd.Series(dup, index=keys.index)
-        firsts = keys[~dup_s & keys.duplicated(keep=False)]
+        firsts = keys[~dup & keys.duplicated(keep=False)]
         first_of = {_key_of(v): r for r, v in zip(firsts.index, _rows_of(firsts))}
-        again = ts.iloc[np.flatnonzero(full)[dup]][["Date", "Person", "Task ID", "Hours"]]
-        for row, k, v in zip(keys.index[dup], _rows_of(keys[dup_s]), again.itertuples(index=False)):
+        again = ts.iloc[np.flatnonzero(full)[dup.to_numpy()]][["Date", "Person", "Task ID", "Hours"]]
+        for row, k, v in zip(keys.index[dup], _rows_of(keys[dup]), again.itertuples(index=False)):
             first = first_of.get(_key_of(k))
             out.append(ctx.finding("FN011", name, row, "Date", v[2],
                                    f"{where(int(row), 'Date')} repeats Timesheet row {first} "
@@ -441,9 +472,9 @@ def _hours_by_task(ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, np.ndarray]) ->
     return pd.Series(_bincount_sums(hours[ok], task[ok], len(tasks)), index=pd.Index(tasks, dtype=float), dtype=float)
 
 
-def _hours_by_person(ctx: RuleContext, ts: pd.DataFrame) -> dict[str, float]:
-    """``ts.groupby("Person")["Hours"].sum()`` on the person codes (the same sums), as a dict."""
-    hours = ts["Hours"].to_numpy()
+def _hours_by_person(ctx: RuleContext, ts: pd.DataFrame, hours: np.ndarray) -> dict[str, float]:
+    """``ts.groupby("Person")["Hours"].sum()`` on the person codes (the same sums), as a dict;
+    ``hours`` is ts["Hours"] as an array."""
     if not _plain_sums_exact(hours):
         return ts.groupby("Person")["Hours"].sum().to_dict()
     codes, persons = ctx.codes("tblTimesheet", "Person")
