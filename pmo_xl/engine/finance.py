@@ -26,13 +26,20 @@ Everything is vectorised: the budget is phased over an array of working days
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import re
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any, Iterable, Mapping, Protocol
 
 import numpy as np
 import pandas as pd
+
+try:  # the kernel of DataFrame.groupby(...).sum() (see _group_sums)
+    from pandas._libs.groupby import group_sum as _group_sum_kernel
+except ImportError:  # pragma: no cover
+    _group_sum_kernel = None
 
 from pmo_xl.errors import PmoError
 from pmo_xl.engine.evm import EVM, RagThresholds, compute_evm, rag
@@ -97,12 +104,16 @@ def _days(series: pd.Series) -> np.ndarray:
     """A date column as datetime64[D] (NaT kept)."""
     if len(series) == 0:
         return np.array([], dtype="datetime64[D]")
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "M":  # the reader's dates: numpy's cast
+        return series.to_numpy().astype("datetime64[D]")
     if not pd.api.types.is_datetime64_any_dtype(series):
         series = pd.to_datetime(series, errors="coerce")
     return series.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
 
 
 def _floats(series: pd.Series) -> np.ndarray:
+    if series.dtype.kind in "fiu":  # already numbers (float64, Int64): no to_numeric pass
+        return series.to_numpy(dtype=float, na_value=np.nan, copy=True)
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -121,6 +132,55 @@ def _texts(series: pd.Series, empty: str = "") -> pd.Series:
     if empty:
         s = s.mask(s == "", empty)
     return s.astype(object)
+
+
+def _text_list(series: pd.Series, empty: str = "") -> list[str]:
+    """``_texts(series, empty).tolist()``; a small column of text (or blanks) in plain Python."""
+    if len(series) < 2_000 and (isinstance(series.dtype, pd.StringDtype) or series.dtype == object):
+        values = series.tolist()
+        # str or a blank (None, NaN, NA) only: what astype("string").str.strip() does to them
+        if all(type(v) is str or v is None or v is pd.NA or (type(v) is float and v != v) for v in values):
+            return [(v.strip() or empty) if type(v) is str else empty for v in values]
+    return _texts(series, empty).tolist()
+
+
+def _group_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Column sums of ``values`` (rows × k, or one column) per code 0..n-1 (codes < 0
+    skipped, NaN skipped, an empty group sums to 0): the numbers of
+    ``DataFrame(values).groupby(keys).sum()`` when ``codes`` are the keys' ranks
+    (what pandas numbers the groups by), without building a frame, hashing the keys and
+    an index (~20 µs instead of ~300 µs).
+
+    The last digit depends on how pandas adds: its cython kernel adds a group's rows in
+    row order with Kahan compensation; pandas ≥ 3.1 adds groups whose rows come sorted by
+    group (and no NaN) with ``np.add.reduceat`` instead. Both are reproduced here with
+    the same calls on the same memory layout (a frame's block is columns × rows)."""
+    one = values.ndim == 1
+    block = np.ascontiguousarray((values[None, :] if one else values.T), dtype=np.float64)
+    codes = np.asarray(codes, dtype=np.intp)
+    out = np.zeros((block.shape[0], n), dtype=np.float64)
+    if (len(codes) and codes[0] >= 0 and _sorted_groups_by_reduceat()
+            and not (codes[1:] < codes[:-1]).any() and not np.isnan(block).any()):
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        out[:, codes[starts]] = np.add.reduceat(block, starts, axis=1)
+        return out[0] if one else out.T
+    try:
+        sums = np.zeros((n, block.shape[0]), dtype=np.float64)
+        _group_sum_kernel(sums, np.zeros(n, dtype=np.int64), block.T, codes, None, min_count=0)
+    except Exception:  # pragma: no cover - a pandas whose kernel is not callable so: its group-by
+        ok = codes >= 0
+        sums = (pd.DataFrame(block.T[ok]).groupby(codes[ok]).sum()
+                .reindex(range(n), fill_value=0.0).to_numpy(dtype=np.float64))
+    return sums[:, 0] if one else sums
+
+
+@functools.cache
+def _sorted_groups_by_reduceat() -> bool:
+    """Whether this pandas sums groups of rows sorted by group with np.add.reduceat (a
+    probe on five numbers whose two sums differ in the last digit)."""
+    x = np.array([447.9, 258.86, 1090.56, 614.61, 994.34])
+    by_pandas = float(pd.Series(x).groupby(np.zeros(5, dtype=np.intp)).sum().iloc[0])
+    return by_pandas == float(np.add.reduceat(x, [0])[0])
 
 
 def _setting_number(settings: Mapping[str, Any], name: str, default: float = 0.0) -> float:
@@ -203,15 +263,11 @@ def _int_ids(ids: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(missing, 0, ids).astype(np.int64), missing)
 
 
-def _with_variance(df: pd.DataFrame) -> pd.DataFrame:
+def _variance(budget: np.ndarray, ac: np.ndarray) -> dict[str, np.ndarray]:
     """Variance = Budget − AC; % Spent = AC / Budget (None when the budget is 0)."""
-    budget = df["Budget"].to_numpy(dtype=float)
-    ac = df["AC"].to_numpy(dtype=float)
-    df["Variance"] = budget - ac
     with np.errstate(divide="ignore", invalid="ignore"):
         spent = np.where(np.abs(budget) > 1e-9, ac / np.where(budget == 0, 1, budget), np.nan)
-    df["% Spent"] = pd.Series(spent, index=df.index).astype(object).where(~np.isnan(spent), None)
-    return df
+    return {"Variance": budget - ac, "% Spent": np.where(np.isnan(spent), None, spent.astype(object))}
 
 
 # --------------------------------------------------------------------------- calendar axis
@@ -369,14 +425,22 @@ class Actuals:
     people: np.ndarray  # object
     categories: np.ndarray  # object
 
-    def sums(self, codes: np.ndarray, columns: Mapping[str, np.ndarray], index: Any) -> pd.DataFrame:
-        """``columns`` summed per code (codes ≥ 0), indexed by ``index[code]``, in code
-        order: the same numbers as pandas' group-by on the labels (rows of a group are
-        added in the same order)."""
-        frame = pd.DataFrame(dict(columns))
-        out = frame.groupby(codes, sort=True).sum()
-        out.index = pd.Index(np.asarray(index, dtype=object)[out.index.to_numpy()])  # str, as pandas infers
-        return out
+    def totals(self, codes: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The codes (≥ 0) that occur, ascending, and the sums of ``columns`` per code (a row
+        each): the numbers of pandas' group-by on the labels (see :func:`_group_sums`)."""
+        n = int(codes.max()) + 1 if len(codes) else 0
+        present = np.flatnonzero(np.bincount(codes, minlength=n))
+        return present, _group_sums(codes, np.column_stack(columns), n)[present]
+
+
+#: pandas' text dtype (``astype("str")``): str (pandas 3) or object (pandas 2).
+_TEXT = pd.Series(["x"]).astype("str").dtype
+
+
+def _text_column(values: list[Any] | np.ndarray, text: bool = True) -> Any:
+    """A frame column of text typed ``_TEXT``, else object (which a bare object array
+    would not keep: pandas 3 types a column of strings str)."""
+    return pd.array(values, dtype=_TEXT) if text else pd.Series(values, dtype=object)
 
 
 def actuals(
@@ -391,26 +455,30 @@ def actuals(
     Person, Task ID (float, NaN = project level), Category, Hours, Amount, Reason;
     ``unrated`` the people with counted hours but no rate (their cost is 0).
     """
-    res = resources[resources["Person"].notna()]
-    res_people = _texts(res["Person"])
-    rate = pd.Series(_floats(res["Rate"]), index=res_people.to_numpy())
-    rate = rate[~rate.index.duplicated()]
-    category = pd.Series(_texts(res["Category"], DEFAULT_CATEGORY).to_numpy(), index=res_people.to_numpy())
-    category = category[~category.index.duplicated()]
+    # tblResources in plain Python (a handful of rows): each person's first row
+    has_person = resources["Person"].notna().to_numpy().tolist()
+    rate: dict[str, float] = {}
+    category: dict[str, str] = {}
+    for p, r, c, h in zip(_text_list(resources["Person"]), _floats(resources["Rate"]).tolist(),
+                          _text_list(resources["Category"], DEFAULT_CATEGORY), has_person):
+        if h and p not in rate:
+            rate[p], category[p] = r, c
 
     # clean and look up each distinct name once (200,000 rows have a few dozen people);
     # names that clean to the same text share one code, blanks are the name ""
     # (a blank name: no rate, the default category)
     codes, distinct = pd.factorize(timesheet["Person"], use_na_sentinel=True)
-    names = _texts(pd.Series(np.asarray(distinct, dtype=object), dtype=object))
-    slot_rate = np.append(names.map(rate).to_numpy(dtype=float, na_value=np.nan), np.nan)
-    slot_cat = np.append(names.map(category).fillna(DEFAULT_CATEGORY).to_numpy(dtype=object), DEFAULT_CATEGORY)
-    name_code, people = pd.factorize(np.append(names.to_numpy(dtype=object), ""))
-    people = np.asarray(people, dtype=object)
+    names = _text_list(pd.Series(np.asarray(distinct, dtype=object), dtype=object)) + [""]
+    slot_rate = np.array([rate.get(n, np.nan) for n in names[:-1]] + [np.nan], dtype=float)
+    slot_cat = [category.get(n, DEFAULT_CATEGORY) for n in names[:-1]] + [DEFAULT_CATEGORY]
+    person_of: dict[str, int] = {}  # the distinct cleaned names in order of appearance
+    name_code = np.array([person_of.setdefault(n, len(person_of)) for n in names], dtype=np.intp)
+    people = np.array(list(person_of), dtype=object)
     person = name_code[codes]  # code -1 picks the appended slot
-    cost_cat = _texts(costs["Category"], NO_CATEGORY).to_numpy(dtype=object)
-    cat_code, categories = pd.factorize(np.concatenate([slot_cat, cost_cat]))
-    categories = np.asarray(categories, dtype=object)
+    cost_cat = _text_list(costs["Category"], NO_CATEGORY)
+    category_of: dict[str, int] = {}
+    cat_code = np.array([category_of.setdefault(c, len(category_of)) for c in slot_cat + cost_cat], dtype=np.intp)
+    categories = np.array(list(category_of), dtype=object)
     n_slots = len(slot_cat)
 
     person_rate = slot_rate[codes]
@@ -428,84 +496,118 @@ def actuals(
     ok = date <= status  # NaT compares False
     counted = Actuals(is_ts[ok], date[ok], task[ok], all_person[ok], all_cat[ok], all_hours[ok], all_amount[ok],
                       people, categories)
-
-    # the lines after the status date (or undated), as the frame of the JSON and the sheet
-    late = ~ok
-    ts_late, co_late = late[:n_ts], late[n_ts:]
-    ts = pd.DataFrame(
-        {
-            "Table": "tblTimesheet",
-            "Row": timesheet.index.to_numpy()[ts_late],
-            "Date": date[:n_ts][ts_late],
-            "Person": people[person[ts_late]],
-            "Task ID": task[:n_ts][ts_late],
-            "Category": categories[all_cat[:n_ts][ts_late]],
-            "Hours": hours[ts_late],
-            "Amount": all_amount[:n_ts][ts_late],
-        }
-    )
-    co = pd.DataFrame(
-        {
-            "Table": "tblCosts",
-            "Row": costs.index.to_numpy()[co_late],
-            "Date": date[n_ts:][co_late],
-            "Person": None,
-            "Task ID": task[n_ts:][co_late],
-            "Category": cost_cat[co_late],
-            "Hours": 0.0,
-            "Amount": all_amount[n_ts:][co_late],
-        }
-    )
-    # the text columns as pandas infers them on the whole tables (str when not empty)
-    if n_ts:
-        ts = ts.astype({"Table": "str", "Person": "str", "Category": "str"})
-    if n_co:
-        co = co.astype({"Table": "str", "Category": "str"})
-    lines = pd.concat([ts, co], ignore_index=True) if n_co else ts
-    late_date = lines["Date"].to_numpy(dtype="datetime64[D]")
-    lines["Reason"] = np.where(np.isnat(late_date), "no date", "after status date")
-    excluded = lines[AFTER_COLUMNS].reset_index(drop=True)
+    excluded = _excluded(~ok, timesheet.index.to_numpy(), costs.index.to_numpy(), date, task, all_person, all_cat,
+                         all_hours, all_amount, people, categories)
 
     flagged = unrated_line[ok] & (counted.hours != 0)
-    # (Person typed as the whole column would be: str for timesheet rows alone, else object)
-    flagged_people = pd.DataFrame({
-        "Person": pd.Series(people[counted.person[flagged]], dtype="str" if n_ts and not n_co else object),
-        "Hours": counted.hours[flagged],
-    })
-    unrated = flagged_people.groupby("Person", sort=True)["Hours"].sum().reset_index()
-    known = set(rate.index)
-    unrated["Reason"] = [("no rate" if p in known else "not in tblResources") for p in unrated["Person"]]
+    who = sorted(set(people[counted.person[flagged]].tolist()))  # the group-by on names: sorted
+    if who:
+        rank = np.zeros(len(people), dtype=np.intp)
+        rank[[person_of[p] for p in who]] = np.arange(len(who))
+        unrated = pd.DataFrame({
+            "Person": _text_column(who),
+            "Hours": _group_sums(rank[counted.person[flagged]], counted.hours[flagged], len(who)),
+            "Reason": _text_column([("no rate" if p in rate else "not in tblResources") for p in who]),
+        })
+    else:  # typed as pandas' group-by of no row types it (Person as the column would be)
+        unrated = pd.DataFrame({"Person": _text_column([], n_ts > 0 and not n_co), "Hours": np.zeros(0),
+                                "Reason": np.zeros(0)})
     return counted, excluded, unrated
+
+
+def _excluded(
+    late: np.ndarray,
+    ts_rows: np.ndarray,
+    co_rows: np.ndarray,
+    date: np.ndarray,
+    task: np.ndarray,
+    person: np.ndarray,
+    category: np.ndarray,
+    hours: np.ndarray,
+    amount: np.ndarray,
+    people: np.ndarray,
+    categories: np.ndarray,
+) -> pd.DataFrame:
+    """The lines after the status date (or undated): timesheet rows, then tblCosts rows,
+    with the column types pandas gives the two tables' frames stacked (text as str when
+    the column has a value from a non-empty table, Person object beside tblCosts' None)."""
+    n_ts, n_co = len(ts_rows), len(co_rows)
+    ts_late = late[:n_ts]
+    co_late = late[n_ts:]
+    ts_idx, co_idx = np.flatnonzero(ts_late), n_ts + np.flatnonzero(co_late)
+    idx = np.concatenate([ts_idx, co_idx])
+    if not n_co:
+        rows = ts_rows[ts_late]
+    elif ts_rows.dtype == co_rows.dtype:
+        rows = np.concatenate([ts_rows[ts_late], co_rows[co_late]])
+    else:  # (an empty table's index can be typed otherwise): pandas' stacking
+        rows = pd.concat([pd.Series(ts_rows[ts_late]), pd.Series(co_rows[co_late])], ignore_index=True).array
+    ts_people = people[person[ts_idx]]
+    late_date = date[idx]
+    reason = np.where(np.isnat(late_date), "no date", "after status date")
+    return pd.DataFrame({
+        "Table": _text_column(["tblTimesheet"] * len(ts_idx) + ["tblCosts"] * len(co_idx)),
+        "Row": rows,
+        "Date": late_date.astype("datetime64[s]"),
+        "Person": _text_column([*ts_people.tolist(), *[None] * len(co_idx)], n_ts > 0 and not n_co),
+        "Task ID": task[idx],
+        "Category": _text_column(categories[category[idx]], n_ts > 0),
+        "Hours": hours[idx],
+        "Amount": amount[idx],
+        "Reason": _text_column(reason),
+    })
 
 
 # --------------------------------------------------------------------------- windows
 
 
-def _task_windows(plan: pd.DataFrame) -> pd.DataFrame:
+@dataclass
+class _Tasks:
+    """The plan's tasks (the first row of each task ID), as arrays in plan order."""
+
+    keep: np.ndarray  # bool per plan row: the first row of a task ID
+    ids: np.ndarray  # float task IDs
+    start: np.ndarray  # datetime64[D] phasing window (baseline, else planned dates)
+    end: np.ndarray
+    pct: np.ndarray  # % complete, 0 when empty
+    actual_start: np.ndarray
+    actual_finish: np.ndarray
+    planned_start: np.ndarray
+
+    def find(self, ids: np.ndarray) -> np.ndarray:
+        """Each ID's position among the tasks, -1 when it is no task (NaN included)."""
+        ids = np.asarray(ids, dtype=float)
+        if not len(self.ids):
+            return np.full(len(ids), -1, dtype=np.intp)
+        order = np.argsort(self.ids, kind="stable")
+        pos = order[np.minimum(np.searchsorted(self.ids[order], ids), len(order) - 1)]
+        return np.where(self.ids[pos] == ids, pos, -1)
+
+
+#: The plan's date columns the roll-up reads.
+_PLAN_DATES = ("Baseline Start", "Baseline Finish", "Start", "Finish", "Actual Start", "Actual Finish")
+
+
+def _task_windows(plan: pd.DataFrame, dates: Mapping[str, np.ndarray] | None = None) -> _Tasks:
     """Per task ID: the phasing window (baseline, else planned dates), % complete, and the
-    dates its progress is attributed to (actual start .. actual finish)."""
+    dates its progress is attributed to (actual start .. actual finish). ``dates``: the
+    plan's date columns as datetime64[D] (:data:`_PLAN_DATES`), when already read."""
+    if dates is None:
+        dates = {c: _days(plan[c]) for c in _PLAN_DATES}
     ids = _floats(plan["ID"])
-    keep = ~np.isnan(ids) & ~pd.Series(ids).duplicated().to_numpy()
-    p = plan[keep]
-    bs, bf = _days(p["Baseline Start"]), _days(p["Baseline Finish"])
-    s, f = _days(p["Start"]), _days(p["Finish"])
+    keep = ~np.isnan(ids)
+    if keep.any():  # the first row of each ID
+        first = np.zeros(len(ids), dtype=bool)
+        first[np.unique(ids, return_index=True)[1]] = True
+        keep &= first
+    bs, bf = dates["Baseline Start"][keep], dates["Baseline Finish"][keep]
+    s, f = dates["Start"][keep], dates["Finish"][keep]
     has_baseline = ~np.isnat(bs) & ~np.isnat(bf)
     start = np.where(has_baseline, bs, np.where(np.isnat(s), f, s))
     end = np.where(has_baseline, bf, np.where(np.isnat(f), s, f))
     lo, hi = np.minimum(start, end), np.maximum(start, end)  # both NaT, or both dates
-    pct = np.nan_to_num(_floats(p["% Complete"]))
-    out = pd.DataFrame(
-        {
-            "start": lo,
-            "end": hi,
-            "pct": pct,
-            "actual_start": _days(p["Actual Start"]),
-            "actual_finish": _days(p["Actual Finish"]),
-            "planned_start": s,
-        },
-        index=pd.Index(ids[keep], name="Task ID"),
-    )
-    return out
+    pct = np.nan_to_num(_floats(plan["% Complete"])[keep])
+    return _Tasks(keep, ids[keep], lo, hi, pct, dates["Actual Start"][keep], dates["Actual Finish"][keep], s)
 
 
 def _first(*values: Any) -> Any:
@@ -513,12 +615,17 @@ def _first(*values: Any) -> Any:
     return next((v for v in values if v is not None), None)
 
 
-def _project_window(plan: pd.DataFrame, settings: Mapping[str, Any]) -> tuple[np.datetime64 | None, np.datetime64 | None]:
+def _project_window(
+    plan: pd.DataFrame, settings: Mapping[str, Any], dates: Mapping[str, np.ndarray] | None = None
+) -> tuple[np.datetime64 | None, np.datetime64 | None]:
     """Earliest Baseline Start .. latest Baseline Finish, else StartDate .. PlannedFinish,
-    else the plan's planned dates."""
+    else the plan's planned dates (``dates``: the plan's date columns, when already read)."""
 
     def extreme(col: str, fn) -> np.datetime64 | None:
-        d = _days(plan[col]) if len(plan) else np.array([], dtype="datetime64[D]")
+        if not len(plan):
+            d = np.array([], dtype="datetime64[D]")
+        else:
+            d = dates[col] if dates is not None else _days(plan[col])
         d = d[~np.isnat(d)]
         return fn(d) if len(d) else None
 
@@ -567,21 +674,20 @@ def _wbs_prefixes(wbs: str) -> list[str]:
     return out
 
 
-def _by_task(
-    plan: pd.DataFrame,
-    direct: pd.DataFrame,
-) -> pd.DataFrame:
+def _by_task(plan: pd.DataFrame, tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndarray) -> pd.DataFrame:
     """tblRollupTask: plan rows in WBS order, each summary row (a WBS with descendants)
     summing its own and its descendants' values; missing WBS parents are added as summary
     rows; amounts booked directly on a summary task get their own leaf row below it;
     tasks not in the plan and the project level come last. Leaf rows (Summary = False)
-    add up to the project totals."""
+    add up to the project totals.
+
+    ``dkeys`` are the task IDs (ascending, :data:`PROJECT_KEY` for the project level) that
+    carry amounts, ``dmat`` their Budget, PV, EV, AC, Hours booked directly."""
     values = ["Budget", "PV", "EV", "AC", "Hours"]
-    ids = _floats(plan["ID"])
-    keep = ~np.isnan(ids) & ~pd.Series(ids).duplicated().to_numpy()
-    wbs = _texts(plan["WBS"][keep]).tolist()
-    names = _texts(plan["Task"][keep]).tolist()
-    pid = ids[keep].tolist()
+    keep = tasks.keep.tolist()
+    wbs = list(compress(_text_list(plan["WBS"]), keep))
+    names = list(compress(_text_list(plan["Task"]), keep))
+    pid = tasks.ids.tolist()
 
     # one node per WBS code (plan rows first, then missing ancestors)
     node_of: dict[str, int] = {}
@@ -611,13 +717,13 @@ def _by_task(
     has_child = np.zeros(len(nodes), dtype=bool)
     has_child[anc_idx] = True
 
-    dvals = direct.reindex(columns=values, fill_value=0.0)
-    dmat = dvals.to_numpy(dtype=float)
-    drow = {k: i for i, k in enumerate(dvals.index)}
+    drow = {k: i for i, k in enumerate(dkeys.tolist())}
     # each node's own values: the direct row of its task (nodes of missing ancestors: none)
     node_tid = np.array([n[0] for n in nodes], dtype=float)
-    at = dvals.index.get_indexer(node_tid) if len(nodes) else np.array([], dtype=np.intp)
-    at = np.where(np.isnan(node_tid), -1, at)
+    at = np.full(len(nodes), -1, dtype=np.intp)
+    if len(dkeys) and len(nodes):
+        pos = np.minimum(np.searchsorted(dkeys, node_tid), len(dkeys) - 1)
+        at = np.where(dkeys[pos] == node_tid, pos, -1)
     own = np.zeros((len(nodes), len(values)))
     own[at >= 0] = dmat[at[at >= 0]]
     plan_ids = set(node_tid[at >= 0].tolist())
@@ -664,15 +770,15 @@ def _by_task(
 
     tid_col, wbs_col, name_col, level_col, summary_col = (list(c) for c in zip(*meta)) if meta else ([],) * 5
     vals = mat[np.array(src, dtype=np.intp)] if src else np.zeros((0, len(values)))
-    df = pd.DataFrame({
+    return pd.DataFrame({
         "Task ID": _int_ids(np.array(tid_col, dtype=float)),
         "WBS": wbs_col,
         "Task": name_col,
         "Level": np.array(level_col, dtype=np.int64),
         "Summary": np.array(summary_col, dtype=bool),
         **{v: vals[:, k] for k, v in enumerate(values)},
+        **_variance(vals[:, 0], vals[:, 3]),
     })
-    return _with_variance(df)[TABLES["tblRollupTask"].headers]
 
 
 # --------------------------------------------------------------------------- the roll-up
@@ -704,6 +810,7 @@ class _Budget:
     start: np.ndarray  # datetime64[D] window (before snapping to working days)
     end: np.ndarray
     known: np.ndarray  # bool: a task line whose task is in the plan
+    at: np.ndarray  # the task's position in the plan's tasks, -1 = none
     before: np.ndarray | None = None  # working days before the line's first day
     n: np.ndarray | None = None  # working days the line is spread over (>= 1)
 
@@ -713,7 +820,7 @@ class _Budget:
 
 
 def _budget_windows(
-    budget: pd.DataFrame, tasks: pd.DataFrame, window: tuple[np.datetime64, np.datetime64], notes: list[str]
+    budget: pd.DataFrame, tasks: _Tasks, window: tuple[np.datetime64, np.datetime64], notes: list[str]
 ) -> _Budget:
     """Each line's phasing window by the SPEC §5 rules: its Period's month; else its
     task's baseline (planned) dates; else the project window."""
@@ -722,10 +829,10 @@ def _budget_windows(
     start = np.full(len(budget), window[0], dtype="datetime64[D]")
     end = np.full(len(budget), window[1], dtype="datetime64[D]")
     is_task = ~np.isnan(task)
-    known = is_task & np.isin(task, tasks.index.to_numpy())
+    at = tasks.find(task)
+    known = at >= 0
     if known.any():
-        tw = tasks.reindex(task[known])
-        ts, te = tw["start"].to_numpy(dtype="datetime64[D]"), tw["end"].to_numpy(dtype="datetime64[D]")
+        ts, te = tasks.start[at[known]], tasks.end[at[known]]
         dated = ~np.isnat(ts)
         idx = np.flatnonzero(known)[dated]
         start[idx], end[idx] = ts[dated], te[dated]
@@ -741,23 +848,24 @@ def _budget_windows(
     month = period[has_period].astype("datetime64[M]")
     start[has_period] = month.astype("datetime64[D]")
     end[has_period] = (month + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
-    return _Budget(amount, task, _texts(budget["Category"], NO_CATEGORY).to_numpy(), start, end, known)
+    category = np.array(_text_list(budget["Category"], NO_CATEGORY), dtype=object)
+    return _Budget(amount, task, category, start, end, known, at)
 
 
 def _progress_windows(
-    lines: _Budget, tasks: pd.DataFrame, status: np.datetime64, fallback: np.datetime64
-) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Each task's earned value (budget × % complete) and the dates it is attributed to
-    for the S-curve: Actual Start (else Start, else the baseline start) .. Actual Finish,
-    or the status date while the task is not finished."""
-    ev_task = pd.Series(lines.amount[lines.known], index=lines.task[lines.known]).groupby(level=0).sum()
-    ev_task = ev_task * tasks["pct"].reindex(ev_task.index).to_numpy()
-    tw = tasks.reindex(ev_task.index)
-    start = tw["actual_start"].to_numpy(dtype="datetime64[D]")
-    for alt in ("planned_start", "start"):
-        start = np.where(np.isnat(start), tw[alt].to_numpy(dtype="datetime64[D]"), start)
+    lines: _Budget, tasks: _Tasks, status: np.datetime64, fallback: np.datetime64
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each task's earned value (budget × % complete; tasks with budget lines, ascending
+    ID) and the dates it is attributed to for the S-curve: Actual Start (else Start, else
+    the baseline start) .. Actual Finish, or the status date while the task is not finished."""
+    ids, line_of = np.unique(lines.task[lines.known], return_inverse=True)
+    at = tasks.find(ids)
+    ev_task = _group_sums(line_of.reshape(-1), lines.amount[lines.known], len(ids)) * tasks.pct[at]
+    start = tasks.actual_start[at]
+    for alt in (tasks.planned_start, tasks.start):
+        start = np.where(np.isnat(start), alt[at], start)
     start = np.where(np.isnat(start), fallback, start)
-    finish = tw["actual_finish"].to_numpy(dtype="datetime64[D]")
+    finish = tasks.actual_finish[at]
     end = np.where(np.isnat(finish) | (finish > status), status, finish)
     return ev_task, np.minimum(start, end), end
 
@@ -765,7 +873,7 @@ def _progress_windows(
 def _s_curve(
     axis: DayAxis,
     lines: _Budget,
-    ev_task: pd.Series,
+    ev_task: np.ndarray,
     ev_before: np.ndarray,
     ev_n: np.ndarray,
     counted: Actuals,
@@ -789,7 +897,7 @@ def _s_curve(
     w_end = axis.W((months + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D"))
     cum_pv = amount @ _fraction(before, n, w_end) if len(amount) else np.zeros(len(months))
     w_ev = np.minimum(w_end, w_status)
-    cum_ev = ev_task.to_numpy() @ _fraction(ev_before, ev_n, w_ev) if len(ev_task) else np.zeros(len(months))
+    cum_ev = ev_task @ _fraction(ev_before, ev_n, w_ev) if len(ev_task) else np.zeros(len(months))
     loe = ~lines.is_task
     if loe.any():
         cum_ev = cum_ev + amount[loe] @ _fraction(before[loe], n[loe], w_ev)
@@ -797,11 +905,11 @@ def _s_curve(
     # before the first working day) is counted in the status month
     cum_ev = cum_ev + np.where(months >= this_month, ev - cum_ev[months == this_month].sum(), 0.0)
     # each distinct day to its month once (200,000 day-to-month conversions cost ~5 ms),
-    # then pandas' group-by on the month numbers (the same sums as on the dates)
+    # then the month's position on the axis (the same sums as a group-by on the dates)
     day_codes, days = pd.factorize(counted.date.view(np.int64))
-    month_of_day = days.view("datetime64[D]").astype("datetime64[M]").view(np.int64)
-    ac_month = pd.Series(counted.amount).groupby(month_of_day[day_codes]).sum()
-    ac = ac_month.reindex(months.view(np.int64), fill_value=0.0).to_numpy(dtype=float)
+    month_of_day = days.view("datetime64[D]").astype("datetime64[M]").view(np.int64) - months[:1].view(np.int64)
+    slot = month_of_day[day_codes]
+    ac = _group_sums(np.where((slot >= 0) & (slot < len(months)), slot, -1), counted.amount, len(months))
     future = months > this_month
 
     def upto_status(a: np.ndarray) -> list[float | None]:
@@ -839,28 +947,42 @@ def _earned_schedule_inputs(
 
 def _by_category(lines: _Budget, line_pv: np.ndarray, counted: Actuals) -> pd.DataFrame:
     """tblRollupCategory: budget, PV, AC per cost category (hours at the person's)."""
-    cb = pd.DataFrame({"Budget": lines.amount, "PV": line_pv}).groupby(lines.category).sum()
-    ca = counted.sums(counted.category, {"AC": counted.amount}, counted.categories)["AC"]
-    cat = cb.join(ca, how="outer").fillna(0.0)
-    cat = cat.reindex(_category_order(cat.index))
-    cat.index.name = "Category"
-    return _with_variance(cat.reset_index())[TABLES["tblRollupCategory"].headers]
+    labels = lines.category.tolist()
+    names = sorted(set(labels))  # the group-by's groups, in its order
+    code_of = {c: i for i, c in enumerate(names)}
+    codes = np.array([code_of[c] for c in labels], dtype=np.intp)
+    planned = dict(zip(names, _group_sums(codes, np.column_stack([lines.amount, line_pv]), len(names)).tolist()))
+    present, ac = counted.totals(counted.category, counted.amount)
+    spent = dict(zip(counted.categories[present].tolist(), ac[:, 0].tolist()))
+    order = _category_order([*planned, *spent])
+    budget = np.array([planned[c][0] if c in planned else 0.0 for c in order], dtype=float)
+    pv = np.array([planned[c][1] if c in planned else 0.0 for c in order], dtype=float)
+    ac = np.array([spent.get(c, 0.0) for c in order], dtype=float)
+    return pd.DataFrame({"Category": _text_column(order, bool(order)), "Budget": budget, "PV": pv, "AC": ac, **_variance(budget, ac)})
 
 
 def _by_person(resources: pd.DataFrame, counted: Actuals) -> pd.DataFrame:
     """tblRollupPerson: every person of tblResources, then anyone else who booked hours."""
-    res = resources[resources["Person"].notna()]
-    people = pd.DataFrame({"Person": _texts(res["Person"]).to_numpy(), "Role": _texts(res["Role"]).to_numpy()})
-    people = people.drop_duplicates("Person")
+    role_of: dict[str, str] = {}  # each person's first row
+    for p, r, h in zip(_text_list(resources["Person"]), _text_list(resources["Role"]),
+                       resources["Person"].notna().to_numpy().tolist()):
+        if h and p not in role_of:
+            role_of[p] = r
     ts = counted.timesheet
-    booked = counted.sums(counted.person[ts], {"Hours": counted.hours[ts], "Amount": counted.amount[ts]},
-                          counted.people).sort_index()
-    booked.index.name = "Person"
-    known = set(people["Person"])
-    others = pd.DataFrame({"Person": [p for p in booked.index if p not in known], "Role": ""})
-    people = pd.concat([people, others], ignore_index=True)
-    out = people.join(booked, on="Person").fillna({"Hours": 0.0, "Amount": 0.0})
-    return out.rename(columns={"Amount": "Cost"})[TABLES["tblRollupPerson"].headers]
+    present, sums = counted.totals(counted.person[ts], counted.hours[ts], counted.amount[ts])
+    booked = dict(zip(counted.people[present].tolist(), sums.tolist()))
+    others = sorted(p for p in booked if p not in role_of)
+    person = [*role_of, *others]
+    role = [*role_of.values(), *[""] * len(others)]
+    hours = np.array([booked[p][0] if p in booked else 0.0 for p in person], dtype=float)
+    cost = np.array([booked[p][1] if p in booked else 0.0 for p in person], dtype=float)
+    # typed as tblResources' people stacked over the others would be (text only when both have rows)
+    return pd.DataFrame({
+        "Person": _text_column(person, bool(role_of) and bool(others)),
+        "Role": _text_column(role, bool(role_of)),
+        "Hours": hours,
+        "Cost": cost,
+    })
 
 
 def rollup(
@@ -894,9 +1016,10 @@ def rollup(
     counted, excluded, unrated = actuals(_frame(tables, "tblTimesheet"), _frame(tables, "tblCosts"), resources, status)
 
     # ---- windows in calendar days
-    tasks = _task_windows(plan)
+    plan_dates = {c: _days(plan[c]) for c in _PLAN_DATES}
+    tasks = _task_windows(plan, plan_dates)
     start_setting = _day(settings.get("StartDate"))
-    pstart, pend = _project_window(plan, settings)
+    pstart, pend = _project_window(plan, settings, plan_dates)
     pstart = _first(pstart, start_setting, status)
     pend = _first(pend, pstart)
     lines = _budget_windows(budget, tasks, (pstart, pend), notes)
@@ -914,21 +1037,24 @@ def rollup(
 
     # ---- PV, EV, AC
     line_pv = lines.amount * _fraction(lines.before, lines.n, np.array([w_status]))[:, 0]
-    pct = np.nan_to_num(pd.Series(lines.task).map(tasks["pct"]).to_numpy(dtype=float))
+    pct = np.zeros(len(lines.amount))
+    pct[lines.known] = tasks.pct[lines.at[lines.known]]
     line_ev = np.where(lines.known, lines.amount * pct, np.where(lines.is_task, 0.0, line_pv))
     bac, pv = float(lines.amount.sum()), float(line_pv.sum())
-    ev, ac = float(line_ev.sum()), float(pd.Series(counted.amount).sum())
+    ev, ac = float(line_ev.sum()), float(counted.amount.sum())  # (pandas' Series.sum is numpy's)
     cum_pv, at = _earned_schedule_inputs(axis, lines, start_setting, w_status)
     metrics = compute_evm(bac, pv, ev, ac, cum_pv, at)
 
-    # ---- roll-ups
+    # ---- roll-ups: Budget, PV, EV, AC, Hours booked directly on each task ID (or the project)
     key = np.where(lines.is_task, lines.task, PROJECT_KEY)
-    b_direct = pd.DataFrame({"Budget": lines.amount, "PV": line_pv, "EV": line_ev}).groupby(key).sum()
     a_key = np.where(np.isnan(counted.task), PROJECT_KEY, counted.task)
-    a_direct = pd.DataFrame({"Amount": counted.amount, "Hours": counted.hours}).groupby(a_key).sum()
-    direct = b_direct.join(a_direct.rename(columns={"Amount": "AC"}), how="outer").fillna(0.0)
+    dkeys, key_of = np.unique(np.concatenate([key, a_key]), return_inverse=True)
+    key_of = key_of.reshape(-1)
+    dmat = np.column_stack([
+        _group_sums(key_of[:len(key)], np.column_stack([lines.amount, line_pv, line_ev]), len(dkeys)),
+        _group_sums(key_of[len(key):], np.column_stack([counted.amount, counted.hours]), len(dkeys)),
+    ])
 
-    excluded = excluded.assign(Date=excluded["Date"].astype("datetime64[s]"))
     excluded["Task ID"] = _int_ids(excluded["Task ID"].to_numpy(dtype=float))
     if unrated["Hours"].sum() != 0:
         notes.append(f"{len(unrated)} person(s) booked hours without a rate: their hours cost 0.")
@@ -937,7 +1063,7 @@ def rollup(
         currency=str(settings.get("Currency") or "EUR"),
         evm=metrics,
         rag=rag(metrics.cpi, metrics.spi, error_count, thresholds),
-        by_task=_by_task(plan, direct),
+        by_task=_by_task(plan, tasks, dkeys, dmat),
         by_category=_by_category(lines, line_pv, counted),
         by_month=_s_curve(axis, lines, ev_task, ev_before, ev_n, counted, status, ev),
         by_person=_by_person(resources, counted),
@@ -954,16 +1080,17 @@ def _reserves(changes: pd.DataFrame, budget: pd.DataFrame, settings: Mapping[str
     """tblReserves: each reserve's amount (settings), drawn by approved changes funded
     from it (Cost Impact of changes Approved, Implemented, or Closed after approval —
     i.e. with an Implemented Date or a budget line whose Source is the CR ID), remaining."""
-    status = _texts(changes["Status"])
-    cr = _texts(changes["CR ID"])
-    sources = set(_texts(budget["Source"]))
-    closed_approved = (status == "Closed") & (changes["Implemented Date"].notna() | cr.isin(sources))
-    drawing = status.isin(DRAWING_STATUSES) | closed_approved
-    funding = _texts(changes["Funding"])
+    sources = set(_text_list(budget["Source"]))
+    drawing = [
+        s in DRAWING_STATUSES or (s == "Closed" and (implemented or cr in sources))
+        for s, cr, implemented in zip(_text_list(changes["Status"]), _text_list(changes["CR ID"]),
+                                      changes["Implemented Date"].notna().to_numpy().tolist())
+    ]
+    funding = _text_list(changes["Funding"])
     impact = np.nan_to_num(_floats(changes["Cost Impact"]))
     rows = []
     for name, setting in RESERVES:
         amount = _setting_number(settings, setting)
-        drawn = float(impact[(drawing & (funding == name)).to_numpy()].sum())
+        drawn = float(impact[np.array([d and f == name for d, f in zip(drawing, funding)], dtype=bool)].sum())
         rows.append((name, amount, drawn, amount - drawn))
     return pd.DataFrame(rows, columns=TABLES["tblReserves"].headers)
