@@ -79,7 +79,7 @@ def _same(rows: list[tuple], unit: str, text_dtype: str) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(ROWS, max_size=12), st.sampled_from(["us", "ns", "s"]), st.sampled_from(["str", "object"]), st.booleans())
+@given(st.lists(ROWS, max_size=12), st.sampled_from(["us", "ns", "s"]), st.sampled_from(["str", "object", "string[python]", "string[pyarrow]"]), st.booleans())
 def test_fast_normalisation_is_the_pandas_one(rows, unit, text_dtype, arrow):
     saved = _context._ARROW_MIN
     _context._ARROW_MIN = 0 if arrow else saved  # Arrow's dictionary for short columns too

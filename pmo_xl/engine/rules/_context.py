@@ -157,7 +157,9 @@ class RuleContext:
     def _frames(self, name: str) -> pd.DataFrame:
         if name not in self._frame_cache:
             codes: dict[str, tuple[np.ndarray, list[str]]] = {}
-            self._frame_cache[name] = _normalise(self.table(name).frame, schema.TABLES[name], codes)
+            columns: dict[str, np.ndarray] = {}
+            self._frame_cache[name] = _normalise(self.table(name).frame, schema.TABLES[name], codes, columns)
+            self._array_cache.update({(name, column): v for column, v in columns.items()})
             self._codes_cache.update({(name, column): v for column, v in codes.items()})
         return self._frame_cache[name]
 
@@ -330,9 +332,11 @@ def _normalise(
     frame: pd.DataFrame,
     spec: schema.Table,
     codes: dict[str, tuple[np.ndarray, list[str]]] | None = None,
+    arrays: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """``codes`` (optional) receives each text column as ``(codes, uniques)`` (see
-    :meth:`RuleContext.codes`)."""
+    :meth:`RuleContext.codes`); ``arrays`` (optional) may receive columns of the result
+    as read-only arrays (see :meth:`RuleContext.array`)."""
     if len(frame) == 0:
         key = (spec.name, tuple(frame.columns), tuple(str(t) for t in frame.dtypes), type(frame.index).__name__, str(frame.index.dtype),
                frame.index.name)
@@ -343,7 +347,7 @@ def _normalise(
         if codes is not None:
             codes.update({k: (c.copy(), list(u)) for k, (c, u) in got[1].items()})
         return got[0].copy()
-    return _normalised(frame, spec, codes)
+    return _normalised(frame, spec, codes, arrays)
 
 
 # The days a datetime64[ns] can hold, with a day's margin (1677-09-21 .. 2262-04-11).
@@ -364,6 +368,7 @@ def _normalised(
     frame: pd.DataFrame,
     spec: schema.Table,
     codes: dict[str, tuple[np.ndarray, list[str]]] | None = None,
+    arrays: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     # Column by column on numpy arrays, the frame built once from its blocks: a table is a
     # dozen columns of a few hundred rows, where each pandas operation's fixed cost (tens
@@ -371,7 +376,7 @@ def _normalised(
     n = len(frame)
     if n == 0:
         return _normalised_by_pandas(frame, spec, codes)
-    arrays: list[np.ndarray] = []
+    columns: list[np.ndarray] = []
     text_codes: dict[str, tuple[np.ndarray, list[str]]] = {}
     filled = np.zeros(n, dtype=bool)  # rows with at least one value
     have = set(frame.columns)
@@ -389,22 +394,28 @@ def _normalised(
         elif s is None:
             values = np.full(n, np.nan, dtype=object)
             text_codes[col.name] = (np.full(n, -1, dtype=np.int64), [])
-        elif isinstance(s.dtype, pd.StringDtype) and (n <= _ARROW_MIN or getattr(s.dtype, "storage", "") == "pyarrow"):
-            values, text_codes[col.name] = _small_text_values(s.tolist()) if n <= _ARROW_MIN else _arrow_text_values(s)
+        elif isinstance(s.dtype, pd.StringDtype) and getattr(s.dtype, "storage", "") == "pyarrow":
+            if n <= _ARROW_MIN:  # (Arrow's list has None where Series.tolist has NaN: both blank)
+                values, text_codes[col.name] = _small_text_values(s.array.__arrow_array__().to_pylist())
+            else:
+                values, text_codes[col.name] = _arrow_text_values(s)
+            filled |= text_codes[col.name][0] >= 0
+        elif isinstance(s.dtype, pd.StringDtype) and n <= _SMALL:
+            values, text_codes[col.name] = _small_text_values(s.tolist())
             filled |= text_codes[col.name][0] >= 0
         else:
             t, present, text_codes[col.name] = _text(s)
             values = t.to_numpy()
             filled |= present
-        arrays.append(values)
+        columns.append(values)
     index = frame.index
     if not filled.all():
-        arrays = [a[filled] for a in arrays]
+        columns = [a[filled] for a in columns]
         text_codes = {k: (c[filled], u) for k, (c, u) in text_codes.items()}
         index = index[filled]
     if codes is not None:
         codes.update(text_codes)
-    return _frame_of(arrays, spec.headers, index)
+    return _frame_of(columns, spec.headers, index, arrays)
 
 
 def _date_values(s: pd.Series | None, n: int, date: bool) -> np.ndarray:
@@ -441,16 +452,25 @@ _NS_BOUNDS = {unit: (int(_NS_LO.astype(f"datetime64[{unit}]").view("int64")), in
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
-def _frame_of(arrays: list[np.ndarray], headers: list[str], index: pd.Index) -> pd.DataFrame:
+def _frame_of(columns: list[np.ndarray], headers: list[str], index: pd.Index,
+              arrays: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """The frame of these columns (object, float64 or datetime64[ns] arrays), built from
-    one block per dtype (as the DataFrame constructor would consolidate them)."""
+    one block per dtype (as the DataFrame constructor would consolidate them). ``arrays``
+    (optional) receives each column as a read-only view of its block."""
     if _from_blocks is None:  # pandas 2
-        return pd.DataFrame({h: pd.Series(a, index=index, dtype=a.dtype) for h, a in zip(headers, arrays)}, index=index)
+        return pd.DataFrame({h: pd.Series(a, index=index, dtype=a.dtype) for h, a in zip(headers, columns)}, index=index)
     by_dtype: dict[Any, list[int]] = {}
-    for k, a in enumerate(arrays):
+    for k, a in enumerate(columns):
         by_dtype.setdefault(a.dtype, []).append(k)
-    blocks = [(np.stack([arrays[k] for k in ks]) if len(ks) > 1 else arrays[ks[0]].reshape(1, -1), np.array(ks, dtype=np.intp))
-              for ks in by_dtype.values()]
+    blocks = []
+    for ks in by_dtype.values():
+        block = np.stack([columns[k] for k in ks]) if len(ks) > 1 else columns[ks[0]].reshape(1, -1)
+        blocks.append((block, np.array(ks, dtype=np.intp)))
+        if arrays is not None:
+            for j, k in enumerate(ks):
+                view = block[j]
+                view.flags.writeable = False
+                arrays[headers[k]] = view
     return _from_blocks(blocks, index=index, columns=_columns(headers))
 
 

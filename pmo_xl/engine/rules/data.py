@@ -171,7 +171,7 @@ def table_values(ctx: RuleContext) -> list[Finding]:
             continue
         spec = schema.TABLES[name]
         frame = ctx.frame(name)
-        if frame.empty:
+        if not len(frame.index) or not len(frame.columns):  # frame.empty, without pandas' generic one
             continue
         letters = ctx.table(name).letters
         for col in spec.columns:
