@@ -133,3 +133,33 @@ def test_every_input_table_normalises_alike_when_empty_or_absent():
         spec = schema.TABLES[name]
         frame = pd.DataFrame({c.name: pd.Series([None], dtype=object) for c in spec.columns[:2]}, index=pd.Index([4], name="row"))
         pd.testing.assert_frame_equal(_normalised(frame, spec, {}), _normalised_by_pandas(frame, spec, {}), check_exact=True)
+
+
+def _plan_by_id_by_pandas(plan: pd.DataFrame) -> pd.DataFrame:
+    p = plan[plan["ID"].notna()]
+    p = p.assign(row=p.index)
+    p = p[~p["ID"].duplicated()]
+    return p.set_index(p["ID"].astype("int64"))
+
+
+IDS = st.one_of(st.none(), st.integers(1, 8).map(float), st.sampled_from([0.0, -0.0, 2.5, 2.0 ** 60, -3.0]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(IDS, TEXTS, STAMPS.filter(lambda v: v is None or dt.datetime(1678, 1, 1) < v < dt.datetime(2262, 1, 1))),
+                min_size=1, max_size=12))
+def test_plan_by_id_task_ids_and_links_are_the_pandas_ones(rows):
+    ids, preds, starts = zip(*rows)
+    frame = pd.DataFrame({"ID": pd.Series(ids, dtype="float64"), "Predecessors": pd.Series(preds, dtype="str"),
+                          "Start": pd.Series(starts, dtype="datetime64[us]"), "Task": "t"},
+                         index=pd.Index(range(4, 4 + len(rows)), name="row"))
+    ctx = _ctx_of(frame)
+    plan = ctx.plan
+    pd.testing.assert_frame_equal(ctx.plan_by_id, _plan_by_id_by_pandas(plan), check_exact=True)
+    assert ctx.plan_by_id.columns.dtype == _plan_by_id_by_pandas(plan).columns.dtype
+    assert ctx.task_ids == {int(v) for v in plan["ID"].dropna()}
+    from pmo_xl.engine.links import parse_predecessors
+
+    p = plan["Predecessors"]
+    assert ctx.links == {int(row): parse_predecessors(v) for row, v in p[p.notna()].items()}
+    assert list(ctx.links) == [int(r) for r in p[p.notna()].index]

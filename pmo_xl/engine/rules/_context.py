@@ -243,23 +243,37 @@ class RuleContext:
 
     @cached_property
     def task_ids(self) -> set[int]:
-        return {int(v) for v in self.plan["ID"].dropna()}
+        ids = self.array("tblPlan", "ID")
+        return {int(v) for v in ids[~np.isnan(ids)].tolist()}
 
     @cached_property
     def plan_by_id(self) -> pd.DataFrame:
         """Plan rows by task ID (first row of a duplicated ID), with ``row`` = Excel row."""
-        p = self.plan[self.plan["ID"].notna()]
-        p = p.assign(row=p.index)
-        p = p[~p["ID"].duplicated()]
-        return p.set_index(p["ID"].astype("int64"))
+        plan = self.plan
+        ids = self.array("tblPlan", "ID")
+        known = np.flatnonzero(~np.isnan(ids))
+        whole = ids[known]
+        if (_from_blocks is None or not len(known) or not np.isfinite(whole).all() or (whole == 0).any()
+                or np.abs(whole).max() >= 2.0 ** 53 or (whole != np.floor(whole)).any()):
+            p = plan[plan["ID"].notna()]  # the pandas way (and its errors) for what is not a plain ID
+            p = p.assign(row=p.index)
+            p = p[~p["ID"].duplicated()]
+            return p.set_index(p["ID"].astype("int64"))
+        # whole numbers a float holds exactly: np.unique's first occurrences are pandas'
+        # first of each duplicated ID; the frame built once from the column arrays
+        keep = known[np.sort(np.unique(whole, return_index=True)[1])]
+        columns = [self.array("tblPlan", c)[keep] for c in plan.columns] + [self.rows("tblPlan")[keep]]
+        index = pd.Index(ids[keep].astype(np.int64), name="ID")
+        return _frame_of(columns, [*plan.columns, "row"], index)
 
     @cached_property
     def links(self) -> dict[int, tuple[list[Any], list[Any]]]:
         """Excel row -> (links, problems) of its Predecessors (``pmo_xl.engine.links``)."""
         from ..links import parse_predecessors
 
-        preds = self.plan["Predecessors"]
-        return {int(row): parse_predecessors(v) for row, v in preds[preds.notna()].items()}
+        present = ~self.isna("tblPlan", "Predecessors")
+        rows = self.rows("tblPlan")[present].tolist()
+        return {int(row): parse_predecessors(v) for row, v in zip(rows, self.array("tblPlan", "Predecessors")[present].tolist())}
 
     @cached_property
     def cpm(self) -> Any:
