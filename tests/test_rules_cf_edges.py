@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pmo_xl.engine.rules import run_rules
+from pmo_xl.engine.rules.finance import _person_day_key
 from support.books import make_book
 from support.rulecheck import broken, findings, where
 
@@ -72,3 +78,16 @@ def test_cr012_names_the_first_log_row_of_each_unknown_cr():
             t["changelog"].append({"Timestamp": "2026-01-09T10:00:00Z", "CR ID": "CR-0007", "Action": "Added",
                                    "Field": "Title", "Old Value": None, "New Value": "Gone"})
     assert [f.cell for f in findings(broken(mutate), "CR012")] == ["B13"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(-40_000, 40_000), st.integers(0, 3)), min_size=1, max_size=60))
+def test_person_day_key_groups_as_factorised_dates(rows):
+    # (person, day, hour): the key numbers (person, date) pairs as the factorised dates do,
+    # whole days or not (hour > 0 falls back), before and after 1970
+    person = np.array([p for p, _, _ in rows], dtype=np.int64)
+    days = np.array([d * 86_400_000_000_000 + h * 3_600_000_000_000 for _, d, h in rows], dtype=np.int64)
+    day_codes, _ = pd.factorize(days)
+    reference, _ = pd.factorize(person * (int(day_codes.max()) + 1) + day_codes)
+    got, _ = pd.factorize(_person_day_key(person, days))
+    assert got.tolist() == reference.tolist()

@@ -134,24 +134,38 @@ def _known(values: pd.Series, known: set) -> pd.Series:
 
 class _Columns:
     """The columns a check reads, each taken out of ``ctx.frame(name)`` once, as a numpy
-    array or a list (``frame[column]`` costs ~10 µs, more than a rule on a small table)."""
+    array (:meth:`RuleContext.array`) or a list (``frame[column]`` costs ~10 µs, more than
+    a rule on a small table); Task IDs factorised once."""
 
     def __init__(self, ctx: RuleContext) -> None:
         self.ctx = ctx
-        self._arrays: dict[tuple[str, str], np.ndarray] = {}
         self._lists: dict[tuple[str, str], list[Any]] = {}
+        self._codes: dict[tuple[str, str], tuple[np.ndarray, list[Any]]] = {}
+        self._exact: dict[tuple[str, str], bool] = {}
 
     def array(self, name: str, column: str) -> np.ndarray:
-        key = (name, column)
-        if key not in self._arrays:
-            self._arrays[key] = self.ctx.frame(name)[column].to_numpy()
-        return self._arrays[key]
+        return self.ctx.array(name, column)
 
     def list(self, name: str, column: str) -> list[Any]:
         key = (name, column)
         if key not in self._lists:
             self._lists[key] = self.ctx.frame(name)[column].tolist()
         return self._lists[key]
+
+    def codes(self, name: str, column: str) -> tuple[np.ndarray, list[Any]]:
+        """``pd.factorize`` of a number column: (codes, distinct values as a list), -1 for NaN."""
+        key = (name, column)
+        if key not in self._codes:
+            codes, uniques = pd.factorize(self.array(name, column))
+            self._codes[key] = (codes, uniques.tolist())
+        return self._codes[key]
+
+    def plain_sums_exact(self, name: str, column: str) -> bool:
+        """:func:`_plain_sums_exact` of a whole column (then of any subset of it too)."""
+        key = (name, column)
+        if key not in self._exact:
+            self._exact[key] = _plain_sums_exact(self.array(name, column))
+        return self._exact[key]
 
 
 def _rows(frame: pd.DataFrame | None) -> bool:
@@ -169,8 +183,8 @@ def finance(ctx: RuleContext) -> list[Finding]:
     plan_present = ctx.has("tblPlan")
     ids = ctx.task_ids
     pb = ctx.plan_by_id
-    pb_ids = pb.index.tolist()
-    summaries = {t for t, kind in zip(pb_ids, pb["Type"].tolist()) if kind == "Summary"}
+    pb_index = pb.index.to_numpy()
+    summaries = set(pb_index[pb["Type"].to_numpy() == "Summary"].tolist())
     ts = ctx.frame("tblTimesheet") if ctx.has("tblTimesheet") else None
     costs = ctx.frame("tblCosts") if ctx.has("tblCosts") else None
     budget = ctx.frame("tblBudget") if ctx.has("tblBudget") else None
@@ -190,10 +204,10 @@ def finance(ctx: RuleContext) -> list[Finding]:
             distinct = tasks.tolist()
             bad = np.array([t not in ids for t in distinct] + [False], dtype=bool)[codes]  # last: empty (-1)
             on_summary = np.array([t in summaries for t in distinct] + [False], dtype=bool)[codes]
-        else:  # a few dozen rows: _known / isin in Python (NaN is known, in no set)
-            values = cols.list(name, "Task ID")
-            bad = np.array([t == t and t not in ids for t in values], dtype=bool)
-            on_summary = np.array([t in summaries for t in values], dtype=bool) if name != "tblBudget" else None
+        else:  # the same on the distinct tasks of the table
+            codes, distinct = cols.codes(name, "Task ID")
+            bad = np.array([t not in ids for t in distinct] + [False], dtype=bool)[codes]
+            on_summary = np.array([t in summaries for t in distinct] + [False], dtype=bool)[codes] if name != "tblBudget" else None
         where = ctx.table(name).where
         index = frame.index
         for k in np.flatnonzero(bad).tolist():
@@ -218,7 +232,7 @@ def finance(ctx: RuleContext) -> list[Finding]:
         rate = cols.array("tblResources", "Rate")
         no_rate = [k for k, p in enumerate(res_people) if type(p) is str and rate[k] != rate[k]]
         if no_rate:
-            hours_by_person = _hours_by_person(ctx, ts, cols.array("tblTimesheet", "Hours")) if _rows(ts) else {}
+            hours_by_person = _hours_by_person(ctx, ts, cols) if _rows(ts) else {}
         where = ctx.table("tblResources").where
         for k in no_rate:
             row = res.index[k]
@@ -267,13 +281,13 @@ def finance(ctx: RuleContext) -> list[Finding]:
 
     # ---- actuals without budget
     if plan_present and budget is not None:
-        budgeted = {int(t) for t in cols.list("tblBudget", "Task ID") if t == t}
+        budgeted = {int(t) for t in cols.codes("tblBudget", "Task ID")[1]} if _rows(budget) else set()
         # only tasks with bookings, in the plan, without budget and not summaries can have a
         # finding: the sums below are computed only when there is one
-        in_plan = set(pb_ids)
+        in_plan = set(pb_index.tolist())
         booked = set(ts_tasks[1].tolist()) if ts_tasks is not None else set()
         if _rows(costs):
-            booked.update(t for t in cols.list("tblCosts", "Task ID") if t == t)
+            booked.update(cols.codes("tblCosts", "Task ID")[1])
         if any(t in in_plan and int(t) not in budgeted and int(t) not in summaries for t in booked):
             out.extend(_without_budget(ctx, ts, ts_tasks, costs, pb, budgeted, summaries))
     return out
@@ -347,28 +361,30 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
     has_date = ~np.isnat(dates)
     days = dates.view("int64")  # NaT rows are masked out
     day_mask = has_person & has_date & ~np.isnan(hours_)
+    every = bool(day_mask.all())  # the usual case: no row to mask out (200,000-row copies)
+    d_person = person if every else person[day_mask]
+    d_hours = hours_ if every else hours_[day_mask]
     pair = np.zeros(0, dtype=np.int64)
     if day_mask.any():
         # one integer per (person, date), numbered in order of first appearance as
         # groupby(["Person", "Date"], sort=False) numbers its groups
-        day_codes, _ = pd.factorize(days[day_mask])
-        pair, _ = pd.factorize(person[day_mask].astype(np.int64) * (int(day_codes.max()) + 1) + day_codes)
+        pair, _ = pd.factorize(_person_day_key(d_person, days if every else days[day_mask]))
         # the sums of groupby(["Person", "Date"], sort=False)
-        if _plain_sums_exact(hours_[day_mask]):
-            hours = _bincount_sums(hours_[day_mask], pair, int(pair.max()) + 1)
+        if cols.plain_sums_exact(name, "Hours") or _plain_sums_exact(d_hours):
+            hours = _bincount_sums(d_hours, pair, int(pair.max()) + 1)
         else:
-            hours = pd.Series(hours_[day_mask]).groupby(pair, sort=False).sum().to_numpy()
+            hours = pd.Series(d_hours).groupby(pair, sort=False).sum().to_numpy()
         rows = np.bincount(pair)
         seen = np.maximum.accumulate(pair)
         first_at = np.flatnonzero(np.r_[True, pair[1:] > seen[:-1]])  # each pair's first row in `day`
-        labels = index[day_mask]
+        labels = index if every else index[day_mask]
         if labels.size < 2 or bool((labels[1:] >= labels[:-1]).all()):  # Index.is_monotonic_increasing
             first = labels[first_at]
         else:  # the smallest row label of each pair (groupby(pair).min())
             first = np.full(len(first_at), np.iinfo(np.int64).max, dtype=np.int64)
             np.minimum.at(first, pair, labels.astype(np.int64))
-        pair_person = person[day_mask][first_at]
-        pair_date = dates[day_mask][first_at]
+        pair_person = d_person[first_at]
+        pair_date = (dates if every else dates[day_mask])[first_at]
         for k in np.flatnonzero(hours > 24).tolist():
             p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(first[k])
             out.append(ctx.finding("FN006", name, row, "Hours", p,
@@ -396,12 +412,15 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
     # ---- after the task's actual finish
     if len(pb.index):
         finish = pb["Actual Finish"].to_numpy()
-        done = {t: f for t, s, f, nat in zip(pb.index.tolist(), pb["Status"].tolist(), finish, np.isnat(finish).tolist())
-                if s == "Complete" and not nat}
-        if done:
-            codes, tasks = ts_tasks  # ts["Task ID"].map(done), on the distinct tasks
-            nat = np.datetime64("NaT")
-            fin = np.array([done.get(t, nat) for t in tasks.tolist()] + [nat], dtype=finish.dtype)[codes]
+        done_at = np.flatnonzero((pb["Status"].to_numpy() == "Complete") & ~np.isnat(finish))
+        if done_at.size:
+            # ts["Task ID"].map(done), on the distinct tasks: the position of each one's
+            # finish in `finish`, the last slot NaT (not done, or no task)
+            done = dict(zip(pb.index.to_numpy()[done_at].tolist(), done_at.tolist()))
+            codes, tasks = ts_tasks
+            finish_or_nat = np.append(finish, np.array(["NaT"], dtype=finish.dtype))
+            at = np.array([done.get(t, -1) for t in tasks.tolist()] + [-1], dtype=np.int64)
+            fin = finish_or_nat[at[codes]]
             for k in np.flatnonzero(dates > fin).tolist():  # NaT compares False
                 row = int(index[k])
                 out.append(ctx.finding("FN010", name, row, "Date", task[k],
@@ -410,21 +429,26 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
 
     # ---- duplicates: same Date, Person, Task ID and Hours: same (person, date) pair,
     # Task ID and Hours, as one integer when it fits
-    with_task = ~np.isnan(task[day_mask])
+    with_task = ~np.isnan(task if every else task[day_mask])
     full = day_mask.copy()
     full[day_mask] = with_task
-    task_codes, task_values = ts_tasks[0][full], ts_tasks[1]
+    if every and with_task.all():  # nothing to mask out
+        task_codes, task_values = ts_tasks[0], ts_tasks[1]
+        pair_of_full = pair
+    else:
+        task_codes, task_values = ts_tasks[0][full], ts_tasks[1]
+        pair_of_full = pair[with_task]
     sizes = [int(pair.max()) + 1 if pair.size else 1, len(task_values) or 1]
     if sizes[0] * sizes[1] < 2**62:
         # no (pair, task) repeated, no duplicate booking: one sort (faster than hashing)
         # spares hashing the hours and the rows
-        key = np.sort(pair[with_task].astype(np.int64) * sizes[1] + task_codes)
+        key = np.sort(pair_of_full.astype(np.int64) * sizes[1] + task_codes)
         if not (key[1:] == key[:-1]).any():
             return out
     hour_codes, hour_values = pd.factorize(hours_[full])
     sizes.append(len(hour_values) or 1)
     if sizes[0] * sizes[1] * sizes[2] < 2**62:
-        key = (pair[with_task].astype(np.int64) * sizes[1] + task_codes) * sizes[2] + hour_codes
+        key = (pair_of_full.astype(np.int64) * sizes[1] + task_codes) * sizes[2] + hour_codes
         keys = pd.Series(key, index=ts.index[full])
     else:  # too many distinct values to pack: compare the columns
         keys = pd.DataFrame({"Date": days[full], "Person": person[full], "Task ID": task[full], "Hours": hours_[full]},
@@ -440,6 +464,23 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
                                    f"{where(int(row), 'Date')} repeats Timesheet row {first} "
                                    f"({fmt(v[0])}, {v[1]}, task {fmt(v[2])}, {fmt(v[3])} hours)."))
     return out
+
+
+_NS_PER_DAY = 86_400_000_000_000
+
+
+def _person_day_key(person: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """One integer per (person code >= 0, date as int64 nanoseconds), different for
+    different pairs: person * number of days + day, when the dates are whole days (as
+    the normalised frame's are) — no hashing of the dates; else the dates' factorised
+    codes take the days' place."""
+    lo, hi = int(days.min()), int(days.max())
+    if not (days % _NS_PER_DAY).any():
+        span = (hi - lo) // _NS_PER_DAY + 1
+        if span * (int(person.max()) + 1) < 2**62:
+            return person.astype(np.int64) * span + (days - lo) // _NS_PER_DAY
+    day_codes, _ = pd.factorize(days)
+    return person.astype(np.int64) * (int(day_codes.max()) + 1) + day_codes
 
 
 def _plain_sums_exact(values: np.ndarray) -> bool:
@@ -472,10 +513,10 @@ def _hours_by_task(ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, np.ndarray]) ->
     return pd.Series(_bincount_sums(hours[ok], task[ok], len(tasks)), index=pd.Index(tasks, dtype=float), dtype=float)
 
 
-def _hours_by_person(ctx: RuleContext, ts: pd.DataFrame, hours: np.ndarray) -> dict[str, float]:
-    """``ts.groupby("Person")["Hours"].sum()`` on the person codes (the same sums), as a dict;
-    ``hours`` is ts["Hours"] as an array."""
-    if not _plain_sums_exact(hours):
+def _hours_by_person(ctx: RuleContext, ts: pd.DataFrame, cols: _Columns) -> dict[str, float]:
+    """``ts.groupby("Person")["Hours"].sum()`` on the person codes (the same sums), as a dict."""
+    hours = cols.array("tblTimesheet", "Hours")
+    if not cols.plain_sums_exact("tblTimesheet", "Hours"):
         return ts.groupby("Person")["Hours"].sum().to_dict()
     codes, persons = ctx.codes("tblTimesheet", "Person")
     ok = codes >= 0
