@@ -500,6 +500,8 @@ def _plain_sums_exact(values: np.ndarray) -> bool:
 
 def _bincount_sums(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
     ok = ~np.isnan(values)
+    if ok.all():  # no copies of 200,000 rows to drop none
+        return np.bincount(groups, weights=values, minlength=n)
     return np.bincount(groups[ok], weights=values[ok], minlength=n)
 
 
@@ -520,7 +522,9 @@ def _hours_by_person(ctx: RuleContext, ts: pd.DataFrame, cols: _Columns) -> dict
         return ts.groupby("Person")["Hours"].sum().to_dict()
     codes, persons = ctx.codes("tblTimesheet", "Person")
     ok = codes >= 0
-    return dict(zip(persons, _bincount_sums(hours[ok], codes[ok], len(persons)).tolist()))
+    if not ok.all():
+        hours, codes = hours[ok], codes[ok]
+    return dict(zip(persons, _bincount_sums(hours, codes, len(persons)).tolist()))
 
 
 def _rows_of(keys: pd.Series | pd.DataFrame) -> Any:
