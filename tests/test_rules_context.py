@@ -163,3 +163,12 @@ def test_plan_by_id_task_ids_and_links_are_the_pandas_ones(rows):
     p = plan["Predecessors"]
     assert ctx.links == {int(row): parse_predecessors(v) for row, v in p[p.notna()].items()}
     assert list(ctx.links) == [int(r) for r in p[p.notna()].index]
+
+
+def test_fast_normalisation_without_pandas_column_accessor(monkeypatch):
+    monkeypatch.delattr(pd.DataFrame, "_get_column_array", raising=False)  # a pandas without it
+    rows = [(dt.datetime(2026, 3, 2), None, 1.5, 3, " a", "b", True, "x"), (None, None, None, None, None, None, None, None),
+            (dt.datetime(2026, 3, 3, 12), dt.datetime(2026, 3, 3, 12), None, None, "", "B ", None, 2.5)]
+    for text_dtype in ("str", "object"):
+        _same(rows, "us", text_dtype)
+    _same(rows * 30, "us", "str")  # the Arrow route

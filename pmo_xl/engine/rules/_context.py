@@ -388,37 +388,46 @@ def _normalised(
     # dozen columns of a few hundred rows, where each pandas operation's fixed cost (tens
     # of µs) is the whole cost.
     n = len(frame)
-    if n == 0:
+    position = {c: k for k, c in enumerate(frame.columns)}
+    if n == 0 or len(position) != len(frame.columns):  # (repeated headers: as pandas makes them)
         return _normalised_by_pandas(frame, spec, codes)
+    # a column's array without building its Series (7 µs each, 75 columns a workbook):
+    # pandas' own accessor where it has one
+    column_array = getattr(frame, "_get_column_array", None) or (lambda k: _values_of(frame.iloc[:, k]))
     columns: list[np.ndarray] = []
     text_codes: dict[str, tuple[np.ndarray, list[str]]] = {}
     filled = np.zeros(n, dtype=bool)  # rows with at least one value
-    have = set(frame.columns)
     for col in spec.columns:
-        s = frame[col.name] if col.name in have else None
+        k = position.get(col.name)
+        a = column_array(k) if k is not None else None
         if col.kind in ("date", "datetime"):
-            values = _date_values(s, n, col.kind == "date")
+            values = _date_values(a, n, col.kind == "date")
+            if values is None:  # anything else the pandas way
+                values = _date_column(frame[col.name], n, col.kind == "date").to_numpy()
             filled |= ~np.isnat(values)
         elif col.kind in ("int", "number", "percent"):
-            values = _number_values(s, n)
+            values = _number_values(a, n)
+            if values is None:
+                values = pd.to_numeric(frame[col.name], errors="coerce").astype("float64").to_numpy()
             filled |= ~np.isnan(values)
         elif col.kind == "bool":
-            values = (s if s is not None else pd.Series([None] * n, index=frame.index, dtype=object)).astype(object).to_numpy()
+            s = frame[col.name] if a is not None else pd.Series([None] * n, index=frame.index, dtype=object)
+            values = s.astype(object).to_numpy()
             filled |= pd.notna(values)
-        elif s is None:
+        elif a is None:
             values = np.full(n, np.nan, dtype=object)
             text_codes[col.name] = (np.full(n, -1, dtype=np.int64), [])
-        elif isinstance(s.dtype, pd.StringDtype) and getattr(s.dtype, "storage", "") == "pyarrow":
+        elif isinstance(a.dtype, pd.StringDtype) and getattr(a.dtype, "storage", "") == "pyarrow":
             if n <= _ARROW_MIN:  # (Arrow's list has None where Series.tolist has NaN: both blank)
-                values, text_codes[col.name] = _small_text_values(s.array.__arrow_array__().to_pylist())
+                values, text_codes[col.name] = _small_text_values(a.__arrow_array__().to_pylist())
             else:
-                values, text_codes[col.name] = _arrow_text_values(s)
+                values, text_codes[col.name] = _arrow_text_values(a)
             filled |= text_codes[col.name][0] >= 0
-        elif isinstance(s.dtype, pd.StringDtype) and n <= _SMALL:
-            values, text_codes[col.name] = _small_text_values(s.tolist())
+        elif isinstance(a.dtype, pd.StringDtype) and n <= _SMALL:
+            values, text_codes[col.name] = _small_text_values(frame[col.name].tolist())
             filled |= text_codes[col.name][0] >= 0
         else:
-            t, present, text_codes[col.name] = _text(s)
+            t, present, text_codes[col.name] = _text(frame[col.name])
             values = t.to_numpy()
             filled |= present
         columns.append(values)
@@ -432,12 +441,19 @@ def _normalised(
     return _frame_of(columns, spec.headers, index, arrays)
 
 
-def _date_values(s: pd.Series | None, n: int, date: bool) -> np.ndarray:
-    """A date column as ``datetime64[ns]`` values (see :func:`_normalised_by_pandas`)."""
-    if s is None:
+def _values_of(s: pd.Series) -> Any:
+    """What ``DataFrame._get_column_array`` gives: the numpy array or the extension array."""
+    return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
+
+
+def _date_values(a: Any, n: int, date: bool) -> np.ndarray | None:
+    """A date column (its array, None when the table lacks it) as ``datetime64[ns]``
+    values, as :func:`_date_column` makes them; None when it is not the reader's naive
+    datetimes, whole days for a ``date``, that nanoseconds can hold."""
+    if a is None:
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":  # naive: the reader's dates
-        values = np.asarray(s.array)
+    if isinstance(a.dtype, np.dtype) and a.dtype.kind == "M":  # naive: the reader's dates
+        values = np.asarray(a)
         unit = np.datetime_data(values.dtype)[0]
         per_day = _PER_DAY.get(unit)
         if per_day is not None:
@@ -446,17 +462,19 @@ def _date_values(s: pd.Series | None, n: int, date: bool) -> np.ndarray:
             lo, hi = _NS_BOUNDS[unit]
             if not len(ints) or ((not date or not (ints % per_day).any()) and lo <= ints.min() and ints.max() <= hi):
                 return values.astype("datetime64[ns]")  # a copy (of ns too)
-    return _date_column(s, len(s), date).to_numpy()  # anything else the pandas way
+    return None
 
 
-def _number_values(s: pd.Series | None, n: int) -> np.ndarray:
-    if s is None:
+def _number_values(a: Any, n: int) -> np.ndarray | None:
+    """A number column (its array, None when the table lacks it) as float64 values, as
+    ``pd.to_numeric(…).astype("float64")`` makes them; None for other than float64/Int64."""
+    if a is None:
         return np.full(n, np.nan)
-    if s.dtype == np.float64:
-        return np.array(s.array, dtype=np.float64)  # a copy
-    if isinstance(s.dtype, pd.Int64Dtype):  # the reader's IDs
-        return s.array.to_numpy(dtype=np.float64, na_value=np.nan)
-    return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+    if a.dtype == np.float64:
+        return np.array(a, dtype=np.float64)  # a copy
+    if isinstance(a.dtype, pd.Int64Dtype):  # the reader's IDs
+        return a.to_numpy(dtype=np.float64, na_value=np.nan)
+    return None
 
 
 _NAT = np.iinfo(np.int64).min
@@ -612,11 +630,11 @@ def _small_text(s: pd.Series) -> tuple[pd.Series, np.ndarray, tuple[np.ndarray, 
 _ARROW_MIN = 64
 
 
-def _arrow_text_values(s: pd.Series) -> tuple[np.ndarray, tuple[np.ndarray, list[str]]]:
-    """:func:`_small_text_values` of an Arrow string column, stripping each distinct value
+def _arrow_text_values(a: Any) -> tuple[np.ndarray, tuple[np.ndarray, list[str]]]:
+    """:func:`_small_text_values` of an Arrow string column's array, stripping each distinct value
     once: Arrow's dictionary lists them in order of first appearance, so the stripped
     texts are numbered as value by value."""
-    chunked = s.array.__arrow_array__()
+    chunked = a.__arrow_array__()
     array = chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
     encoded = array.dictionary_encode(null_encoding="encode")  # an empty cell: None in the dictionary
     seen: dict[str, int] = {"": 0}  # blank is code 0 here, -1 once shifted
