@@ -13,7 +13,17 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmo_xl.engine.finance import _group_sums, _task_windows, _text_list, _texts, rollup
+from pmo_xl.engine.finance import (
+    _group_sums,
+    _memo_prefixes,
+    _task_windows,
+    _text_list,
+    _texts,
+    _wbs_key,
+    _wbs_prefixes,
+    _wbs_sorted,
+    rollup,
+)
 
 MONEY = st.floats(min_value=-1e7, max_value=1e7, allow_nan=False) | st.sampled_from([0.1, 0.2, 447.9, 258.86, -0.0, 1e-9])
 
@@ -112,3 +122,21 @@ def test_rollup_frames_are_typed_as_before_with_empty_tables():
     assert r.after_status_date["Category"].dtype == object  # under an empty timesheet's frame
     assert r.unrated_people.dtypes.tolist() == [object, np.dtype(float), np.dtype(float)]
     assert len(r.by_person) == 0 and len(r.by_category) == 0 and r.by_category["Category"].dtype == object
+
+
+WBS = st.lists(st.sampled_from(["1", "2", "10", "01", "a", "", "B", "1a"]), min_size=1, max_size=5).map(".".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(codes=st.lists(WBS, max_size=30))
+def test_wbs_order_and_prefixes_are_the_plain_definitions(codes):
+    assert _wbs_sorted(codes) == sorted(codes, key=_wbs_key)
+    memo: dict[str, list[str]] = {}
+    for w in codes:
+        assert _memo_prefixes(memo, w) == _wbs_prefixes(w)
+
+
+@settings(max_examples=100, deadline=None)
+@given(codes=st.lists(st.lists(st.integers(0, 120).map(str), min_size=1, max_size=4).map(".".join), max_size=30))
+def test_numbered_wbs_order_is_the_plain_definition(codes):
+    assert _wbs_sorted(codes) == sorted(codes, key=_wbs_key)

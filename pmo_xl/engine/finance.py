@@ -136,12 +136,21 @@ def _texts(series: pd.Series, empty: str = "") -> pd.Series:
 
 def _text_list(series: pd.Series, empty: str = "") -> list[str]:
     """``_texts(series, empty).tolist()``; a small column of text (or blanks) in plain Python."""
-    if len(series) < 2_000 and (isinstance(series.dtype, pd.StringDtype) or series.dtype == object):
-        values = series.tolist()
-        # str or a blank (None, NaN, NA) only: what astype("string").str.strip() does to them
-        if all(type(v) is str or v is None or v is pd.NA or (type(v) is float and v != v) for v in values):
-            return [(v.strip() or empty) if type(v) is str else empty for v in values]
+    if len(series) < 2_000:
+        if isinstance(series.dtype, pd.StringDtype):  # str or missing
+            return [(v.strip() or empty) if type(v) is str else empty for v in series.tolist()]
+        if series.dtype == object:
+            values = series.tolist()
+            # str or a blank (None, NaN, NA) only: what astype("string").str.strip() does to them
+            if all(type(v) is str or v is None or v is pd.NA or (type(v) is float and v != v) for v in values):
+                return [(v.strip() or empty) if type(v) is str else empty for v in values]
     return _texts(series, empty).tolist()
+
+
+def _notna_list(series: pd.Series) -> list[bool]:
+    """``series.notna().tolist()`` for a small column (one scalar test per value)."""
+    isna = pd.isna
+    return [type(v) is str or not isna(v) for v in series.tolist()]
 
 
 def _group_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -444,7 +453,12 @@ def _text_column(values: list[Any] | np.ndarray, text: bool = True) -> Any:
 
 
 def actuals(
-    timesheet: pd.DataFrame, costs: pd.DataFrame, resources: pd.DataFrame, status: np.datetime64
+    timesheet: pd.DataFrame,
+    costs: pd.DataFrame,
+    resources: pd.DataFrame,
+    status: np.datetime64,
+    *,
+    int_task_ids: bool = False,
 ) -> tuple[Actuals, pd.DataFrame, pd.DataFrame]:
     """Actual cost lines, split at the status date (end of that day).
 
@@ -452,11 +466,12 @@ def actuals(
     before the status date, one line per timesheet row (Amount = Hours × Rate, SPEC §2
     tblTimesheet; Category = the person's, default Labour) and per tblCosts row;
     ``excluded`` the other lines as a frame with columns Table, Row (Excel row), Date,
-    Person, Task ID (float, NaN = project level), Category, Hours, Amount, Reason;
+    Person, Task ID (float, NaN = project level; nullable Int64 with ``int_task_ids``),
+    Category, Hours, Amount, Reason;
     ``unrated`` the people with counted hours but no rate (their cost is 0).
     """
     # tblResources in plain Python (a handful of rows): each person's first row
-    has_person = resources["Person"].notna().to_numpy().tolist()
+    has_person = _notna_list(resources["Person"])
     rate: dict[str, float] = {}
     category: dict[str, str] = {}
     for p, r, c, h in zip(_text_list(resources["Person"]), _floats(resources["Rate"]).tolist(),
@@ -497,7 +512,7 @@ def actuals(
     counted = Actuals(is_ts[ok], date[ok], task[ok], all_person[ok], all_cat[ok], all_hours[ok], all_amount[ok],
                       people, categories)
     excluded = _excluded(~ok, timesheet.index.to_numpy(), costs.index.to_numpy(), date, task, all_person, all_cat,
-                         all_hours, all_amount, people, categories)
+                         all_hours, all_amount, people, categories, int_task_ids)
 
     flagged = unrated_line[ok] & (counted.hours != 0)
     who = sorted(set(people[counted.person[flagged]].tolist()))  # the group-by on names: sorted
@@ -527,6 +542,7 @@ def _excluded(
     amount: np.ndarray,
     people: np.ndarray,
     categories: np.ndarray,
+    int_task_ids: bool = False,
 ) -> pd.DataFrame:
     """The lines after the status date (or undated): timesheet rows, then tblCosts rows,
     with the column types pandas gives the two tables' frames stacked (text as str when
@@ -550,7 +566,7 @@ def _excluded(
         "Row": rows,
         "Date": late_date.astype("datetime64[s]"),
         "Person": _text_column([*ts_people.tolist(), *[None] * len(co_idx)], n_ts > 0 and not n_co),
-        "Task ID": task[idx],
+        "Task ID": _int_ids(task[idx]) if int_task_ids else task[idx],
         "Category": _text_column(categories[category[idx]], n_ts > 0),
         "Hours": hours[idx],
         "Amount": amount[idx],
@@ -647,8 +663,14 @@ def _wbs_key(wbs: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in wbs.split("."))
 
 
+_NUMBERED_WBS = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
 def _wbs_sorted(codes: Iterable[str]) -> list[str]:
     """``sorted(codes, key=_wbs_key)``, each distinct part keyed once."""
+    codes = list(codes)
+    if all(map(_NUMBERED_WBS.fullmatch, codes)):  # only numbers: the keys order as the numbers do
+        return sorted(codes, key=lambda w: tuple(map(int, w.split("."))))
     part_key: dict[str, tuple] = {}
 
     def key(wbs: str) -> tuple:
@@ -672,6 +694,21 @@ def _wbs_prefixes(wbs: str) -> list[str]:
         out.append(a)
         a = f"{a}.{p}"
     return out
+
+
+def _memo_prefixes(memo: dict[str, list[str]], wbs: str) -> list[str]:
+    """``_wbs_prefixes(wbs)`` kept in ``memo``: a code's list is its parent's plus the parent."""
+    pre = memo.get(wbs)
+    if pre is None:
+        chain = [wbs]  # wbs and its parents up to the first one known (or without a parent)
+        while chain[-1] not in memo and "." in chain[-1]:
+            chain.append(chain[-1].rpartition(".")[0])
+        if chain[-1] not in memo:
+            memo[chain[-1]] = []
+        for code, parent in zip(reversed(chain[:-1]), reversed(chain[1:])):
+            memo[code] = [*memo[parent], parent]
+        pre = memo[wbs]
+    return pre
 
 
 def _by_task(plan: pd.DataFrame, tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndarray) -> pd.DataFrame:
@@ -698,8 +735,7 @@ def _by_task(plan: pd.DataFrame, tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndar
             nodes.append([pid[i], w, names[i]])
     prefixes: dict[str, list[str]] = {}  # WBS -> its ancestors' codes, outermost first
     for w in list(node_of):
-        prefixes[w] = pre = _wbs_prefixes(w)
-        for a in pre:
+        for a in _memo_prefixes(prefixes, w):
             if a not in node_of:
                 node_of[a] = len(nodes)
                 nodes.append([np.nan, a, f"WBS {a} (not in plan)"])
@@ -707,9 +743,7 @@ def _by_task(plan: pd.DataFrame, tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndar
     anc_list: list[int] = []
     node_list: list[int] = []
     for w, j in node_of.items():
-        pre = prefixes.get(w)
-        if pre is None:
-            pre = _wbs_prefixes(w)
+        pre = _memo_prefixes(prefixes, w)
         anc_list += [node_of[a] for a in pre]
         node_list += [j] * len(pre)
     anc_idx = np.array(anc_list, dtype=np.intp)
@@ -904,9 +938,16 @@ def _s_curve(
     # progress with no working day on or before the status date to sit on (a status date
     # before the first working day) is counted in the status month
     cum_ev = cum_ev + np.where(months >= this_month, ev - cum_ev[months == this_month].sum(), 0.0)
-    # each distinct day to its month once (200,000 day-to-month conversions cost ~5 ms),
-    # then the month's position on the axis (the same sums as a group-by on the dates)
-    day_codes, days = pd.factorize(counted.date.view(np.int64))
+    # each day to its month once (200,000 day-to-month conversions cost ~5 ms): a table
+    # over the days' span, else the distinct days; then the month's position on the axis
+    # (the same sums as a group-by on the dates)
+    day = counted.date.view(np.int64)
+    first = int(day.min()) if len(day) else 0
+    span = int(day.max()) - first + 1 if len(day) else 0
+    if span <= 4 * len(day) + 400:
+        day_codes, days = day - first, np.arange(first, first + span, dtype=np.int64)
+    else:
+        day_codes, days = pd.factorize(day)
     month_of_day = days.view("datetime64[D]").astype("datetime64[M]").view(np.int64) - months[:1].view(np.int64)
     slot = month_of_day[day_codes]
     ac = _group_sums(np.where((slot >= 0) & (slot < len(months)), slot, -1), counted.amount, len(months))
@@ -965,7 +1006,7 @@ def _by_person(resources: pd.DataFrame, counted: Actuals) -> pd.DataFrame:
     """tblRollupPerson: every person of tblResources, then anyone else who booked hours."""
     role_of: dict[str, str] = {}  # each person's first row
     for p, r, h in zip(_text_list(resources["Person"]), _text_list(resources["Role"]),
-                       resources["Person"].notna().to_numpy().tolist()):
+                       _notna_list(resources["Person"])):
         if h and p not in role_of:
             role_of[p] = r
     ts = counted.timesheet
@@ -1013,7 +1054,8 @@ def rollup(
     budget = _frame(tables, "tblBudget")
     resources = _frame(tables, "tblResources")
 
-    counted, excluded, unrated = actuals(_frame(tables, "tblTimesheet"), _frame(tables, "tblCosts"), resources, status)
+    counted, excluded, unrated = actuals(_frame(tables, "tblTimesheet"), _frame(tables, "tblCosts"), resources, status,
+                                         int_task_ids=True)
 
     # ---- windows in calendar days
     plan_dates = {c: _days(plan[c]) for c in _PLAN_DATES}
@@ -1055,7 +1097,6 @@ def rollup(
         _group_sums(key_of[len(key):], np.column_stack([counted.amount, counted.hours]), len(dkeys)),
     ])
 
-    excluded["Task ID"] = _int_ids(excluded["Task ID"].to_numpy(dtype=float))
     if unrated["Hours"].sum() != 0:
         notes.append(f"{len(unrated)} person(s) booked hours without a rate: their hours cost 0.")
     return RollupResult(
@@ -1084,7 +1125,7 @@ def _reserves(changes: pd.DataFrame, budget: pd.DataFrame, settings: Mapping[str
     drawing = [
         s in DRAWING_STATUSES or (s == "Closed" and (implemented or cr in sources))
         for s, cr, implemented in zip(_text_list(changes["Status"]), _text_list(changes["CR ID"]),
-                                      changes["Implemented Date"].notna().to_numpy().tolist())
+                                      _notna_list(changes["Implemented Date"]))
     ]
     funding = _text_list(changes["Funding"])
     impact = np.nan_to_num(_floats(changes["Cost Impact"]))
