@@ -31,6 +31,7 @@ dates convert at once (:meth:`dates_of`, :meth:`indices_of`).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -122,11 +123,9 @@ class Calendar:
 
     # ------------------------------------------------------------------ holidays
     def _init_country(self, code: str) -> None:
-        import holidays as _holidays
-
         country, _, subdiv = code.upper().partition("-")
         try:
-            _holidays.country_holidays(country, subdiv=subdiv or None, years=[2000])
+            _country_table(country, subdiv or None, 2000, 2000)
         except NotImplementedError:
             raise ValueError(
                 f"HolidayCountry {code!r} is not a country the holidays package knows "
@@ -142,11 +141,8 @@ class Calendar:
             hi = max(hi, self._years[1])
             if (lo, hi) == self._years:
                 return
-        import holidays as _holidays
-
         lo, hi = max(lo, 1), min(hi, 9998)
-        table = _holidays.country_holidays(self.country, subdiv=self._subdiv, years=range(lo, hi + 1))
-        self._country_holidays = dict(table.items())
+        self._country_holidays = dict(_country_table(self.country, self._subdiv, lo, hi))
         self._years = (lo, hi)
         self._rebuild()
 
@@ -302,6 +298,20 @@ class Calendar:
             f"Calendar(start={self.start.isoformat()}, workweek={self.workweek!r}, "
             f"holidays={len(self.explicit_holidays)}{extra})"
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _country_table(country: str, subdiv: str | None, lo: int, hi: int) -> tuple[tuple[_dt.date, str], ...]:
+    """A country's public holidays of years lo..hi as (date, name) pairs.
+
+    Memoised: the ``holidays`` package takes ~1 ms to build a country's years, and every
+    calendar of a portfolio (and the three of one workbook: rules, schedule, roll-up) asks
+    for the same ones. A tuple, so no caller can change what the next one gets.
+    Raises NotImplementedError for a country or subdivision the package does not know.
+    """
+    import holidays as _holidays
+
+    return tuple(_holidays.country_holidays(country, subdiv=subdiv, years=range(lo, hi + 1)).items())
 
 
 def _as_date(d: Any) -> _dt.date:
