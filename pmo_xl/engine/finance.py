@@ -205,11 +205,13 @@ def _frame(tables: Mapping[str, Any], name: str) -> pd.DataFrame:
     """Table ``name`` (a DataFrame or a :class:`~pmo_xl.model.TableData`), with every
     contract column present (missing ones empty)."""
     t = tables.get(name)
-    df = getattr(t, "frame", t)
+    # (a frame's getattr looks for a column of that name first: ~50 µs on text headers)
+    df = t if t is None or isinstance(t, pd.DataFrame) else getattr(t, "frame", t)
     headers = TABLES[name].headers
     if df is None:
         return pd.DataFrame({h: pd.Series(dtype=object) for h in headers})
-    missing = [h for h in headers if h not in df.columns]
+    have = set(df.columns.tolist())  # (a set: Index lookups cost microseconds each)
+    missing = [h for h in headers if h not in have]
     if missing:
         df = df.reindex(columns=[*df.columns, *missing])
     return df
@@ -452,6 +454,18 @@ def _text_column(values: list[Any] | np.ndarray, text: bool = True) -> Any:
     return pd.array(values, dtype=_TEXT) if text else pd.Series(values, dtype=object)
 
 
+def _resource_people(resources: pd.DataFrame) -> dict[str, tuple[float, str, str]]:
+    """tblResources in plain Python (a handful of rows): each person's first row as
+    (Rate, Category — Labour when empty —, Role), by cleaned name, in row order."""
+    person = resources["Person"]
+    out: dict[str, tuple[float, str, str]] = {}
+    for p, h, r, c, role in zip(_text_list(person), _notna_list(person), _floats(resources["Rate"]).tolist(),
+                                _text_list(resources["Category"], DEFAULT_CATEGORY), _text_list(resources["Role"])):
+        if h and p not in out:
+            out[p] = (r, c, role)
+    return out
+
+
 def actuals(
     timesheet: pd.DataFrame,
     costs: pd.DataFrame,
@@ -459,6 +473,7 @@ def actuals(
     status: np.datetime64,
     *,
     int_task_ids: bool = False,
+    people_table: Mapping[str, tuple[float, str, str]] | None = None,
 ) -> tuple[Actuals, pd.DataFrame, pd.DataFrame]:
     """Actual cost lines, split at the status date (end of that day).
 
@@ -469,15 +484,12 @@ def actuals(
     Person, Task ID (float, NaN = project level; nullable Int64 with ``int_task_ids``),
     Category, Hours, Amount, Reason;
     ``unrated`` the people with counted hours but no rate (their cost is 0).
+    ``people_table``: :func:`_resource_people` of ``resources``, when already read.
     """
-    # tblResources in plain Python (a handful of rows): each person's first row
-    has_person = _notna_list(resources["Person"])
-    rate: dict[str, float] = {}
-    category: dict[str, str] = {}
-    for p, r, c, h in zip(_text_list(resources["Person"]), _floats(resources["Rate"]).tolist(),
-                          _text_list(resources["Category"], DEFAULT_CATEGORY), has_person):
-        if h and p not in rate:
-            rate[p], category[p] = r, c
+    if people_table is None:
+        people_table = _resource_people(resources)
+    rate = {p: r for p, (r, _, _) in people_table.items()}
+    category = {p: c for p, (_, c, _) in people_table.items()}
 
     # clean and look up each distinct name once (200,000 rows have a few dozen people);
     # names that clean to the same text share one code, blanks are the name ""
@@ -700,6 +712,10 @@ def _memo_prefixes(memo: dict[str, list[str]], wbs: str) -> list[str]:
     """``_wbs_prefixes(wbs)`` kept in ``memo``: a code's list is its parent's plus the parent."""
     pre = memo.get(wbs)
     if pre is None:
+        parent = wbs.rpartition(".")[0] if "." in wbs else None
+        if parent is not None and parent in memo:  # the common case: the parent came first
+            pre = memo[wbs] = [*memo[parent], parent]
+            return pre
         chain = [wbs]  # wbs and its parents up to the first one known (or without a parent)
         while chain[-1] not in memo and "." in chain[-1]:
             chain.append(chain[-1].rpartition(".")[0])
@@ -743,7 +759,7 @@ def _by_task(plan: pd.DataFrame, tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndar
     anc_list: list[int] = []
     node_list: list[int] = []
     for w, j in node_of.items():
-        pre = _memo_prefixes(prefixes, w)
+        pre = prefixes[w]  # (every node's list is kept: plan nodes and their ancestors)
         anc_list += [node_of[a] for a in pre]
         node_list += [j] * len(pre)
     anc_idx = np.array(anc_list, dtype=np.intp)
@@ -953,8 +969,10 @@ def _s_curve(
     ac = _group_sums(np.where((slot >= 0) & (slot < len(months)), slot, -1), counted.amount, len(months))
     future = months > this_month
 
-    def upto_status(a: np.ndarray) -> list[float | None]:
-        return [None if f else float(v) for v, f in zip(a, future)]
+    def upto_status(a: np.ndarray) -> np.ndarray | list[None]:
+        # NaN after the status month (pandas' float column of a list with None); all months
+        # after it would be None only (cannot happen: the status month is on the axis)
+        return np.where(future, np.nan, a) if not future.all() else [None] * len(a)
 
     return pd.DataFrame(
         {
@@ -1002,13 +1020,14 @@ def _by_category(lines: _Budget, line_pv: np.ndarray, counted: Actuals) -> pd.Da
     return pd.DataFrame({"Category": _text_column(order, bool(order)), "Budget": budget, "PV": pv, "AC": ac, **_variance(budget, ac)})
 
 
-def _by_person(resources: pd.DataFrame, counted: Actuals) -> pd.DataFrame:
-    """tblRollupPerson: every person of tblResources, then anyone else who booked hours."""
-    role_of: dict[str, str] = {}  # each person's first row
-    for p, r, h in zip(_text_list(resources["Person"]), _text_list(resources["Role"]),
-                       _notna_list(resources["Person"])):
-        if h and p not in role_of:
-            role_of[p] = r
+def _by_person(
+    resources: pd.DataFrame, counted: Actuals, people_table: Mapping[str, tuple[float, str, str]] | None = None
+) -> pd.DataFrame:
+    """tblRollupPerson: every person of tblResources, then anyone else who booked hours
+    (``people_table``: :func:`_resource_people` of ``resources``, when already read)."""
+    if people_table is None:
+        people_table = _resource_people(resources)
+    role_of = {p: role for p, (_, _, role) in people_table.items()}  # each person's first row
     ts = counted.timesheet
     present, sums = counted.totals(counted.person[ts], counted.hours[ts], counted.amount[ts])
     booked = dict(zip(counted.people[present].tolist(), sums.tolist()))
@@ -1054,8 +1073,9 @@ def rollup(
     budget = _frame(tables, "tblBudget")
     resources = _frame(tables, "tblResources")
 
+    people_table = _resource_people(resources)
     counted, excluded, unrated = actuals(_frame(tables, "tblTimesheet"), _frame(tables, "tblCosts"), resources, status,
-                                         int_task_ids=True)
+                                         int_task_ids=True, people_table=people_table)
 
     # ---- windows in calendar days
     plan_dates = {c: _days(plan[c]) for c in _PLAN_DATES}
@@ -1107,7 +1127,7 @@ def rollup(
         by_task=_by_task(plan, tasks, dkeys, dmat),
         by_category=_by_category(lines, line_pv, counted),
         by_month=_s_curve(axis, lines, ev_task, ev_before, ev_n, counted, status, ev),
-        by_person=_by_person(resources, counted),
+        by_person=_by_person(resources, counted, people_table),
         reserves=_reserves(_frame(tables, "tblChanges"), budget, settings),
         after_status_date=excluded,
         unrated_people=unrated,
@@ -1121,12 +1141,15 @@ def _reserves(changes: pd.DataFrame, budget: pd.DataFrame, settings: Mapping[str
     """tblReserves: each reserve's amount (settings), drawn by approved changes funded
     from it (Cost Impact of changes Approved, Implemented, or Closed after approval —
     i.e. with an Implemented Date or a budget line whose Source is the CR ID), remaining."""
-    sources = set(_text_list(budget["Source"]))
-    drawing = [
-        s in DRAWING_STATUSES or (s == "Closed" and (implemented or cr in sources))
-        for s, cr, implemented in zip(_text_list(changes["Status"]), _text_list(changes["CR ID"]),
-                                      _notna_list(changes["Implemented Date"]))
-    ]
+    status = _text_list(changes["Status"])
+    drawing = [s in DRAWING_STATUSES for s in status]
+    closed = [i for i, s in enumerate(status) if s == "Closed"]
+    if closed:  # approved before it was closed: implemented, or funded by a budget line
+        sources = set(_text_list(budget["Source"]))
+        cr = _text_list(changes["CR ID"])
+        implemented = _notna_list(changes["Implemented Date"])
+        for i in closed:
+            drawing[i] = implemented[i] or cr[i] in sources
     funding = _text_list(changes["Funding"])
     impact = np.nan_to_num(_floats(changes["Cost Impact"]))
     rows = []
