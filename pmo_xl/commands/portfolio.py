@@ -145,12 +145,14 @@ def _project_record(path: Path, status_date: _dt.date | None, detail: bool) -> d
     evm = money.evm.to_dict()
 
     forecast = baseline = variance = None
-    try:
-        plan = schedule_book(book, day)
-        if plan.tasks:
-            forecast = plan.project_finish_date
-    except PmoError:
-        plan = None  # an unusable calendar is reported by validate; the money still counts
+    plan = report.schedule  # the schedule validation ran on: the plan is scheduled once
+    if plan is None:
+        try:
+            plan = schedule_book(book, day)
+        except PmoError:
+            plan = None  # an unusable calendar is reported by validate; the money still counts
+    if plan is not None and plan.tasks:
+        forecast = plan.project_finish_date
     frame = book.frame("tblPlan")
     if "Baseline Finish" in frame.columns:
         finishes = frame["Baseline Finish"].dropna()

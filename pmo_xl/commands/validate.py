@@ -22,6 +22,7 @@ from . import for_each_file
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..engine.cpm import ScheduleResult
     from ..engine.dcma import DcmaCheck, DcmaThresholds
     from ..model import Book, Finding
 
@@ -36,6 +37,9 @@ class ValidationReport:
     findings: list["Finding"]
     dcma: list["DcmaCheck"] = field(default_factory=list)
     status_date: _dt.date | None = None
+    #: the CPM schedule the rules and DCMA checks ran on (rows with a task ID, on the
+    #: project calendar); None when the plan is empty or the calendar unusable
+    schedule: "ScheduleResult | None" = field(default=None, repr=False, compare=False)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -121,7 +125,7 @@ def _validate_book(book: "Book", status_date: Any, thresholds: "DcmaThresholds |
         calendar=ctx.calendar,
         thresholds=thresholds,
     )
-    return ValidationReport(findings, dcma, ctx.status_date)
+    return ValidationReport(findings, dcma, ctx.status_date, ctx.cpm if plan_ok else None)
 
 
 def _empty_plan() -> "pd.DataFrame":
