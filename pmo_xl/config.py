@@ -38,6 +38,7 @@ later without the file: :func:`thresholds_for` reads them back.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 import sys
@@ -354,6 +355,11 @@ def stored_names() -> list[str]:
     return [name for name, _, _ in OrgConfig().stored()]
 
 
+@functools.lru_cache(maxsize=1)
+def _stored_name_set() -> frozenset[str]:
+    return frozenset(stored_names())
+
+
 def config_from_values(values: Mapping[str, Any], source: str = "") -> OrgConfig:
     """Rebuild an :class:`OrgConfig` from the ``cfg…`` values read from a workbook.
     Values that are missing or not numbers keep the standard default."""
@@ -485,6 +491,9 @@ def thresholds_for(book: Book) -> Thresholds:
     if not isinstance(cfg, OrgConfig):
         cfg = None
         path = Path(book.path) if getattr(book, "path", "") else None
+        names = getattr(book, "defined_names", None)
+        if names is not None and names.keys().isdisjoint(_stored_name_set()):
+            path = None  # the reader saw every workbook-scoped name: no cfg… name, nothing stored
         if path is not None and path.is_file():
             try:
                 cfg = read_stored(path)

@@ -84,6 +84,10 @@ class Book:
     #: organisation settings stored in the workbook (:class:`pmo_xl.config.OrgConfig`:
     #: thresholds, extended lists); None until :func:`pmo_xl.config.thresholds_for` reads them
     config: Any = None
+    #: the workbook-scoped defined names as read from the file (name -> formula), so
+    #: :func:`pmo_xl.config.thresholds_for` knows without reopening the file whether it
+    #: stores organisation settings; None when the book was not read from a file
+    defined_names: dict[str, str] | None = None
 
     def table(self, name: str) -> TableData:
         return self.tables[name]

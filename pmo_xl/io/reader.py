@@ -843,6 +843,7 @@ def load(path: str | Path) -> Book:
         reader = _Reader(path=path, pkg=pkg, date1904=pkg.date1904)
         sheet_names = [s.name for s in pkg.sheets]
         book = Book(path=str(path), settings={}, sheets=sheet_names, date1904=pkg.date1904)
+        book.defined_names = {d.name: d.formula for d in pkg.defined_names if d.local_sheet_id is None}
         reader.structure += missing_sheet_issues(sheet_names)
         reader.read_settings(book)
         reader.share_loads([part for part in found.values() if part is not None])
