@@ -52,8 +52,9 @@ import numpy as np
 import pandas as pd
 
 from ..schema import HARD_CONSTRAINTS
+from .cpm import _values as _column_values
 from .cpm import collector_paused
-from .links import parse_predecessors
+from .links import _parse_text, parse_predecessors
 
 __all__ = ["DcmaCheck", "DcmaThresholds", "DCMA_CHECKS", "assess"]
 
@@ -231,8 +232,8 @@ class _Plan:
         self.frame = plan
         self._cache: dict[str, np.ndarray] = {}
         self._columns: dict[str, pd.Series] = {}
-        id_col = self.series("ID")
-        raw = id_col.to_numpy()
+        self._arrays: dict[str, Any] = {}
+        raw = self.array("ID")
         if raw.dtype.kind == "f":  # numpy for the reader's float IDs
             pos = np.flatnonzero(~np.isnan(raw))
             _, first = np.unique(raw[pos], return_index=True)  # first occurrences
@@ -240,6 +241,7 @@ class _Plan:
                 pos = pos[np.sort(first)]
             ids = raw[pos].astype("int64")
         else:  # any other column: pandas' notna / duplicated / astype, as they were
+            id_col = self.series("ID")
             pos = np.flatnonzero(id_col.notna().to_numpy())
             kept = id_col.iloc[pos]
             pos = pos[~kept.duplicated().to_numpy()]
@@ -261,11 +263,22 @@ class _Plan:
             out = self._columns[name] = self.frame[name]
         return out
 
+    def array(self, name: str) -> Any:
+        """``series(name).to_numpy()`` for a numpy-typed column (the frame's own array,
+        without a Series: ~1 µs instead of ~15), else the Series' ``to_numpy()``."""
+        out = self._arrays.get(name)
+        if out is None:
+            values = _column_values(self.frame, name)
+            if values is None or not isinstance(values.dtype, np.dtype):
+                values = self.series(name).to_numpy()
+            out = self._arrays[name] = np.asarray(values)
+        return out
+
     def values(self, name: str) -> np.ndarray:
         """The column's values of the rows (a numpy array; text as objects)."""
         out = self._cache.get(name)
         if out is None:
-            out = self._cache[name] = self.series(name).to_numpy()[self.pos]
+            out = self._cache[name] = self.array(name)[self.pos]
         return out
 
     def missing(self, name: str) -> np.ndarray:
@@ -277,7 +290,8 @@ class _Plan:
 
     def _fast(self, name: str) -> bool:
         """A plain numpy number or naive datetime column (compared by numpy)."""
-        dtype = self.series(name).dtype
+        values = _column_values(self.frame, name)
+        dtype = values.dtype if values is not None else self.series(name).dtype
         return isinstance(dtype, np.dtype) and dtype.kind in "fiuM"
 
     def _pct_done(self) -> np.ndarray:
@@ -338,9 +352,13 @@ def _links(p: _Plan) -> _Links:
     kind: list[str] = []
     lag: list[int] = []
     for tid, text in zip(p.id_list, p.values("Predecessors").tolist()):
-        if text is None or (isinstance(text, float) and text != text):
+        if type(text) is str:  # parse_predecessors' own cache, without its list copies
+            got = _parse_text(text)[0]
+        elif text is None or (isinstance(text, float) and text != text):
             continue
-        for link in parse_predecessors(text)[0]:
+        else:
+            got = parse_predecessors(text)[0]
+        for link in got:
             succ.append(tid)
             pred.append(link.pred)
             kind.append(link.type)

@@ -157,23 +157,31 @@ class _Plan:
     fixed cost per operation (Series, masks, ``.at``) outweighs the work, so the checks
     run on numpy arrays and Python lists and build a Finding only for a failing row."""
 
-    def __init__(self, plan: pd.DataFrame) -> None:
-        self.rows: list[int] = plan.index.tolist()  # Excel rows
+    def __init__(self, ctx: RuleContext) -> None:
+        # the context's cached column arrays (``plan[col].to_numpy()``, shared with the
+        # other rules): a Series per column cost more than most checks
+        def column(col: str) -> np.ndarray:
+            return ctx.array(P, col)
+
+        self.rows: list[int] = ctx.rows(P).tolist()  # Excel rows
         self.n = len(self.rows)
-        self.ids: list[float] = plan["ID"].tolist()
-        self.id_arr = plan["ID"].to_numpy(dtype=float)
+        ids = column("ID")
+        self.ids: list[float] = ids.tolist()
+        self.id_arr = np.asarray(ids, dtype=float)
         self.text: dict[str, np.ndarray] = {}
         self.text_na: dict[str, np.ndarray] = {}
         for col in ("Type", "Owner", "Constraint", "Status", "WBS"):
-            a = plan[col].to_numpy(dtype=object)
-            self.text[col], self.text_na[col] = a, pd.isna(a)
+            a = column(col)
+            if a.dtype != object:
+                a = a.astype(object)
+            self.text[col], self.text_na[col] = a, ctx.isna(P, col)
         self.dates: dict[str, np.ndarray] = {}
         self.nat: dict[str, np.ndarray] = {}
         for col in ("Start", "Finish", "Constraint Date", "Baseline Start", "Baseline Finish", "Actual Start", "Actual Finish"):
-            a = plan[col].to_numpy()
+            a = column(col)
             self.dates[col], self.nat[col] = a, np.isnat(a)
-        self.dur = plan["Duration"].to_numpy(dtype=float)
-        self.pct = plan["% Complete"].to_numpy(dtype=float)
+        self.dur = np.asarray(column("Duration"), dtype=float)
+        self.pct = np.asarray(column("% Complete"), dtype=float)
         typ, typ_na = self.text["Type"], self.text_na["Type"]
         # Type with an empty cell read as Task (as ``Type.fillna("Task")``)
         self.milestone = typ == "Milestone"
@@ -228,7 +236,7 @@ def plan_rules(ctx: RuleContext) -> list[Finding]:
     plan = ctx.plan
     if plan.empty:
         return []
-    t = _Plan(plan)
+    t = _Plan(ctx)
     out: list[Finding] = []
     out += _dates(ctx, t)
     out += _predecessors(ctx, t)
