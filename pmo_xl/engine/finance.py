@@ -41,6 +41,12 @@ try:  # the kernel of DataFrame.groupby(...).sum() (see _group_sums)
 except ImportError:  # pragma: no cover
     _group_sum_kernel = None
 
+try:  # pandas >= 3: a frame straight from its blocks (see _result_frame)
+    from pandas.api.internals import create_dataframe_from_blocks as _from_blocks
+    from pandas.core.construction import sanitize_array as _sanitize_array
+except ImportError:  # pragma: no cover - pandas 2: DataFrame(dict)
+    _from_blocks = None
+
 from pmo_xl.errors import PmoError
 from pmo_xl.engine.evm import EVM, RagThresholds, compute_evm, rag
 from pmo_xl.schema import LISTS, TABLES
@@ -100,21 +106,37 @@ def _day(value: Any) -> np.datetime64 | None:
     return np.datetime64(ts.date(), "D")
 
 
-def _days(series: pd.Series) -> np.ndarray:
-    """A date column as datetime64[D] (NaT kept)."""
-    if len(series) == 0:
+def _values(column: Any) -> Any:
+    """A column's values: a Series' array (numpy or extension array), or the array itself
+    (the roll-up reads its tables' columns as arrays, see :class:`_Table`)."""
+    return column._values if isinstance(column, pd.Series) else column
+
+
+def _series(column: Any) -> pd.Series:
+    return column if isinstance(column, pd.Series) else pd.Series(column, copy=False)
+
+
+def _days(series: pd.Series | Any) -> np.ndarray:
+    """A date column (a Series or its array) as datetime64[D] (NaT kept)."""
+    a = _values(series)
+    if len(a) == 0:
         return np.array([], dtype="datetime64[D]")
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "M":  # the reader's dates: numpy's cast
-        return series.to_numpy().astype("datetime64[D]")
+    if isinstance(a.dtype, np.dtype) and a.dtype.kind == "M":  # the reader's dates: numpy's cast
+        return np.asarray(a).astype("datetime64[D]")
+    series = _series(series)
     if not pd.api.types.is_datetime64_any_dtype(series):
         series = pd.to_datetime(series, errors="coerce")
     return series.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
 
 
-def _floats(series: pd.Series) -> np.ndarray:
-    if series.dtype.kind in "fiu":  # already numbers (float64, Int64): no to_numeric pass
-        return series.to_numpy(dtype=float, na_value=np.nan, copy=True)
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+def _floats(series: pd.Series | Any) -> np.ndarray:
+    """A number column (a Series or its array) as float64, NaN for blanks (a new array)."""
+    a = _values(series)
+    if a.dtype.kind in "fiu":  # already numbers (float64, Int64): no to_numeric pass
+        if isinstance(a, np.ndarray):
+            return a.astype(np.float64)  # (what Series.to_numpy(float, copy=True) gives)
+        return a.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    return pd.to_numeric(_series(series), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _texts(series: pd.Series, empty: str = "") -> pd.Series:
@@ -134,23 +156,38 @@ def _texts(series: pd.Series, empty: str = "") -> pd.Series:
     return s.astype(object)
 
 
-def _text_list(series: pd.Series, empty: str = "") -> list[str]:
-    """``_texts(series, empty).tolist()``; a small column of text (or blanks) in plain Python."""
-    if len(series) < 2_000:
-        if isinstance(series.dtype, pd.StringDtype):  # str or missing
-            return [(v.strip() or empty) if type(v) is str else empty for v in series.tolist()]
-        if series.dtype == object:
-            values = series.tolist()
+def _pylist(a: Any) -> list[Any]:
+    """``Series(a).tolist()``, except that an Arrow text column gives None for a blank (its
+    own list: ~5 µs instead of ~15 for 200 values)."""
+    pa_array = getattr(a, "_pa_array", None)
+    if pa_array is not None and isinstance(a.dtype, pd.StringDtype):
+        return pa_array.to_pylist()
+    return a.tolist()
+
+
+def _text_list(series: pd.Series | Any, empty: str = "") -> list[str]:
+    """``_texts(series, empty).tolist()``; a small column of text (or blanks) in plain
+    Python. ``series``: a Series or its array."""
+    a = _values(series)
+    if len(a) < 2_000:
+        if isinstance(a.dtype, pd.StringDtype):  # str or missing
+            return [(v.strip() or empty) if type(v) is str else empty for v in _pylist(a)]
+        if a.dtype == object:
+            values = a.tolist()
             # str or a blank (None, NaN, NA) only: what astype("string").str.strip() does to them
             if all(type(v) is str or v is None or v is pd.NA or (type(v) is float and v != v) for v in values):
                 return [(v.strip() or empty) if type(v) is str else empty for v in values]
-    return _texts(series, empty).tolist()
+    return _texts(_series(series), empty).tolist()
 
 
-def _notna_list(series: pd.Series) -> list[bool]:
-    """``series.notna().tolist()`` for a small column (one scalar test per value)."""
+def _notna_list(series: pd.Series | Any) -> list[bool]:
+    """``series.notna().tolist()`` for a small column (one scalar test per value; dates
+    by numpy). ``series``: a Series or its array."""
+    a = _values(series)
+    if isinstance(a.dtype, np.dtype) and a.dtype.kind == "M":
+        return (~np.isnat(np.asarray(a))).tolist()
     isna = pd.isna
-    return [type(v) is str or not isna(v) for v in series.tolist()]
+    return [type(v) is str or not isna(v) for v in a.tolist()]
 
 
 def _group_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -204,17 +241,55 @@ def _setting_number(settings: Mapping[str, Any], name: str, default: float = 0.0
 def _frame(tables: Mapping[str, Any], name: str) -> pd.DataFrame:
     """Table ``name`` (a DataFrame or a :class:`~pmo_xl.model.TableData`), with every
     contract column present (missing ones empty)."""
+    return _table(tables, name).frame
+
+
+@functools.cache
+def _headers(name: str) -> tuple[str, ...]:
+    return tuple(TABLES[name].headers)
+
+
+class _Table:
+    """A table's frame and its columns by name as arrays (numpy or extension arrays):
+    pandas' column accessor, without building a Series (a first ``frame[name]`` costs
+    ~7–18 µs, ~40 are read per roll-up). Repeated headers: ``frame[name]`` as it is."""
+
+    __slots__ = ("frame", "_pos")
+
+    def __init__(self, frame: pd.DataFrame, names: list[str] | None = None):
+        self.frame = frame
+        names = frame.columns.tolist() if names is None else names
+        unique = len(set(names)) == len(names) and hasattr(frame, "_get_column_array")
+        self._pos = {c: k for k, c in enumerate(names)} if unique else None
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def index(self) -> pd.Index:
+        return self.frame.index
+
+    def __getitem__(self, name: str) -> Any:
+        if self._pos is None:
+            return self.frame[name]
+        return self.frame._get_column_array(self._pos[name])
+
+
+def _table(tables: Mapping[str, Any], name: str) -> _Table:
+    """:func:`_frame` of ``tables`` as a :class:`_Table`."""
     t = tables.get(name)
     # (a frame's getattr looks for a column of that name first: ~50 µs on text headers)
     df = t if t is None or isinstance(t, pd.DataFrame) else getattr(t, "frame", t)
-    headers = TABLES[name].headers
+    headers = _headers(name)
     if df is None:
-        return pd.DataFrame({h: pd.Series(dtype=object) for h in headers})
-    have = set(df.columns.tolist())  # (a set: Index lookups cost microseconds each)
+        return _Table(pd.DataFrame({h: pd.Series(dtype=object) for h in headers}))
+    names = df.columns.tolist()
+    have = set(names)  # (a set: Index lookups cost microseconds each)
     missing = [h for h in headers if h not in have]
     if missing:
         df = df.reindex(columns=[*df.columns, *missing])
-    return df
+        names = None
+    return _Table(df, names)
 
 
 def _plain(v: Any) -> Any:
@@ -448,10 +523,77 @@ class Actuals:
 _TEXT = pd.Series(["x"]).astype("str").dtype
 
 
+def _arrow_text() -> Any:
+    """The class that holds pandas 3's text columns (``_TEXT`` on Arrow), else None."""
+    if getattr(_TEXT, "storage", None) != "pyarrow" or not isinstance(_TEXT, pd.StringDtype):
+        return None
+    try:
+        import pyarrow as pa
+        from pandas.arrays import ArrowStringArray
+    except ImportError:  # pragma: no cover
+        return None
+    probe = ["a", None]
+    made = ArrowStringArray(pa.array(probe, type=pa.large_string()), dtype=_TEXT)
+    return (ArrowStringArray, pa) if made._pa_array.equals(pd.array(probe, dtype=_TEXT)._pa_array) else None
+
+
+_ARROW_TEXT = _arrow_text()
+
+
 def _text_column(values: list[Any] | np.ndarray, text: bool = True) -> Any:
     """A frame column of text typed ``_TEXT``, else object (which a bare object array
-    would not keep: pandas 3 types a column of strings str)."""
-    return pd.array(values, dtype=_TEXT) if text else pd.Series(values, dtype=object)
+    would not keep: pandas 3 types a column of strings str). ``values``: str or None."""
+    if not text:
+        return pd.Series(values, dtype=object)
+    if _ARROW_TEXT is not None:  # str/None straight into Arrow: pd.array's result, for half its cost
+        cls, pa = _ARROW_TEXT
+        return cls(pa.array(values, type=pa.large_string()), dtype=_TEXT)
+    return pd.array(values, dtype=_TEXT)
+
+
+#: numpy types a frame column keeps as they are (DataFrame(dict) leaves them alone).
+_KEPT = frozenset(np.dtype(t) for t in ("float64", "int64", "bool", "datetime64[s]"))
+
+
+@functools.cache
+def _column_index(names: tuple[str, ...]) -> pd.Index:
+    """A result frame's columns (an Index is immutable, and costs ~15 µs to build)."""
+    return pd.Index(list(names))
+
+
+def _result_frame(data: dict[str, Any]) -> pd.DataFrame:
+    """``pd.DataFrame(data)`` (equal-length columns, a RangeIndex) put together from its
+    blocks: the constructor's checks, inference and block building cost ~40–150 µs a
+    frame. Each column gets the type the constructor gives it: numbers, bools, dates[s]
+    and extension arrays as they are, a Series its values, anything else through
+    pandas' own conversion of a column (sanitize_array)."""
+    if _from_blocks is None:
+        return pd.DataFrame(data)
+    arrays = []
+    for v in data.values():
+        if isinstance(v, pd.Series):
+            if not isinstance(v.index, pd.RangeIndex) or v.index.start != 0 or v.index.step != 1:
+                return pd.DataFrame(data)
+            v = v._values
+        elif not ((isinstance(v, np.ndarray) and v.dtype in _KEPT) or isinstance(v, pd.api.extensions.ExtensionArray)):
+            v = _sanitize_array(v, None)
+        if v.ndim != 1 or isinstance(v, (pd.arrays.DatetimeArray, pd.arrays.TimedeltaArray, pd.arrays.PeriodArray)):
+            return pd.DataFrame(data)
+        arrays.append(v)
+    n = len(arrays[0]) if arrays else 0
+    if any(len(a) != n for a in arrays):
+        return pd.DataFrame(data)  # (its error)
+    by_dtype: dict[Any, list[int]] = {}
+    blocks = []
+    for k, a in enumerate(arrays):
+        if isinstance(a, np.ndarray):  # numpy columns of one type share a block, as the constructor makes them
+            by_dtype.setdefault(a.dtype, []).append(k)
+        else:
+            blocks.append((a, np.array([k], dtype=np.intp)))
+    for ks in by_dtype.values():
+        block = np.stack([arrays[k] for k in ks]) if len(ks) > 1 else arrays[ks[0]].reshape(1, -1)
+        blocks.append((block, np.array(ks, dtype=np.intp)))
+    return _from_blocks(blocks, index=pd.RangeIndex(n), columns=_column_index(tuple(data)))
 
 
 def _resource_people(resources: pd.DataFrame) -> dict[str, tuple[float, str, str]]:
@@ -531,13 +673,13 @@ def actuals(
     if who:
         rank = np.zeros(len(people), dtype=np.intp)
         rank[[person_of[p] for p in who]] = np.arange(len(who))
-        unrated = pd.DataFrame({
+        unrated = _result_frame({
             "Person": _text_column(who),
             "Hours": _group_sums(rank[counted.person[flagged]], counted.hours[flagged], len(who)),
             "Reason": _text_column([("no rate" if p in rate else "not in tblResources") for p in who]),
         })
     else:  # typed as pandas' group-by of no row types it (Person as the column would be)
-        unrated = pd.DataFrame({"Person": _text_column([], n_ts > 0 and not n_co), "Hours": np.zeros(0),
+        unrated = _result_frame({"Person": _text_column([], n_ts > 0 and not n_co), "Hours": np.zeros(0),
                                 "Reason": np.zeros(0)})
     return counted, excluded, unrated
 
@@ -573,7 +715,7 @@ def _excluded(
     ts_people = people[person[ts_idx]]
     late_date = date[idx]
     reason = np.where(np.isnat(late_date), "no date", "after status date")
-    return pd.DataFrame({
+    return _result_frame({
         "Table": _text_column(["tblTimesheet"] * len(ts_idx) + ["tblCosts"] * len(co_idx)),
         "Row": rows,
         "Date": late_date.astype("datetime64[s]"),
@@ -820,10 +962,11 @@ def _by_task(plan: pd.DataFrame, tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndar
 
     tid_col, wbs_col, name_col, level_col, summary_col = (list(c) for c in zip(*meta)) if meta else ([],) * 5
     vals = mat[np.array(src, dtype=np.intp)] if src else np.zeros((0, len(values)))
-    return pd.DataFrame({
+    return _result_frame({
         "Task ID": _int_ids(np.array(tid_col, dtype=float)),
-        "WBS": wbs_col,
-        "Task": name_col,
+        # (text as the constructor types a list of str; an empty list as it types it)
+        "WBS": _text_column(wbs_col) if wbs_col else wbs_col,
+        "Task": _text_column(name_col) if name_col else name_col,
         "Level": np.array(level_col, dtype=np.int64),
         "Summary": np.array(summary_col, dtype=bool),
         **{v: vals[:, k] for k, v in enumerate(values)},
@@ -974,7 +1117,7 @@ def _s_curve(
         # after it would be None only (cannot happen: the status month is on the axis)
         return np.where(future, np.nan, a) if not future.all() else [None] * len(a)
 
-    return pd.DataFrame(
+    return _result_frame(
         {
             "Month": months.astype("datetime64[D]").astype("datetime64[s]"),
             "PV": np.diff(cum_pv, prepend=0.0),
@@ -1017,7 +1160,7 @@ def _by_category(lines: _Budget, line_pv: np.ndarray, counted: Actuals) -> pd.Da
     budget = np.array([planned[c][0] if c in planned else 0.0 for c in order], dtype=float)
     pv = np.array([planned[c][1] if c in planned else 0.0 for c in order], dtype=float)
     ac = np.array([spent.get(c, 0.0) for c in order], dtype=float)
-    return pd.DataFrame({"Category": _text_column(order, bool(order)), "Budget": budget, "PV": pv, "AC": ac, **_variance(budget, ac)})
+    return _result_frame({"Category": _text_column(order, bool(order)), "Budget": budget, "PV": pv, "AC": ac, **_variance(budget, ac)})
 
 
 def _by_person(
@@ -1037,7 +1180,7 @@ def _by_person(
     hours = np.array([booked[p][0] if p in booked else 0.0 for p in person], dtype=float)
     cost = np.array([booked[p][1] if p in booked else 0.0 for p in person], dtype=float)
     # typed as tblResources' people stacked over the others would be (text only when both have rows)
-    return pd.DataFrame({
+    return _result_frame({
         "Person": _text_column(person, bool(role_of) and bool(others)),
         "Role": _text_column(role, bool(role_of)),
         "Hours": hours,
@@ -1069,12 +1212,13 @@ def rollup(
     status = _status(status_date, settings, notes)
     if calendar is None:
         calendar = project_calendar(settings, _frame(tables, "tblHolidays"))
-    plan = _frame(tables, "tblPlan")
-    budget = _frame(tables, "tblBudget")
-    resources = _frame(tables, "tblResources")
+    # the tables' columns are read as arrays (see _Table)
+    plan = _table(tables, "tblPlan")
+    budget = _table(tables, "tblBudget")
+    resources = _table(tables, "tblResources")
 
     people_table = _resource_people(resources)
-    counted, excluded, unrated = actuals(_frame(tables, "tblTimesheet"), _frame(tables, "tblCosts"), resources, status,
+    counted, excluded, unrated = actuals(_table(tables, "tblTimesheet"), _table(tables, "tblCosts"), resources, status,
                                          int_task_ids=True, people_table=people_table)
 
     # ---- windows in calendar days
@@ -1128,7 +1272,7 @@ def rollup(
         by_category=_by_category(lines, line_pv, counted),
         by_month=_s_curve(axis, lines, ev_task, ev_before, ev_n, counted, status, ev),
         by_person=_by_person(resources, counted, people_table),
-        reserves=_reserves(_frame(tables, "tblChanges"), budget, settings),
+        reserves=_reserves(_table(tables, "tblChanges"), budget, settings),
         after_status_date=excluded,
         unrated_people=unrated,
         planned_duration=float(len(cum_pv)) if len(cum_pv) else None,
@@ -1152,9 +1296,10 @@ def _reserves(changes: pd.DataFrame, budget: pd.DataFrame, settings: Mapping[str
             drawing[i] = implemented[i] or cr[i] in sources
     funding = _text_list(changes["Funding"])
     impact = np.nan_to_num(_floats(changes["Cost Impact"]))
-    rows = []
+    amounts, drawns = [], []
     for name, setting in RESERVES:
-        amount = _setting_number(settings, setting)
-        drawn = float(impact[np.array([d and f == name for d, f in zip(drawing, funding)], dtype=bool)].sum())
-        rows.append((name, amount, drawn, amount - drawn))
-    return pd.DataFrame(rows, columns=TABLES["tblReserves"].headers)
+        amounts.append(_setting_number(settings, setting))
+        drawns.append(float(impact[np.array([d and f == name for d, f in zip(drawing, funding)], dtype=bool)].sum()))
+    amount, drawn = np.array(amounts), np.array(drawns)
+    columns = (_text_column([name for name, _ in RESERVES]), amount, drawn, amount - drawn)
+    return _result_frame(dict(zip(_headers("tblReserves"), columns)))
