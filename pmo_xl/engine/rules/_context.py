@@ -17,6 +17,11 @@ from ... import schema
 from ...model import Book, Finding, TableData
 from ..calendar import Calendar, to_date
 
+try:  # (pandas' Arrow strings need it; absent on some platforms, where there are none)
+    import pyarrow as pa
+except ImportError:  # pragma: no cover
+    pa = None
+
 try:  # pandas >= 3: a frame straight from its blocks (see _frame_of)
     from pandas.api.internals import create_dataframe_from_blocks as _from_blocks
 except ImportError:  # pragma: no cover - pandas 2
@@ -158,31 +163,48 @@ class RuleContext:
         if name not in self._frame_cache:
             codes: dict[str, tuple[np.ndarray, list[str]]] = {}
             columns: dict[str, np.ndarray] = {}
-            self._frame_cache[name] = _normalise(self.table(name).frame, schema.TABLES[name], codes, columns)
+            pending: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+            self._frame_cache[name] = _normalise(self.table(name).frame, schema.TABLES[name], codes, columns, pending)
             self._array_cache.update({(name, column): v for column, v in columns.items()})
             self._codes_cache.update({(name, column): v for column, v in codes.items()})
+            self._pending_codes.update({(name, column): v for column, v in pending.items()})
         return self._frame_cache[name]
 
     @cached_property
     def _codes_cache(self) -> dict[tuple[str, str], tuple[np.ndarray, list[str]]]:
         return {}
 
+    @cached_property
+    def _pending_codes(self) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+        """Text columns whose codes are made when a rule first asks: (values, missing)."""
+        return {}
+
+    def _text_codes(self, name: str, column: str) -> tuple[np.ndarray, list[str]] | None:
+        """:meth:`codes`, None for a column that is not text."""
+        self.frame(name)
+        key = (name, column)
+        got = self._codes_cache.get(key)
+        if got is None and key in self._pending_codes:
+            got = self._codes_cache[key] = _codes_of(self._pending_codes.pop(key)[0])
+        return got
+
     def codes(self, name: str, column: str) -> tuple[np.ndarray, list[str]]:
         """A text column of :meth:`frame` as ``(codes, uniques)``: ``uniques[codes[k]]`` is
         row k's text, code -1 an empty cell (``pd.factorize`` without hashing the column
         again: the normaliser saw each distinct value once). KeyError for a column that
         is not text."""
-        self.frame(name)
-        return self._codes_cache[(name, column)]
+        got = self._text_codes(name, column)
+        if got is None:
+            raise KeyError((name, column))
+        return got
 
     def isin(self, name: str, column: str, values: Any) -> np.ndarray:
         """``frame(name)[column].isin(values)`` as a bool array (on the distinct texts for
         a text column)."""
-        key = (name, column)
-        self.frame(name)
-        if key not in self._codes_cache:
+        got = self._text_codes(name, column)
+        if got is None:
             return self.frame(name)[column].isin(values).to_numpy()
-        codes, texts = self._codes_cache[key]
+        codes, texts = got
         wanted = set(values)
         return np.array([t in wanted for t in texts] + [False], dtype=bool)[codes]
 
@@ -190,6 +212,9 @@ class RuleContext:
         """``frame(name)[column].isna()`` as a bool array (from the codes for a text column)."""
         key = (name, column)
         self.frame(name)
+        waiting = self._pending_codes.get(key)
+        if waiting is not None:
+            return waiting[1].copy()
         if key not in self._codes_cache:
             values = self.array(name, column)
             if values.dtype.kind == "f":
@@ -347,10 +372,13 @@ def _normalise(
     spec: schema.Table,
     codes: dict[str, tuple[np.ndarray, list[str]]] | None = None,
     arrays: dict[str, np.ndarray] | None = None,
+    pending: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
     """``codes`` (optional) receives each text column as ``(codes, uniques)`` (see
     :meth:`RuleContext.codes`); ``arrays`` (optional) may receive columns of the result
-    as read-only arrays (see :meth:`RuleContext.array`)."""
+    as read-only arrays (see :meth:`RuleContext.array`); with ``pending`` (optional),
+    plain text columns go there as ``(values, missing)`` instead of to ``codes``, to be
+    coded on demand (:func:`_codes_of`)."""
     if len(frame) == 0:
         key = (spec.name, tuple(frame.columns), tuple(str(t) for t in frame.dtypes), type(frame.index).__name__, str(frame.index.dtype),
                frame.index.name)
@@ -361,7 +389,7 @@ def _normalise(
         if codes is not None:
             codes.update({k: (c.copy(), list(u)) for k, (c, u) in got[1].items()})
         return got[0].copy()
-    return _normalised(frame, spec, codes, arrays)
+    return _normalised(frame, spec, codes, arrays, pending)
 
 
 # The days a datetime64[ns] can hold, with a day's margin (1677-09-21 .. 2262-04-11).
@@ -383,62 +411,235 @@ def _normalised(
     spec: schema.Table,
     codes: dict[str, tuple[np.ndarray, list[str]]] | None = None,
     arrays: dict[str, np.ndarray] | None = None,
+    pending: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
-    # Column by column on numpy arrays, the frame built once from its blocks: a table is a
-    # dozen columns of a few hundred rows, where each pandas operation's fixed cost (tens
-    # of µs) is the whole cost.
+    """``pending`` (optional): text columns whose codes are not made yet receive
+    ``(values, missing)`` there instead of going to ``codes`` (see :func:`_codes_of`)."""
+    # Each dtype's block filled in place (one float64, one datetime64[ns], one object
+    # block, as the DataFrame constructor consolidates them), the frame built from them
+    # once: a table is a dozen columns of a few hundred rows, where each pandas
+    # operation's fixed cost (tens of µs) is the whole cost.
     n = len(frame)
-    position = {c: k for k, c in enumerate(frame.columns)}
-    if n == 0 or len(position) != len(frame.columns):  # (repeated headers: as pandas makes them)
+    headers = frame.columns.tolist()
+    position = dict(zip(headers, range(len(headers))))
+    if n == 0 or len(position) != len(headers):  # (repeated headers: as pandas makes them)
         return _normalised_by_pandas(frame, spec, codes)
+    layout = _layout(spec)
     # a column's array without building its Series (7 µs each, 75 columns a workbook):
     # pandas' own accessor where it has one
     column_array = getattr(frame, "_get_column_array", None) or (lambda k: _values_of(frame.iloc[:, k]))
-    columns: list[np.ndarray] = []
+    numbers = np.empty((len(layout.groups["f"]), n), dtype=np.float64)
+    dates = np.empty((len(layout.groups["M"]), n), dtype="datetime64[ns]")
+    objects = np.empty((len(layout.groups["O"]), n), dtype=object)
     text_codes: dict[str, tuple[np.ndarray, list[str]]] = {}
-    filled = np.zeros(n, dtype=bool)  # rows with at least one value
-    for col in spec.columns:
+    text_present: list[np.ndarray] = []  # where the object columns have a value
+    raw_dates: list[tuple[int, Any, bool]] = []  # the reader's dates, checked together below
+    short_texts: list[tuple[int, Any, Any]] = []  # the reader's Arrow texts, converted together below
+    for col, (group, j) in zip(spec.columns, layout.slots):
         k = position.get(col.name)
         a = column_array(k) if k is not None else None
-        if col.kind in ("date", "datetime"):
-            values = _date_values(a, n, col.kind == "date")
-            if values is None:  # anything else the pandas way
-                values = _date_column(frame[col.name], n, col.kind == "date").to_numpy()
-            filled |= ~np.isnat(values)
-        elif col.kind in ("int", "number", "percent"):
+        if group == "M":
+            if a is None:
+                dates[j] = np.datetime64("NaT")
+            elif isinstance(a.dtype, np.dtype) and a.dtype.kind == "M" and a.dtype == _US:
+                raw_dates.append((j, np.asarray(a).view(np.int64), col.kind == "date", col.name))
+            else:
+                values = _date_values(a, n, col.kind == "date")
+                dates[j] = values if values is not None else _date_column(frame[col.name], n, col.kind == "date").to_numpy()
+        elif group == "f":
             values = _number_values(a, n)
-            if values is None:
-                values = pd.to_numeric(frame[col.name], errors="coerce").astype("float64").to_numpy()
-            filled |= ~np.isnan(values)
+            numbers[j] = values if values is not None else pd.to_numeric(frame[col.name], errors="coerce").astype("float64").to_numpy()
         elif col.kind == "bool":
             s = frame[col.name] if a is not None else pd.Series([None] * n, index=frame.index, dtype=object)
-            values = s.astype(object).to_numpy()
-            filled |= pd.notna(values)
+            objects[j] = s.astype(object).to_numpy()
+            text_present.append(pd.notna(objects[j]))
         elif a is None:
-            values = np.full(n, np.nan, dtype=object)
+            objects[j] = np.nan
             text_codes[col.name] = (np.full(n, -1, dtype=np.int64), [])
-        elif isinstance(a.dtype, pd.StringDtype) and getattr(a.dtype, "storage", "") == "pyarrow":
-            if n <= _ARROW_MIN:  # (Arrow's list has None where Series.tolist has NaN: both blank)
-                values, text_codes[col.name] = _small_text_values(a.__arrow_array__().to_pylist())
-            else:
-                values, text_codes[col.name] = _arrow_text_values(a)
-            filled |= text_codes[col.name][0] >= 0
-        elif isinstance(a.dtype, pd.StringDtype) and n <= _SMALL:
-            values, text_codes[col.name] = _small_text_values(frame[col.name].tolist())
-            filled |= text_codes[col.name][0] >= 0
+        elif isinstance(a.dtype, pd.StringDtype) and getattr(a.dtype, "storage", "") == "pyarrow" and (
+                n <= _SMALL or n - a.__arrow_array__().null_count <= _SMALL):  # (few texts: a long column of notes)
+            short_texts.append((j, col, a.__arrow_array__()))
         else:
-            t, present, text_codes[col.name] = _text(frame[col.name])
-            values = t.to_numpy()
-            filled |= present
-        columns.append(values)
+            objects[j], text_codes[col.name] = _text_values(frame, col.name, a, n)
+            text_present.append(text_codes[col.name][0] >= 0)
+    if raw_dates:
+        _fill_dates(dates, raw_dates, frame)
+    done: list[tuple[Any, np.ndarray]] = []  # (column, missing) of the texts left uncoded
+    if short_texts:
+        for j, col, missing in _fill_texts(objects, short_texts):
+            if missing is None:  # not already plain text: value by value
+                objects[j], text_codes[col.name] = _text_values(frame, col.name, column_array(position[col.name]), n)
+                text_present.append(text_codes[col.name][0] >= 0)
+            else:
+                done.append((col, j, missing))
+                text_present.append(~missing)
+    filled = _any_value(numbers, dates, text_present, n)
     index = frame.index
     if not filled.all():
-        columns = [a[filled] for a in columns]
+        numbers, dates, objects = numbers[:, filled], dates[:, filled], objects[:, filled]
         text_codes = {k: (c[filled], u) for k, (c, u) in text_codes.items()}
+        done = [(col, j, missing[filled]) for col, j, missing in done]
         index = index[filled]
+    for col, j, missing in done:
+        if pending is not None:
+            pending[col.name] = (objects[j], missing)
+        else:
+            text_codes[col.name] = _codes_of(objects[j])
     if codes is not None:
         codes.update(text_codes)
-    return _frame_of(columns, spec.headers, index, arrays)
+    blocks = {"f": numbers, "M": dates, "O": objects}
+    if _from_blocks is None:  # pandas 2
+        return _frame_of([blocks[g][j] for g, j in layout.slots], layout.headers, index, arrays)
+    if arrays is not None:
+        for col, (group, j) in zip(spec.columns, layout.slots):
+            view = blocks[group][j]
+            view.flags.writeable = False
+            arrays[col.name] = view
+    return _from_blocks([(_block(blocks[g]), p) for g, p in layout.placements], index=index, columns=_columns(layout.headers))
+
+
+_US = np.dtype("datetime64[us]")
+
+
+class _Layout:
+    """Where each column of a table goes: its dtype's block ("f", "M" or "O") and its row
+    there; the blocks in the order of their first column (as the constructor makes them)."""
+
+    def __init__(self, spec: schema.Table) -> None:
+        self.headers = spec.headers
+        self.groups: dict[str, list[int]] = {"f": [], "M": [], "O": []}
+        self.slots: list[tuple[str, int]] = []
+        order: list[str] = []
+        for k, col in enumerate(spec.columns):
+            group = _GROUP.get(col.kind, "O")
+            if group not in order:
+                order.append(group)
+            self.slots.append((group, len(self.groups[group])))
+            self.groups[group].append(k)
+        self.placements = [(g, np.array(self.groups[g], dtype=np.intp)) for g in order]
+
+
+_GROUP = {"date": "M", "datetime": "M", "int": "f", "number": "f", "percent": "f"}
+_LAYOUTS: dict[int, tuple[schema.Table, _Layout]] = {}
+
+
+def _layout(spec: schema.Table) -> _Layout:
+    got = _LAYOUTS.get(id(spec))
+    if got is None or got[0] is not spec:
+        if len(_LAYOUTS) > 256:  # tables made on the fly (tests): keep the cache small
+            _LAYOUTS.clear()
+        got = _LAYOUTS[id(spec)] = (spec, _Layout(spec))
+    return got[1]
+
+
+try:  # a datetime block handed over as pandas' own array: the constructor's re-check skipped
+    from pandas.core.arrays import DatetimeArray as _DatetimeArray
+
+    def _block(values: np.ndarray) -> Any:
+        return _DatetimeArray._simple_new(values, dtype=values.dtype) if values.dtype.kind == "M" else values
+except ImportError:  # pragma: no cover
+    def _block(values: np.ndarray) -> Any:
+        return values
+
+
+def _fill_dates(dates: np.ndarray, raw: list[tuple[int, np.ndarray, bool, str]], frame: pd.DataFrame) -> None:
+    """The reader's dates (datetime64[us], as int64) into their rows of ``dates``, checked
+    together: within what nanoseconds hold, whole days for a ``date`` column (a column
+    that is not goes the pandas way, :func:`_date_column`)."""
+    ints = np.stack([a for _, a, _, _ in raw]) if len(raw) > 1 else raw[0][1].reshape(1, -1)
+    known = ints != _NAT
+    every = bool(known.all())
+    lo, hi = _NS_BOUNDS["us"]
+    ok = ((ints.min(axis=1) if every else np.where(known, ints, lo).min(axis=1)) >= lo) & \
+         ((ints.max(axis=1) if every else np.where(known, ints, hi).max(axis=1)) <= hi)
+    whole = [r for r, (_, _, date, _) in enumerate(raw) if date]
+    if whole:  # (a floor division is several times faster than numpy's %)
+        day = _PER_DAY["us"]
+        part = ints[whole] if len(whole) < len(raw) else ints
+        late = (part // day) * day != part
+        ok[whole] &= ~(late if every else late & known[whole]).any(axis=1)
+    ns = ints * 1000  # astype("datetime64[ns]") of what is within bounds (several times faster)
+    if not every:
+        ns[~known] = _NAT
+    dates.view(np.int64)[[j for j, _, _, _ in raw]] = ns
+    for r in ([] if ok.all() else np.flatnonzero(~ok).tolist()):
+        j, _, date, name = raw[r]
+        dates[j] = _date_column(frame[name], dates.shape[1], date).to_numpy()
+
+
+def _fill_texts(objects: np.ndarray, texts: list[tuple[int, Any, Any]]) -> list[tuple[int, Any, np.ndarray | None]]:
+    """Arrow text columns already plain (no blank, nothing to strip at either end) into
+    their rows of ``objects`` with one conversion for all: ``(row, column, missing)`` for
+    each, ``missing`` None for a column to take value by value."""
+    chunks = [c.chunk(0) if c.num_chunks == 1 else c.combine_chunks() for _, _, c in texts]
+    kind = chunks[0].type
+    if any(c.type != kind for c in chunks) or kind not in (_LARGE, _STRING):
+        return [(j, col, None) for j, col, _ in texts]
+    combined = pa.concat_arrays(chunks) if len(chunks) > 1 else chunks[0]
+    n = len(chunks[0])
+    m = len(combined)
+    validity, offsets, data = combined.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64 if kind == _LARGE else np.int32, count=m + 1, offset=combined.offset * (8 if kind == _LARGE else 4))
+    starts, ends = offsets[:-1], offsets[1:]
+    nonempty = ends > starts
+    if data is None or not len(data):
+        plain = np.zeros(m, dtype=bool)
+    else:
+        # a value is plain when its first and last bytes are printable ASCII other than a
+        # space: str.strip would keep it as it is (anything else goes value by value)
+        data = np.frombuffer(data, dtype=np.uint8)
+        first = data[np.where(nonempty, starts, 0)] - np.uint8(33)
+        last = data[np.where(nonempty, ends - 1, 0)] - np.uint8(33)
+        plain = nonempty & (first < 94) & (last < 94)
+    missing = None
+    if combined.null_count:
+        bits = np.frombuffer(validity, dtype=np.uint8)
+        missing = ~np.unpackbits(bits, count=combined.offset + m, bitorder="little")[combined.offset:].view(bool)
+        plain |= missing
+        missing = missing.reshape(len(chunks), n)
+    ok = plain.reshape(len(chunks), n).all(axis=1)
+    values = combined.to_numpy(zero_copy_only=False).reshape(len(chunks), n)
+    if missing is not None:
+        values[missing] = np.nan
+    rows = [j for j, _, _ in texts]
+    objects[rows] = values
+    none = np.zeros(n, dtype=bool)
+    return [(j, col, (missing[r] if missing is not None else none) if ok[r] else None) for r, (j, col, _) in enumerate(texts)]
+
+
+_LARGE, _STRING = (pa.large_string(), pa.string()) if pa is not None else (None, None)
+
+
+def _codes_of(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """``(codes, texts)`` of a column of stripped texts (NaN for blank): texts numbered by
+    first appearance, code -1 an empty cell (as the normaliser numbers them)."""
+    seen: dict[str, int] = {}
+    codes = np.array([seen.setdefault(v, len(seen)) if v.__class__ is str else -1 for v in values.tolist()], dtype=np.int64)
+    return codes, list(seen)
+
+
+def _any_value(numbers: np.ndarray, dates: np.ndarray, present: list[np.ndarray], n: int) -> np.ndarray:
+    """Rows with at least one value."""
+    filled = np.zeros(n, dtype=bool)
+    if len(numbers):
+        filled |= ~np.isnan(numbers).all(axis=0)
+    if len(dates):
+        filled |= ~np.isnat(dates).all(axis=0)
+    for p in present:
+        filled |= p
+    return filled
+
+
+def _text_values(frame: pd.DataFrame, name: str, a: Any, n: int) -> tuple[np.ndarray, tuple[np.ndarray, list[str]]]:
+    """A text column's values (stripped, NaN for blank) and ``(codes, texts)``, value by value."""
+    if isinstance(a.dtype, pd.StringDtype) and getattr(a.dtype, "storage", "") == "pyarrow":
+        if n <= _ARROW_MIN:  # (Arrow's list has None where Series.tolist has NaN: both blank)
+            return _small_text_values(a.__arrow_array__().to_pylist())
+        return _arrow_text_values(a)
+    if isinstance(a.dtype, pd.StringDtype) and n <= _SMALL:
+        return _small_text_values(frame[name].tolist())
+    t, _, got = _text(frame[name])
+    return t.to_numpy(), got
 
 
 def _values_of(s: pd.Series) -> Any:
