@@ -114,3 +114,24 @@ def test_plain_texts_and_whole_days_keep_their_values():
     assert out.index.tolist() == [4, 6]
     assert out["S"].tolist() == ["a", "x y"] and out["D"].dtype == "datetime64[ns]"
     assert out["T"].tolist() == [pd.Timestamp("2026-03-02 10:30"), pd.NaT]
+
+
+def test_column_arrays_are_pandas_column_arrays():
+    from pmo_xl.engine.rules._context import _column_arrays
+
+    index = pd.Index([4, 5, 6], name="row")
+    frames = [
+        pd.DataFrame({"a": [1.0, 2.0, np.nan], "b": pd.array([1, None, 3], dtype="Int64"), "c": ["x", None, "z"],
+                      "d": pd.to_datetime(["2026-01-01", None, "2026-01-03"]), "e": [3.0, 4.0, 5.0],
+                      "f": pd.to_datetime(["2026-01-01", None, "2026-01-03"]).tz_localize("UTC"), "g": [True, None, False],
+                      "h": pd.Categorical(["p", "q", "p"]), "i": pd.Series(["u", "v", "w"], dtype="str")}, index=index),
+    ]
+    frames.append(frames[0][["e", "d", "a", "c"]].copy())  # consolidated blocks in another order
+    frames.append(pd.concat([frames[0][["a"]], frames[0][["e", "d"]]], axis=1))  # not consolidated
+    for frame in frames:
+        got = _column_arrays(frame, frame.shape[1])
+        for k in range(frame.shape[1]):
+            want = frame._get_column_array(k)
+            assert type(got[k]) is type(want) or (isinstance(got[k], np.ndarray) and want.dtype.kind == "M"), frame.columns[k]
+            assert got[k].dtype == want.dtype
+            pd.testing.assert_series_equal(pd.Series(got[k]), pd.Series(want))

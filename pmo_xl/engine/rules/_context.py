@@ -425,9 +425,7 @@ def _normalised(
     if n == 0 or len(position) != len(headers):  # (repeated headers: as pandas makes them)
         return _normalised_by_pandas(frame, spec, codes)
     layout = _layout(spec)
-    # a column's array without building its Series (7 µs each, 75 columns a workbook):
-    # pandas' own accessor where it has one
-    column_array = getattr(frame, "_get_column_array", None) or (lambda k: _values_of(frame.iloc[:, k]))
+    arrays_of = _column_arrays(frame, len(headers))
     numbers = np.empty((len(layout.groups["f"]), n), dtype=np.float64)
     dates = np.empty((len(layout.groups["M"]), n), dtype="datetime64[ns]")
     objects = np.empty((len(layout.groups["O"]), n), dtype=object)
@@ -437,7 +435,7 @@ def _normalised(
     short_texts: list[tuple[int, Any, Any]] = []  # the reader's Arrow texts, converted together below
     for col, (group, j) in zip(spec.columns, layout.slots):
         k = position.get(col.name)
-        a = column_array(k) if k is not None else None
+        a = arrays_of[k] if k is not None else None
         if group == "M":
             if a is None:
                 dates[j] = np.datetime64("NaT")
@@ -468,7 +466,7 @@ def _normalised(
     if short_texts:
         for j, col, missing in _fill_texts(objects, short_texts):
             if missing is None:  # not already plain text: value by value
-                objects[j], text_codes[col.name] = _text_values(frame, col.name, column_array(position[col.name]), n)
+                objects[j], text_codes[col.name] = _text_values(frame, col.name, arrays_of[position[col.name]], n)
                 text_present.append(text_codes[col.name][0] >= 0)
             else:
                 done.append((col, j, missing))
@@ -544,27 +542,28 @@ except ImportError:  # pragma: no cover
 
 def _fill_dates(dates: np.ndarray, raw: list[tuple[int, np.ndarray, bool, str]], frame: pd.DataFrame) -> None:
     """The reader's dates (datetime64[us], as int64) into their rows of ``dates``, checked
-    together: within what nanoseconds hold, whole days for a ``date`` column (a column
-    that is not goes the pandas way, :func:`_date_column`)."""
+    together: within what nanoseconds hold, whole days for a ``date`` column (when they
+    are not, each column is taken on its own, :func:`_date_values`)."""
     ints = np.stack([a for _, a, _, _ in raw]) if len(raw) > 1 else raw[0][1].reshape(1, -1)
     known = ints != _NAT
     every = bool(known.all())
+    clean = ints if every else np.where(known, ints, 0)  # (day 0, 1970-01-01, passes every test)
     lo, hi = _NS_BOUNDS["us"]
-    ok = ((ints.min(axis=1) if every else np.where(known, ints, lo).min(axis=1)) >= lo) & \
-         ((ints.max(axis=1) if every else np.where(known, ints, hi).max(axis=1)) <= hi)
-    whole = [r for r, (_, _, date, _) in enumerate(raw) if date]
-    if whole:  # (a floor division is several times faster than numpy's %)
-        day = _PER_DAY["us"]
-        part = ints[whole] if len(whole) < len(raw) else ints
-        late = (part // day) * day != part
-        ok[whole] &= ~(late if every else late & known[whole]).any(axis=1)
-    ns = ints * 1000  # astype("datetime64[ns]") of what is within bounds (several times faster)
+    ok = lo <= clean.min() and clean.max() <= hi
+    if ok:
+        whole = [r for r, (_, _, date, _) in enumerate(raw) if date]
+        part = clean[whole] if len(whole) < len(raw) else clean
+        day = _PER_DAY["us"]  # (a floor division is several times faster than numpy's %)
+        ok = not len(part) or not ((part // day) * day != part).any()
+    if not ok:  # the rare dates: column by column
+        for j, a, date, name in raw:
+            values = _date_values(a.view(_US), len(a), date)
+            dates[j] = values if values is not None else _date_column(frame[name], len(a), date).to_numpy()
+        return
+    ns = clean * 1000  # astype("datetime64[ns]") of what is within bounds (several times faster)
     if not every:
         ns[~known] = _NAT
     dates.view(np.int64)[[j for j, _, _, _ in raw]] = ns
-    for r in ([] if ok.all() else np.flatnonzero(~ok).tolist()):
-        j, _, date, name = raw[r]
-        dates[j] = _date_column(frame[name], dates.shape[1], date).to_numpy()
 
 
 def _fill_texts(objects: np.ndarray, texts: list[tuple[int, Any, Any]]) -> list[tuple[int, Any, np.ndarray | None]]:
@@ -642,6 +641,32 @@ def _text_values(frame: pd.DataFrame, name: str, a: Any, n: int) -> tuple[np.nda
     return t.to_numpy(), got
 
 
+def _column_arrays(frame: pd.DataFrame, m: int) -> list[Any]:
+    """Each column's array, as ``DataFrame._get_column_array`` gives it (the numpy array
+    or the extension array; a naive datetime column as its datetime64 array), without
+    building a Series: read off the frame's blocks (1 µs a table, against 1 µs a column
+    by pandas' accessor, 7 µs by a Series); pandas' accessor where the blocks are not
+    what they are in pandas 2 and 3."""
+    try:
+        out: list[Any] = [None] * m
+        for block in frame._mgr.blocks:
+            values = block.values
+            locs = block.mgr_locs.as_array.tolist()
+            if values.ndim == 1:
+                out[locs[0]] = values
+                continue
+            if not isinstance(values, np.ndarray) and isinstance(values.dtype, np.dtype):
+                values = np.asarray(values)  # (a naive DatetimeArray/TimedeltaArray: its ndarray)
+            for r, k in enumerate(locs):
+                out[k] = values[r]
+        if any(a is None or len(a) != len(frame) for a in out):
+            raise ValueError
+        return out
+    except (AttributeError, TypeError, ValueError, IndexError):  # pragma: no cover - other pandas
+        column_array = getattr(frame, "_get_column_array", None) or (lambda k: _values_of(frame.iloc[:, k]))
+        return [column_array(k) for k in range(m)]
+
+
 def _values_of(s: pd.Series) -> Any:
     """What ``DataFrame._get_column_array`` gives: the numpy array or the extension array."""
     return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
@@ -674,6 +699,12 @@ def _number_values(a: Any, n: int) -> np.ndarray | None:
     if a.dtype == np.float64:
         return np.array(a, dtype=np.float64)  # a copy
     if isinstance(a.dtype, pd.Int64Dtype):  # the reader's IDs
+        data, mask = getattr(a, "_data", None), getattr(a, "_mask", None)
+        if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):  # (its arrays: 3x faster)
+            values = data.astype(np.float64)
+            if mask.any():
+                values[mask] = np.nan
+            return values
         return a.to_numpy(dtype=np.float64, na_value=np.nan)
     return None
 
