@@ -168,6 +168,42 @@ class _Columns:
         return self._exact[key]
 
 
+class _FirstRows:
+    """The columns of ``ctx.plan_by_id`` the checks read (the first plan row of each task
+    ID): from the context's cached plan arrays when the IDs are plain whole numbers (as
+    plan_by_id picks them: np.unique's first occurrences), else from plan_by_id itself.
+    Building that frame cost more than the checks that read it."""
+
+    def __init__(self, ctx: RuleContext) -> None:
+        ids = ctx.array("tblPlan", "ID")
+        keep = None
+        if ids.dtype.kind == "f":
+            known = np.flatnonzero(~np.isnan(ids))
+            whole = ids[known]
+            if not len(known):
+                keep = known
+            elif (np.isfinite(whole).all() and not (whole == 0).any() and np.abs(whole).max() < 2.0 ** 53
+                  and (whole == np.floor(whole)).all()):
+                keep = known[np.sort(np.unique(whole, return_index=True)[1])]
+        if keep is None:
+            pb = ctx.plan_by_id
+            self.index = pb.index.to_numpy()
+            self.type = pb["Type"].to_numpy()
+            self.status = pb["Status"].to_numpy()
+            self.finish = pb["Actual Finish"].to_numpy()
+            self.row = pb["row"].to_numpy()
+        else:
+            self.index = ids[keep].astype(np.int64)
+            self.type = ctx.array("tblPlan", "Type")[keep]
+            self.status = ctx.array("tblPlan", "Status")[keep]
+            self.finish = ctx.array("tblPlan", "Actual Finish")[keep]
+            self.row = ctx.rows("tblPlan")[keep]
+
+    def row_of(self, task_id: int) -> Any:
+        """``plan_by_id.at[task_id, "row"]``."""
+        return self.row[int(np.flatnonzero(self.index == task_id)[0])]
+
+
 def _rows(frame: pd.DataFrame | None) -> bool:
     """``frame is not None and not frame.empty`` (without pandas' generic ``empty``)."""
     return frame is not None and len(frame.index) > 0 and len(frame.columns) > 0
@@ -182,9 +218,9 @@ def finance(ctx: RuleContext) -> list[Finding]:
     cols = _Columns(ctx)
     plan_present = ctx.has("tblPlan")
     ids = ctx.task_ids
-    pb = ctx.plan_by_id
-    pb_index = pb.index.to_numpy()
-    summaries = set(pb_index[pb["Type"].to_numpy() == "Summary"].tolist())
+    pb = _FirstRows(ctx)
+    pb_index = pb.index
+    summaries = set(pb_index[pb.type == "Summary"].tolist())
     ts = ctx.frame("tblTimesheet") if ctx.has("tblTimesheet") else None
     costs = ctx.frame("tblCosts") if ctx.has("tblCosts") else None
     budget = ctx.frame("tblBudget") if ctx.has("tblBudget") else None
@@ -294,19 +330,19 @@ def finance(ctx: RuleContext) -> list[Finding]:
 
 
 def _without_budget(ctx: RuleContext, ts: pd.DataFrame | None, ts_tasks: tuple[np.ndarray, np.ndarray] | None,
-                    costs: pd.DataFrame | None, pb: pd.DataFrame, budgeted: set[int], summaries: set[int]) -> list[Finding]:
+                    costs: pd.DataFrame | None, pb: _FirstRows, budgeted: set[int], summaries: set[int]) -> list[Finding]:
     """FN012: tasks with actuals (hours or costs) but no budget line."""
     out = []
     hours = _hours_by_task(ts, ts_tasks) if ts is not None and ts_tasks is not None else pd.Series(dtype=float)
     spent = costs.groupby("Task ID")["Amount"].sum() if costs is not None and not costs.empty else pd.Series(dtype=float)
-    with_actuals = (set(hours.index[hours != 0]) | set(spent.index[spent != 0])) & set(pb.index)
+    with_actuals = (set(hours.index[hours != 0]) | set(spent.index[spent != 0])) & set(pb.index.tolist())
     for tid in sorted(int(t) for t in with_actuals if int(t) not in budgeted and int(t) not in summaries):
         parts = []
         if tid in hours.index and hours[tid]:
             parts.append(f"{fmt(hours[tid])} hours")
         if tid in spent.index and spent[tid]:
             parts.append(f"{spent[tid]:,.2f} costs")
-        out.append(ctx.finding("FN012", "tblPlan", pb.at[tid, "row"], "ID", tid,
+        out.append(ctx.finding("FN012", "tblPlan", pb.row_of(tid), "ID", tid,
                                f"Task {tid} has actuals ({', '.join(parts)}) but no budget line."))
     return out
 
@@ -333,7 +369,7 @@ def _dated(ctx: RuleContext, cols: _Columns, name: str, frame: pd.DataFrame, sta
 
 
 def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tuple[np.ndarray, np.ndarray],
-               people: set[str], pb: pd.DataFrame, status: pd.Timestamp | None,
+               people: set[str], pb: _FirstRows, status: pd.Timestamp | None,
                start: pd.Timestamp | None) -> list[Finding]:
     """Timesheet rules on 200,000 rows: Person as integer codes (:meth:`RuleContext.codes`),
     dates as integers, so grouping and duplicate search hash numbers, not strings."""
@@ -411,12 +447,12 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
 
     # ---- after the task's actual finish
     if len(pb.index):
-        finish = pb["Actual Finish"].to_numpy()
-        done_at = np.flatnonzero((pb["Status"].to_numpy() == "Complete") & ~np.isnat(finish))
+        finish = pb.finish
+        done_at = np.flatnonzero((pb.status == "Complete") & ~np.isnat(finish))
         if done_at.size:
             # ts["Task ID"].map(done), on the distinct tasks: the position of each one's
             # finish in `finish`, the last slot NaT (not done, or no task)
-            done = dict(zip(pb.index.to_numpy()[done_at].tolist(), done_at.tolist()))
+            done = dict(zip(pb.index[done_at].tolist(), done_at.tolist()))
             codes, tasks = ts_tasks
             finish_or_nat = np.append(finish, np.array(["NaT"], dtype=finish.dtype))
             at = np.array([done.get(t, -1) for t in tasks.tolist()] + [-1], dtype=np.int64)
