@@ -458,7 +458,7 @@ def _normalised(
                 n <= _SMALL or n - a.__arrow_array__().null_count <= _SMALL):  # (few texts: a long column of notes)
             short_texts.append((j, col, a.__arrow_array__()))
         else:
-            objects[j], text_codes[col.name] = _text_values(frame, col.name, a, n)
+            objects[j], text_codes[col.name] = _text_values(frame, col.name, a, n, objects[j])
             text_present.append(text_codes[col.name][0] >= 0)
     if raw_dates:
         _fill_dates(dates, raw_dates, frame)
@@ -629,12 +629,13 @@ def _any_value(numbers: np.ndarray, dates: np.ndarray, present: list[np.ndarray]
     return filled
 
 
-def _text_values(frame: pd.DataFrame, name: str, a: Any, n: int) -> tuple[np.ndarray, tuple[np.ndarray, list[str]]]:
-    """A text column's values (stripped, NaN for blank) and ``(codes, texts)``, value by value."""
+def _text_values(frame: pd.DataFrame, name: str, a: Any, n: int, out: np.ndarray | None = None) -> tuple[np.ndarray, tuple[np.ndarray, list[str]]]:
+    """A text column's values (stripped, NaN for blank) and ``(codes, texts)``, value by
+    value (into ``out`` when it is given and the route can)."""
     if isinstance(a.dtype, pd.StringDtype) and getattr(a.dtype, "storage", "") == "pyarrow":
         if n <= _ARROW_MIN:  # (Arrow's list has None where Series.tolist has NaN: both blank)
             return _small_text_values(a.__arrow_array__().to_pylist())
-        return _arrow_text_values(a)
+        return _arrow_text_values(a, out)
     if isinstance(a.dtype, pd.StringDtype) and n <= _SMALL:
         return _small_text_values(frame[name].tolist())
     t, _, got = _text(frame[name])
@@ -862,10 +863,10 @@ def _small_text(s: pd.Series) -> tuple[pd.Series, np.ndarray, tuple[np.ndarray, 
 _ARROW_MIN = 64
 
 
-def _arrow_text_values(a: Any) -> tuple[np.ndarray, tuple[np.ndarray, list[str]]]:
+def _arrow_text_values(a: Any, out: np.ndarray | None = None) -> tuple[np.ndarray, tuple[np.ndarray, list[str]]]:
     """:func:`_small_text_values` of an Arrow string column's array, stripping each distinct value
     once: Arrow's dictionary lists them in order of first appearance, so the stripped
-    texts are numbered as value by value."""
+    texts are numbered as value by value. ``out`` (optional): where the values go."""
     chunked = a.__arrow_array__()
     array = chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
     encoded = array.dictionary_encode(null_encoding="encode")  # an empty cell: None in the dictionary
@@ -873,12 +874,16 @@ def _arrow_text_values(a: Any) -> tuple[np.ndarray, tuple[np.ndarray, list[str]]
     canonical = np.array([seen.setdefault(v.strip() if v is not None else "", len(seen)) for v in encoded.dictionary.to_pylist()],
                          dtype=np.int64)
     canonical -= 1
-    codes = canonical[encoded.indices.to_numpy()]
+    indices = encoded.indices.to_numpy()
+    if len(canonical) and len(seen) == len(canonical) + 1 and canonical[0] == 0:  # distinct texts, none blank: codes are the indices
+        codes = indices.astype(np.int64)
+    else:
+        codes = canonical[indices]
     texts = list(seen)[1:]
     lookup = np.empty(len(texts) + 1, dtype=object)
     lookup[:-1] = texts
     lookup[-1] = np.nan  # code -1
-    return lookup[codes], (codes, texts)
+    return np.take(lookup, codes, out=out), (codes, texts)
 
 
 def _small_text_values(values: list[Any]) -> tuple[np.ndarray, tuple[np.ndarray, list[str]]]:
