@@ -29,6 +29,7 @@ import gc
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import compress
 from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -769,7 +770,7 @@ def _times(network: _Network, status_day: int | None, extra: dict[int, int], lat
     state = [_NOT_STARTED] * n
     for i, t in enumerate(tasks):
         if not is_summary[i]:
-            state[i], dur[i], rem[i] = _progress(t, int(extra.get(t.id, 0)))
+            state[i], dur[i], rem[i] = _progress(t, int(extra.get(t.id, 0)) if extra else 0)
     status = None if status_day is None else int(status_day)
 
     # ---- forward pass --------------------------------------------------------------
@@ -782,7 +783,7 @@ def _times(network: _Network, status_day: int | None, extra: dict[int, int], lat
 
     leaves = [i for i in range(n) if not is_summary[i]]
     forward(None)
-    finish = max((ef[i] for i in leaves), default=0)
+    finish = max(map(ef.__getitem__, leaves), default=0)
 
     # ---- backward pass -------------------------------------------------------------
     ls = [0] * n
@@ -836,7 +837,7 @@ def _times(network: _Network, status_day: int | None, extra: dict[int, int], lat
         backward(finish)
     if alap:  # ALAP tasks start as late as their float allows: forward again from the late starts
         forward(list(ls))
-        finish = max((ef[i] for i in leaves), default=0)
+        finish = max(map(ef.__getitem__, leaves), default=0)
         if late:
             backward(finish)
     return _Times(dur, rem, state, es, ef, resume, ls, lf, finish, leaves, status)
@@ -844,13 +845,32 @@ def _times(network: _Network, status_day: int | None, extra: dict[int, int], lat
 
 def _progress(t: CpmTask, add: int) -> tuple[int, int, int]:
     """(state, duration, remaining) of a leaf task with ``add`` more days of work."""
-    d = 0 if t.type == "Milestone" else _days(t.duration)
-    pct = min(max(float(t.percent_complete or 0.0), 0.0), 1.0)
+    if t.type == "Milestone":
+        d = 0
+    else:  # _days(t.duration), inline: called for every task of every pass
+        duration = t.duration
+        if duration is not None and duration > 0:
+            d = int(math.floor(duration + 0.5))
+            if d < 1:
+                d = 1
+        else:
+            d = 0
+    # min(max(pct, 0), 1), max(0, x) by comparisons (NaN and -0.0 kept as min/max keep
+    # them): builtin calls were half of this function's time
+    pct = float(t.percent_complete or 0.0)
+    if pct < 0.0:
+        pct = 0.0
+    elif pct > 1.0:
+        pct = 1.0
     if pct >= 1.0 or t.actual_finish is not None:
         return _COMPLETE, d, 0
     if pct > 0.0 or t.actual_start is not None:
-        return _IN_PROGRESS, d + add, max(0, math.ceil(d * (1.0 - pct) - 1e-9)) + add
-    return _NOT_STARTED, max(0, d + add), max(0, d + add)
+        left = math.ceil(d * (1.0 - pct) - 1e-9)
+        return _IN_PROGRESS, d + add, (left if left > 0 else 0) + add
+    d += add
+    if d < 0:
+        d = 0
+    return _NOT_STARTED, d, d
 
 
 def _forward(
@@ -943,15 +963,15 @@ def _finish_after_delay(network: _Network, base: _Times, task_id: int, add: int)
                 stack.append(s)
     es, ef, resume = list(base.es), list(base.ef), list(base.resume)
     _forward(network, [i for i in network.order if i in after], dur, rem, state, base.status, es, ef, resume, None)
-    finish = max((ef[i] for i in base.leaves), default=0)
-    start = min(0, min(es[i] for i in base.leaves)) if base.leaves else 0
+    finish = max(map(ef.__getitem__, base.leaves), default=0)
+    start = min(0, min(map(es.__getitem__, base.leaves))) if base.leaves else 0
     return max(finish, start)
 
 
 def _project_finish(network: _Network, status_day: int | None, extra: dict[int, int]) -> int:
     """``schedule(...).project_finish`` without the floats, summaries and critical paths."""
     times = _times(network, status_day, extra, late=False)
-    start = min(0, min(times.es[i] for i in times.leaves)) if times.leaves else 0
+    start = min(0, min(map(times.es.__getitem__, times.leaves))) if times.leaves else 0
     return max(times.finish, start)
 
 
@@ -997,17 +1017,22 @@ def _passes(
     leaf_critical = [critical[i] and not is_summary[i] for i in range(n)]
 
     # ---- summaries span their leaves -----------------------------------------------------
+    not_complete = _COMPLETE.__ne__
     for j, kids in network.leaves_of.items():
         pick = _picker(kids)  # the kids' values of a list, as a tuple (C speed)
         es[j], ef[j] = min(pick(es)), max(pick(ef))
         ls[j], lf[j] = min(pick(ls)), max(pick(lf))
-        open_ = [k for k in kids if state[k] != _COMPLETE]  # floats of the work still to do
-        total[j] = min(total[k] for k in open_) if open_ else 0
-        free[j] = min(free[k] for k in open_) if open_ else 0
+        kid_state = pick(state)
+        open_ = list(map(not_complete, kid_state))  # floats of the work still to do (by compress: C speed)
+        if any(open_):
+            total[j] = min(compress(pick(total), open_))
+            free[j] = min(compress(pick(free), open_))
+        else:
+            total[j] = free[j] = 0
         critical[j] = any(pick(critical))
         dur[j] = ef[j] - es[j]
         rem[j] = max(pick(rem))
-        kid_states = set(pick(state))
+        kid_states = set(kid_state)
         state[j] = _COMPLETE if kid_states == {_COMPLETE} else (_NOT_STARTED if kid_states == {_NOT_STARTED} else _IN_PROGRESS)
 
     # ---- critical paths -----------------------------------------------------------------
@@ -1033,7 +1058,7 @@ def _passes(
         )
         for i, t in enumerate(tasks)
     ]
-    start = min(0, min(es[i] for i in leaves)) if leaves else 0
+    start = min(0, min(map(es.__getitem__, leaves))) if leaves else 0
     return ScheduleResult(
         tasks=out,
         project_start=start,
