@@ -30,7 +30,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import chain, compress
 from typing import Any, Iterable, Mapping, Protocol
 
 import numpy as np
@@ -107,9 +107,9 @@ def _day(value: Any) -> np.datetime64 | None:
 
 
 def _values(column: Any) -> Any:
-    """A column's values: a Series' array (numpy or extension array), or the array itself
+    """A column's values: a Series' (Index's) array (numpy or extension array), or the array itself
     (the roll-up reads its tables' columns as arrays, see :class:`_Table`)."""
-    return column._values if isinstance(column, pd.Series) else column
+    return column._values if isinstance(column, (pd.Series, pd.Index)) else column
 
 
 def _series(column: Any) -> pd.Series:
@@ -540,11 +540,22 @@ def _arrow_text() -> Any:
 _ARROW_TEXT = _arrow_text()
 
 
+class _Objects:
+    """A result column of Python objects kept as object (the frame constructor would type
+    a column of strings str): what ``pd.Series(values, dtype=object)`` gives a frame,
+    without building the Series."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: list[Any] | np.ndarray):
+        self.values = np.array(values, dtype=object)
+
+
 def _text_column(values: list[Any] | np.ndarray, text: bool = True) -> Any:
     """A frame column of text typed ``_TEXT``, else object (which a bare object array
     would not keep: pandas 3 types a column of strings str). ``values``: str or None."""
     if not text:
-        return pd.Series(values, dtype=object)
+        return _Objects(values)
     if _ARROW_TEXT is not None:  # str/None straight into Arrow: pd.array's result, for half its cost
         cls, pa = _ARROW_TEXT
         return cls(pa.array(values, type=pa.large_string()), dtype=_TEXT)
@@ -553,6 +564,8 @@ def _text_column(values: list[Any] | np.ndarray, text: bool = True) -> Any:
 
 #: numpy types a frame column keeps as they are (DataFrame(dict) leaves them alone).
 _KEPT = frozenset(np.dtype(t) for t in ("float64", "int64", "bool", "datetime64[s]"))
+_EXTENSION = pd.api.extensions.ExtensionArray
+_DATETIMELIKE = (pd.arrays.DatetimeArray, pd.arrays.TimedeltaArray, pd.arrays.PeriodArray)
 
 
 @functools.cache
@@ -565,28 +578,31 @@ def _result_frame(data: dict[str, Any]) -> pd.DataFrame:
     """``pd.DataFrame(data)`` (equal-length columns, a RangeIndex) put together from its
     blocks: the constructor's checks, inference and block building cost ~40–150 µs a
     frame. Each column gets the type the constructor gives it: numbers, bools, dates[s]
-    and extension arrays as they are, a Series its values, anything else through
-    pandas' own conversion of a column (sanitize_array)."""
+    and extension arrays as they are, a Series its values, :class:`_Objects` object,
+    anything else through pandas' own conversion of a column (sanitize_array)."""
     if _from_blocks is None:
-        return pd.DataFrame(data)
+        return _constructed(data)
     arrays = []
     for v in data.values():
-        if isinstance(v, pd.Series):
+        kind = type(v)
+        if kind is _Objects:
+            v = v.values
+        elif kind is pd.Series:
             if not isinstance(v.index, pd.RangeIndex) or v.index.start != 0 or v.index.step != 1:
-                return pd.DataFrame(data)
+                return _constructed(data)
             v = v._values
-        elif not ((isinstance(v, np.ndarray) and v.dtype in _KEPT) or isinstance(v, pd.api.extensions.ExtensionArray)):
+        elif not ((kind is np.ndarray and v.dtype in _KEPT) or isinstance(v, _EXTENSION)):
             v = _sanitize_array(v, None)
-        if v.ndim != 1 or isinstance(v, (pd.arrays.DatetimeArray, pd.arrays.TimedeltaArray, pd.arrays.PeriodArray)):
-            return pd.DataFrame(data)
+        if v.ndim != 1 or isinstance(v, _DATETIMELIKE):
+            return _constructed(data)
         arrays.append(v)
     n = len(arrays[0]) if arrays else 0
-    if any(len(a) != n for a in arrays):
-        return pd.DataFrame(data)  # (its error)
     by_dtype: dict[Any, list[int]] = {}
     blocks = []
     for k, a in enumerate(arrays):
-        if isinstance(a, np.ndarray):  # numpy columns of one type share a block, as the constructor makes them
+        if len(a) != n:
+            return _constructed(data)  # (its error)
+        if type(a) is np.ndarray:  # numpy columns of one type share a block, as the constructor makes them
             by_dtype.setdefault(a.dtype, []).append(k)
         else:
             blocks.append((a, np.array([k], dtype=np.intp)))
@@ -594,6 +610,11 @@ def _result_frame(data: dict[str, Any]) -> pd.DataFrame:
         block = np.stack([arrays[k] for k in ks]) if len(ks) > 1 else arrays[ks[0]].reshape(1, -1)
         blocks.append((block, np.array(ks, dtype=np.intp)))
     return _from_blocks(blocks, index=pd.RangeIndex(n), columns=_column_index(tuple(data)))
+
+
+def _constructed(data: dict[str, Any]) -> pd.DataFrame:
+    """``pd.DataFrame(data)``, :class:`_Objects` as object Series."""
+    return pd.DataFrame({k: pd.Series(v.values, dtype=object) if type(v) is _Objects else v for k, v in data.items()})
 
 
 def _resource_people(resources: pd.DataFrame) -> dict[str, tuple[float, str, str]]:
@@ -637,7 +658,7 @@ def actuals(
     # names that clean to the same text share one code, blanks are the name ""
     # (a blank name: no rate, the default category)
     codes, distinct = pd.factorize(timesheet["Person"], use_na_sentinel=True)
-    names = _text_list(pd.Series(np.asarray(distinct, dtype=object), dtype=object)) + [""]
+    names = _text_list(distinct) + [""]  # (its values: str, or what the column holds)
     slot_rate = np.array([rate.get(n, np.nan) for n in names[:-1]] + [np.nan], dtype=float)
     slot_cat = [category.get(n, DEFAULT_CATEGORY) for n in names[:-1]] + [DEFAULT_CATEGORY]
     person_of: dict[str, int] = {}  # the distinct cleaned names in order of appearance
@@ -869,6 +890,50 @@ def _memo_prefixes(memo: dict[str, list[str]], wbs: str) -> list[str]:
     return pre
 
 
+def _wbs_tree(codes: list[str], node_of: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """The WBS tree of the plan's codes (``codes`` in node order, ``node_of`` their
+    positions; missing ancestors are appended to both, in the order they are met: each
+    plan code's ancestors outermost first). Returns the (ancestor, node) pairs as two
+    index arrays — node by node in node order, each node's ancestors outermost first —,
+    each node's level (1 + its ancestors) and the nodes in WBS order."""
+    n_plan = len(codes)
+    # the usual plan: every code's parent is a code met before it, every part a number;
+    # each node's ancestors and sort key are then its parent's plus one
+    anc: list[list[int]] = []
+    keys: list[tuple[int, ...]] | None = []
+    for j, w in enumerate(codes):
+        parent, dot, last = w.rpartition(".")
+        if not dot:
+            anc.append([])
+            if keys is not None:
+                keys.append((int(w),) if w.isdigit() and w.isascii() else None)
+            continue
+        p = node_of.get(parent)
+        if p is None or p >= j:
+            anc = None  # the general way
+            break
+        anc.append([*anc[p], p])
+        if keys is not None:
+            keys.append(keys[p] + (int(last),) if keys[p] is not None and last.isdigit() and last.isascii() else None)
+    if anc is None:
+        prefixes: dict[str, list[str]] = {}  # WBS -> its ancestors' codes, outermost first
+        for w in codes[:n_plan]:
+            for a in _memo_prefixes(prefixes, w):
+                if a not in node_of:
+                    node_of[a] = len(codes)
+                    codes.append(a)
+        anc = [[node_of[a] for a in prefixes[w]] for w in codes]
+        keys = None
+    depth = [len(a) for a in anc]
+    anc_idx = np.fromiter(chain.from_iterable(anc), dtype=np.intp, count=sum(depth))
+    node_idx = np.repeat(np.arange(len(codes), dtype=np.intp), depth)
+    if keys is not None and None not in keys:  # (the numbers' order is _wbs_key's)
+        order = sorted(range(len(codes)), key=keys.__getitem__)
+    else:
+        order = [node_of[w] for w in _wbs_sorted(codes)]
+    return anc_idx, node_idx, np.array(depth, dtype=np.int64) + 1, order
+
+
 def _by_task(plan: pd.DataFrame, tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndarray) -> pd.DataFrame:
     """tblRollupTask: plan rows in WBS order, each summary row (a WBS with descendants)
     summing its own and its descendants' values; missing WBS parents are added as summary
@@ -886,82 +951,72 @@ def _by_task(plan: pd.DataFrame, tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndar
 
     # one node per WBS code (plan rows first, then missing ancestors)
     node_of: dict[str, int] = {}
-    nodes: list[list] = []  # [task_id, wbs, task]
+    codes: list[str] = []
+    node_tid: list[float] = []
+    node_name: list[str] = []
     for i, w in enumerate(wbs):
         if w and w not in node_of:
-            node_of[w] = len(nodes)
-            nodes.append([pid[i], w, names[i]])
-    prefixes: dict[str, list[str]] = {}  # WBS -> its ancestors' codes, outermost first
-    for w in list(node_of):
-        for a in _memo_prefixes(prefixes, w):
-            if a not in node_of:
-                node_of[a] = len(nodes)
-                nodes.append([np.nan, a, f"WBS {a} (not in plan)"])
-    # (ancestor, node) pairs, node by node (node_of is in node order), outermost first
-    anc_list: list[int] = []
-    node_list: list[int] = []
-    for w, j in node_of.items():
-        pre = prefixes[w]  # (every node's list is kept: plan nodes and their ancestors)
-        anc_list += [node_of[a] for a in pre]
-        node_list += [j] * len(pre)
-    anc_idx = np.array(anc_list, dtype=np.intp)
-    node_idx = np.array(node_list, dtype=np.intp)
-    has_child = np.zeros(len(nodes), dtype=bool)
+            node_of[w] = len(codes)
+            codes.append(w)
+            node_tid.append(pid[i])
+            node_name.append(names[i])
+    n_plan = len(codes)
+    anc_idx, node_idx, level, order = _wbs_tree(codes, node_of)
+    n_nodes = len(codes)
+    node_name += [f"WBS {a} (not in plan)" for a in codes[n_plan:]]
+    tid = np.array(node_tid + [np.nan] * (n_nodes - n_plan), dtype=float)
+    has_child = np.zeros(n_nodes, dtype=bool)
     has_child[anc_idx] = True
 
-    drow = {k: i for i, k in enumerate(dkeys.tolist())}
     # each node's own values: the direct row of its task (nodes of missing ancestors: none)
-    node_tid = np.array([n[0] for n in nodes], dtype=float)
-    at = np.full(len(nodes), -1, dtype=np.intp)
-    if len(dkeys) and len(nodes):
-        pos = np.minimum(np.searchsorted(dkeys, node_tid), len(dkeys) - 1)
-        at = np.where(dkeys[pos] == node_tid, pos, -1)
-    own = np.zeros((len(nodes), len(values)))
+    at = np.full(n_nodes, -1, dtype=np.intp)
+    if len(dkeys) and n_nodes:
+        pos = np.minimum(np.searchsorted(dkeys, tid), len(dkeys) - 1)
+        at = np.where(dkeys[pos] == tid, pos, -1)
+    own = np.zeros((n_nodes, len(values)))
     own[at >= 0] = dmat[at[at >= 0]]
-    plan_ids = set(node_tid[at >= 0].tolist())
+    in_plan = np.zeros(len(dkeys), dtype=bool)  # direct rows shown on a plan node
+    in_plan[at[at >= 0]] = True
     # a summary's total: its own values plus each descendant's, added in node order
     total = own.copy()
     if len(anc_idx):
         np.add.at(total, anc_idx, own[node_idx])
-    own_nonzero = (own != 0).any(axis=1).tolist()
-    summary = has_child.tolist()
 
-    # rows as (values matrix row, task ID, WBS, name, level, summary); the matrix is
-    # own | total | direct | zeros
-    n_nodes, zero = len(nodes), 2 * len(nodes) + len(dmat)
-    mat = np.vstack([own, total, dmat, np.zeros((1, len(values)))])
-    src: list[int] = []
-    meta: list[tuple] = []
-    for w in _wbs_sorted(node_of):
-        j = node_of[w]
-        tid, _, name = nodes[j]
-        level = w.count(".") + 1
-        if summary[j]:
-            src.append(n_nodes + j)
-            meta.append((tid, w, name, level, True))
-            if own_nonzero[j]:
-                src.append(j)
-                meta.append((tid, w, name + ON_SUMMARY, level + 1, False))
-        else:
-            src.append(j)
-            meta.append((tid, w, name, level, False))
+    # rows in WBS order: a summary's total, then (if it has amounts of its own) a leaf row
+    # of those; any other node its own values. The values matrix is own | total | direct | zeros
+    order_ = np.array(order, dtype=np.intp)
+    leaf_too = has_child[order_] & (own != 0).any(axis=1)[order_]
+    rep = np.repeat(order_, 1 + leaf_too)  # the node of each row
+    second = np.zeros(len(rep), dtype=bool)  # the leaf row of a summary's own amounts
+    second[np.cumsum(1 + leaf_too)[leaf_too] - 1] = True
+    summary = has_child[rep] & ~second
+    src = np.where(summary, n_nodes + rep, rep)
+    row_name = np.array(node_name, dtype=object)[rep] if n_nodes else np.zeros(0, dtype=object)
+    for k in np.flatnonzero(second).tolist():
+        row_name[k] = row_name[k] + ON_SUMMARY
+    tid_col, wbs_col, name_col = tid[rep].tolist(), np.array(codes, dtype=object)[rep].tolist(), row_name.tolist()
+    level_col, summary_col, src_col = (level[rep] + second).tolist(), summary.tolist(), src.tolist()
+
     # plan rows without a WBS, tasks not in the plan, then the project level
-    no_wbs = [i for i, w in enumerate(wbs) if not w]
-    for i in no_wbs:
-        tid = pid[i]
-        src.append(2 * n_nodes + drow[tid] if tid in drow and tid not in plan_ids else zero)
-        plan_ids.add(tid)
-        meta.append((tid, "", names[i], 0, False))
-    for tid, i in drow.items():
-        if tid != PROJECT_KEY and tid not in plan_ids:
-            src.append(2 * n_nodes + i)
-            meta.append((tid, "", NOT_IN_PLAN, 0, False))
+    zero = 2 * n_nodes + len(dmat)
+    drow = {k: i for i, k in enumerate(dkeys.tolist())}
+    for i, w in enumerate(wbs):
+        if not w:
+            t = pid[i]
+            k = drow.get(t)
+            src_col.append(2 * n_nodes + k if k is not None and not in_plan[k] else zero)
+            if k is not None:
+                in_plan[k] = True
+            tid_col.append(t), wbs_col.append(""), name_col.append(names[i]), level_col.append(0), summary_col.append(False)
+    for k in np.flatnonzero(~in_plan & (dkeys != PROJECT_KEY)).tolist():
+        src_col.append(2 * n_nodes + k)
+        tid_col.append(dkeys[k]), wbs_col.append(""), name_col.append(NOT_IN_PLAN), level_col.append(0), summary_col.append(False)
     if PROJECT_KEY in drow:
-        src.append(2 * n_nodes + drow[PROJECT_KEY])
-        meta.append((np.nan, "", PROJECT_LEVEL, 0, False))
+        src_col.append(2 * n_nodes + drow[PROJECT_KEY])
+        tid_col.append(np.nan), wbs_col.append(""), name_col.append(PROJECT_LEVEL), level_col.append(0), summary_col.append(False)
 
-    tid_col, wbs_col, name_col, level_col, summary_col = (list(c) for c in zip(*meta)) if meta else ([],) * 5
-    vals = mat[np.array(src, dtype=np.intp)] if src else np.zeros((0, len(values)))
+    mat = np.vstack([own, total, dmat, np.zeros((1, len(values)))])
+    vals = mat[np.array(src_col, dtype=np.intp)] if src_col else np.zeros((0, len(values)))
     return _result_frame({
         "Task ID": _int_ids(np.array(tid_col, dtype=float)),
         # (text as the constructor types a list of str; an empty list as it types it)
