@@ -330,6 +330,100 @@ def _has_empty_text(arr: Any) -> bool:
     return bool((empty & valid.astype(bool)).any())
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where a table's contract columns are (found by header), worked out once per table
+    shape: the tables of workbooks made from one template repeat the same headers at the
+    same columns."""
+
+    contract: tuple[tuple[str, str, int | None], ...]  # (name, kind, 1-based sheet column or None)
+    extras: list[str]  # headers outside the contract, in sheet order
+    extra_cols: tuple[int, ...]
+    letters: dict[str, str]  # column name -> letter (copied for each TableData)
+    missing: tuple[schema.Column, ...]  # contract columns the table lacks
+    labels: pd.Index  # the frame's column labels
+
+
+#: id(spec) -> (spec, {(columns, first col): layout})
+_LAYOUTS: dict[int, tuple[schema.Table, dict[tuple[tuple[str, ...], int], _Layout]]] = {}
+
+
+def _layout(spec: schema.Table, part: TablePart) -> _Layout:
+    first_col = part.first_cell[1]
+    key = (part.columns, first_col)
+    hit = _LAYOUTS.get(id(spec))
+    if hit is None or hit[0] is not spec:
+        if len(_LAYOUTS) > 256:  # tables made on the fly (tests): keep the cache small
+            _LAYOUTS.clear()
+        hit = _LAYOUTS[id(spec)] = (spec, {})
+    shapes = hit[1]
+    lay = shapes.get(key)
+    if lay is None:
+        if len(shapes) > 64:
+            shapes.clear()
+        lay = shapes[key] = _make_layout(spec, part.columns, first_col)
+    return lay
+
+
+def _make_layout(spec: schema.Table, columns: tuple[str, ...], first_col: int) -> _Layout:
+    # columns by header: exact, then case/space-insensitive
+    def norm(h: str) -> str:
+        return " ".join(h.split()).casefold()
+
+    position = {h: i for i, h in enumerate(columns)}
+    by_norm = {norm(h): h for h in columns}
+    header_of: dict[str, str] = {}
+    for c in spec.columns:
+        h = c.name if c.name in position else by_norm.get(norm(c.name))
+        if h is not None:
+            header_of[c.name] = h
+    used = set(header_of.values())
+    extras = list(dict.fromkeys(h for h in columns if h not in used))  # a repeated header once, as a dict keeps it
+    letters = {name: column_letter(first_col + position[h]) for name, h in header_of.items()}
+    letters.update({h: column_letter(first_col + position[h]) for h in extras})
+    contract = tuple(
+        (c.name, c.kind, first_col + position[header_of[c.name]] if c.name in header_of else None) for c in spec.columns
+    )
+    return _Layout(
+        contract=contract,
+        extras=extras,
+        extra_cols=tuple(first_col + position[h] for h in extras),
+        letters=letters,
+        missing=tuple(c for c in spec.columns if c.name not in header_of),
+        labels=pd.Index([c.name for c in spec.columns] + extras),
+    )
+
+
+#: pandas' Arrow-backed string array when ``str`` is that dtype (pandas 3), else None
+_ARROW_STR: Any = getattr(pd.arrays, "ArrowStringArray", None) if getattr(_STR, "storage", None) == "pyarrow" else None
+
+
+def _arrow_text(arr: Any) -> Any:
+    """An Arrow string column without "" as the ``str`` array ``_STR.__from_arrow__`` makes
+    (large_string, same values), its offsets widened by numpy instead of an Arrow cast (a
+    third of the cost, for the ~40 text columns of a workbook); None when the column holds
+    "" (blanked the long way) or its buffers are not the plain layout."""
+    import pyarrow as pa
+
+    validity, offsets, data = arr.buffers()
+    n, start = len(arr), arr.offset
+    if offsets is None or data is None:
+        return None
+    wide = pa.types.is_large_string(arr.type)
+    ends = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32, count=start + n + 1)
+    empty = ends[start + 1 :] == ends[start:-1]
+    if empty.any():
+        if validity is None:
+            return None
+        valid = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[start : start + n]
+        if (empty & valid.astype(bool)).any():
+            return None
+    if not wide:
+        arr = pa.Array.from_buffers(pa.large_string(), n, [validity, pa.py_buffer(ends.astype(np.int64)), data],
+                                    arr.null_count, start)
+    return _ARROW_STR(arr, dtype=_STR)
+
+
 # --------------------------------------------------------------------------- the reader
 
 
@@ -406,27 +500,11 @@ class _Reader:
     # ---- tables
 
     def read_table(self, spec: schema.Table, part: TablePart) -> TableData:
-        # columns by header: exact, then case/space-insensitive
-        def norm(h: str) -> str:
-            return " ".join(h.split()).casefold()
-
-        position = {h: i for i, h in enumerate(part.columns)}
-        by_norm = {norm(h): h for h in part.columns}
-        header_of: dict[str, str] = {}
-        for c in spec.columns:
-            h = c.name if c.name in position else by_norm.get(norm(c.name))
-            if h is not None:
-                header_of[c.name] = h
-        used = set(header_of.values())
-        extras = [h for h in part.columns if h not in used]
-        first_col = part.first_cell[1]
-        letters = {name: column_letter(first_col + position[h]) for name, h in header_of.items()}
-        letters.update({h: column_letter(first_col + position[h]) for h in extras})
+        lay = _layout(spec, part)
         header_row = part.header_row
-        for c in spec.columns:
-            if c.name not in header_of:
-                cell = f"{column_letter(part.last_cell[1])}{header_row}" if header_row else ""
-                self.structure.append(missing_column_issue(spec.name, c, part.sheet, cell))
+        for c in lay.missing:
+            cell = f"{column_letter(part.last_cell[1])}{header_row}" if header_row else ""
+            self.structure.append(missing_column_issue(spec.name, c, part.sheet, cell))
 
         issues_before = len(self.issues)
         first, last = part.first_data_row, part.last_data_row
@@ -435,43 +513,39 @@ class _Reader:
         height = max((len(a) for a in raw.values()), default=0)
         if not height or all(a.null_count == len(a) for a in raw.values()):
             # no rows, or every cell empty (a generated table's blank row): nothing to type
-            frame = empty_frame(spec, extras)
+            frame = empty_frame(spec, lay.extras)
         else:
-            frame = self._frame(spec, part, raw, height, header_of, position, extras, issues_before)
+            frame = self._frame(spec, part, raw, height, lay, issues_before)
         return TableData(
             name=spec.name,
             sheet=part.sheet,
             frame=frame,
-            letters=letters,
+            letters=dict(lay.letters),
             ref=part.ref,
             header_row=header_row,
             present=True,
         )
 
-    def _frame(self, spec: schema.Table, part: TablePart, raw: dict[int, Any], height: int,
-               header_of: dict[str, str], position: dict[str, int], extras: list[str],
+    def _frame(self, spec: schema.Table, part: TablePart, raw: dict[int, Any], height: int, lay: _Layout,
                issues_before: int) -> pd.DataFrame:
         """The typed frame of a table's ``height`` data rows, fully blank rows dropped."""
-        first_col, first = part.first_cell[1], part.first_data_row
+        first = part.first_data_row
         rows = np.arange(first, first + height, dtype="int64")
-        arrays: dict[str, Any] = {}
-        for c in spec.columns:
-            h = header_of.get(c.name)
-            if h is None:
-                arrays[c.name] = _null_array(c.kind, height)
+        arrays: list[Any] = []
+        for name, kind, col in lay.contract:
+            if col is None:
+                arrays.append(_null_array(kind, height))
                 continue
-            col = first_col + position[h]
-            values = self._column(spec.name, part.sheet, c.name, c.kind, col, raw.get(col), rows)
+            values = self._column(spec.name, part.sheet, name, kind, col, raw.get(col), rows)
             if isinstance(values, np.ndarray) and not values.flags.writeable:  # a view of Arrow memory
                 values = values.copy()
-            arrays[c.name] = values
-        for h in extras:
-            col = first_col + position[h]
-            arrays[h] = self._extra_column(raw.get(col), height)
+            arrays.append(values)
+        for col in lay.extra_cols:
+            arrays.append(self._extra_column(raw.get(col), height))
         # a row is blank when every cell is empty; a cell whose value did not fit its
         # column is empty in the frame but not blank
         blank = np.ones(height, dtype=bool)
-        for values in arrays.values():
+        for values in arrays:
             blank &= np.asarray(pd.isna(values), dtype=bool)
             if not blank.any():
                 break
@@ -480,15 +554,16 @@ class _Reader:
             if with_issue:
                 blank &= ~np.isin(rows, list(with_issue))
             if blank.all():
-                return empty_frame(spec, extras)
+                return empty_frame(spec, lay.extras)
             keep = ~blank
             rows = rows[keep]
-            arrays = {name: values[keep] for name, values in arrays.items()}
+            arrays = [values[keep] for values in arrays]
         index = pd.Index(rows, name="row")
         # every array already has its final dtype and length: the frame is put together
         # without DataFrame(dict)'s per-column checks and inference (a third of its cost;
-        # an extra column's bare object array stays object, as it must)
-        return pd.DataFrame._from_arrays(list(arrays.values()), columns=pd.Index(list(arrays)), index=index, verify_integrity=False)
+        # an extra column's bare object array stays object, as it must); the column
+        # labels are the layout's Index, viewed (a frame's own Index object, same labels)
+        return pd.DataFrame._from_arrays(arrays, columns=lay.labels.view(), index=index, verify_integrity=False)
 
     def share_loads(self, parts: list[TablePart]) -> None:
         """Tables on one sheet over the same data rows (the Rollup sheet's seven one-row
@@ -606,6 +681,10 @@ class _Reader:
                 return _midnight(stamps) if kind == "date" else stamps
         if kind in ("text", "choice"):
             if pa.types.is_string(t) or pa.types.is_large_string(t):
+                if _ARROW_STR is not None:
+                    fast = _arrow_text(arr)
+                    if fast is not None:
+                        return fast
                 blanked = pc.if_else(pc.equal(arr, ""), pa.scalar(None, t), arr) if _has_empty_text(arr) else arr
                 if hasattr(_STR, "__from_arrow__"):  # pandas 3's str dtype
                     return _STR.__from_arrow__(blanked)
