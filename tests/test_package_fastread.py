@@ -72,3 +72,34 @@ def test_package_limit_counts_small_parts(book: Path, monkeypatch: pytest.Monkey
         monkeypatch.setattr(pk, "MAX_TOTAL_SIZE", pkg._inflated + 10)
         with pytest.raises(NotAWorkbook, match="inflates to more than"):
             pkg.read("xl/styles.xml")
+
+
+def test_parts_seen_before_give_the_same_tables(book: Path) -> None:
+    pk._RELS_SEEN.clear()
+    pk._TABLES_SEEN.clear()
+    with open_package(book) as pkg:
+        first = pkg.tables_by_name()
+        rels = pkg.rels(pkg.workbook_part)
+    assert pk._TABLES_SEEN and pk._RELS_SEEN
+    with open_package(book) as pkg:
+        again = pkg.tables_by_name()
+        assert pkg.rels(pkg.workbook_part) == rels
+    assert again == first
+    assert [t.first_cell for t in again.values()] == [t.first_cell for t in first.values()]
+
+
+def test_a_hostile_part_is_refused_after_clean_ones(book: Path, tmp_path: Path) -> None:
+    with open_package(book) as pkg:
+        pkg.tables_by_name()  # the clean parts are remembered
+        table_part = next(iter(pkg.tables_by_name().values())).part
+        data = pkg.read(table_part)
+    bad = tmp_path / "dtd.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == table_part:
+                body = body.replace(b"?>", b'?><!DOCTYPE table [<!ENTITY x "y">]>', 1)
+                assert body != data
+            dst.writestr(info.filename, body)
+    with open_package(bad) as pkg, pytest.raises(NotAWorkbook, match="DTD"):
+        pkg.tables_by_name()

@@ -282,6 +282,23 @@ def _unsafe_name(name: str) -> bool:
     return any(seg == ".." for seg in name.split("/"))
 
 
+# --------------------------------------------------------------------------- parsed parts seen before
+
+#: Relationship lists and table parts by the exact bytes they were parsed from (and where
+#: they sit): workbooks made from one template repeat most of these small parts, and a
+#: portfolio reads hundreds of them. Only parts that parsed cleanly are remembered, so a
+#: hostile or broken part is checked (and refused) every time.
+_RELS_SEEN: dict[tuple[str, bytes], tuple[Relationship, ...]] = {}
+_TABLES_SEEN: dict[tuple[bytes, str, str, str], TablePart | None] = {}
+_SEEN_MAX = 2048
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _SEEN_MAX:
+        cache.clear()
+    cache[key] = value
+
+
 # --------------------------------------------------------------------------- the package
 
 
@@ -299,6 +316,7 @@ class Package:
         for n in self._infos:
             self._lower.setdefault(n.lower(), n)
         self._tables: dict[tuple[str, str], list[TablePart]] = {}
+        self._rels: dict[str, tuple[Relationship, ...]] = {}
         self._by_name: dict[str, TablePart] | None = None
         self._lookup: dict[str, TablePart] | None = None
 
@@ -415,8 +433,20 @@ class Package:
         name = "_rels/.rels" if part == "" else rels_part(part)
         if self.find(name) is None:
             return []
+        if name not in self._rels:
+            data = self.read(name)
+            key = (part, data)
+            hit = _RELS_SEEN.get(key)
+            if hit is None:  # bytes parsed before (another workbook of the same template) give the same list
+                hit = tuple(self._parse_rels(part, parse_xml(data, part=name, path=self.path)))
+                _remember(_RELS_SEEN, key, hit)
+            self._rels[name] = hit
+        return list(self._rels[name])
+
+    @staticmethod
+    def _parse_rels(part: str, root: etree._Element) -> list[Relationship]:
         out = []
-        for el in self.xml(name).iter(f"{PR}Relationship"):
+        for el in root.iter(f"{PR}Relationship"):
             target = el.get("Target", "")
             external = el.get("TargetMode") == "External"
             out.append(
@@ -549,8 +579,16 @@ class Package:
             part = self.find(rel.target)
             if part is None:
                 continue
-            el = self.xml(part)
+            data = self.read(part)
+            key = (data, sheet.name, sheet.part, part)
+            if key in _TABLES_SEEN:  # the same bytes parsed before: the same table (or not a table)
+                known = _TABLES_SEEN[key]
+                if known is not None:
+                    out.append(known)
+                continue
+            el = parse_xml(data, part=part, path=self.path)
             if el.tag != f"{M}table":
+                _remember(_TABLES_SEEN, key, None)
                 continue
             cols_el = el.find(f"{M}tableColumns")
             columns = tuple(
@@ -572,6 +610,7 @@ class Package:
                 table.first_cell, table.last_cell  # noqa: B018 - validate ref now
             except ValueError:
                 raise _refuse(f"the workbook is damaged: table part {part!r} has a bad range {el.get('ref')!r}", self.path) from None
+            _remember(_TABLES_SEEN, key, table)
             out.append(table)
         return out
 
