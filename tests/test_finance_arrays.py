@@ -283,3 +283,12 @@ def test_by_task_of_an_ordered_numbered_plan_is_the_row_by_row_version(depths, d
     direct = data.draw(st.lists(st.booleans(), min_size=n, max_size=n))
     plan, tasks, dkeys, dmat = _plan_and_amounts(codes, ids, direct, [], data.draw(st.booleans()), data)
     _same(_by_task(plan, tasks, dkeys, dmat), _by_task_rows(plan, tasks, dkeys, dmat))
+
+
+@settings(max_examples=100, deadline=None)
+@given(codes=st.lists(st.sampled_from(["1", "2", "1.1", "1\n2", "2.1\n3", "1.2", "10", "3", "\n"]), max_size=8, unique=True),
+       data=st.data())
+def test_by_task_with_newlines_in_codes_is_the_row_by_row_version(codes, data):
+    n = len(codes)
+    plan, tasks, dkeys, dmat = _plan_and_amounts(codes, list(range(1, n + 1)), [True] * n, [], True, data)
+    _same(_by_task(plan, tasks, dkeys, dmat), _by_task_rows(plan, tasks, dkeys, dmat))

@@ -839,6 +839,8 @@ def _wbs_key(wbs: str) -> tuple:
 
 
 _NUMBERED_WBS = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+#: Codes joined by newlines, all of them numbered (one match for a whole plan).
+_ALL_NUMBERED = re.compile(r"[0-9]+(?:\.[0-9]+)*(?:\n[0-9]+(?:\.[0-9]+)*)*")
 
 
 def _wbs_sorted(codes: Iterable[str]) -> list[str]:
@@ -899,22 +901,24 @@ def _wbs_tree(codes: list[str], node_of: dict[str, int]) -> tuple[np.ndarray, np
     n_plan = len(codes)
     # the usual plan: every code's parent is a code met before it, every part a number;
     # each node's ancestors and sort key are then its parent's plus one
-    anc: list[list[int]] = []
-    keys: list[tuple[int, ...]] | None = []
+    anc: list[list[int]] | None = []
+    joined = "\n".join(codes)
+    numbered = _ALL_NUMBERED.fullmatch(joined) is not None and joined.count("\n") == len(codes) - 1
+    keys: list[tuple[int, ...]] = []
     for j, w in enumerate(codes):
         parent, dot, last = w.rpartition(".")
         if not dot:
             anc.append([])
-            if keys is not None:
-                keys.append((int(w),) if w.isdigit() and w.isascii() else None)
+            if numbered:
+                keys.append((int(w),))
             continue
         p = node_of.get(parent)
         if p is None or p >= j:
             anc = None  # the general way
             break
         anc.append([*anc[p], p])
-        if keys is not None:
-            keys.append(keys[p] + (int(last),) if keys[p] is not None and last.isdigit() and last.isascii() else None)
+        if numbered:
+            keys.append(keys[p] + (int(last),))
     if anc is None:
         prefixes: dict[str, list[str]] = {}  # WBS -> its ancestors' codes, outermost first
         for w in codes[:n_plan]:
@@ -923,11 +927,11 @@ def _wbs_tree(codes: list[str], node_of: dict[str, int]) -> tuple[np.ndarray, np
                     node_of[a] = len(codes)
                     codes.append(a)
         anc = [[node_of[a] for a in prefixes[w]] for w in codes]
-        keys = None
+        numbered = False
     depth = [len(a) for a in anc]
     anc_idx = np.fromiter(chain.from_iterable(anc), dtype=np.intp, count=sum(depth))
     node_idx = np.repeat(np.arange(len(codes), dtype=np.intp), depth)
-    if keys is not None and None not in keys:  # (the numbers' order is _wbs_key's)
+    if numbered:  # (the numbers' order is _wbs_key's)
         order = sorted(range(len(codes)), key=keys.__getitem__)
     else:
         order = [node_of[w] for w in _wbs_sorted(codes)]
@@ -950,16 +954,19 @@ def _by_task(plan: pd.DataFrame, tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndar
     pid = tasks.ids.tolist()
 
     # one node per WBS code (plan rows first, then missing ancestors)
-    node_of: dict[str, int] = {}
-    codes: list[str] = []
-    node_tid: list[float] = []
-    node_name: list[str] = []
-    for i, w in enumerate(wbs):
-        if w and w not in node_of:
-            node_of[w] = len(codes)
-            codes.append(w)
-            node_tid.append(pid[i])
-            node_name.append(names[i])
+    node_of = dict(zip(wbs, range(len(wbs))))
+    blank = "" in node_of  # plan rows without a WBS
+    if not blank and len(node_of) == len(wbs):  # (the usual plan: every code once)
+        codes, node_tid, node_name = list(wbs), list(pid), list(names)
+    else:
+        node_of = {}
+        codes, node_tid, node_name = [], [], []
+        for i, w in enumerate(wbs):
+            if w and w not in node_of:
+                node_of[w] = len(codes)
+                codes.append(w)
+                node_tid.append(pid[i])
+                node_name.append(names[i])
     n_plan = len(codes)
     anc_idx, node_idx, level, order = _wbs_tree(codes, node_of)
     n_nodes = len(codes)
@@ -999,20 +1006,22 @@ def _by_task(plan: pd.DataFrame, tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndar
 
     # plan rows without a WBS, tasks not in the plan, then the project level
     zero = 2 * n_nodes + len(dmat)
-    drow = {k: i for i, k in enumerate(dkeys.tolist())}
-    for i, w in enumerate(wbs):
-        if not w:
-            t = pid[i]
-            k = drow.get(t)
-            src_col.append(2 * n_nodes + k if k is not None and not in_plan[k] else zero)
-            if k is not None:
-                in_plan[k] = True
-            tid_col.append(t), wbs_col.append(""), name_col.append(names[i]), level_col.append(0), summary_col.append(False)
+    if blank:
+        drow = {k: i for i, k in enumerate(dkeys.tolist())}
+        for i, w in enumerate(wbs):
+            if not w:
+                t = pid[i]
+                k = drow.get(t)
+                src_col.append(2 * n_nodes + k if k is not None and not in_plan[k] else zero)
+                if k is not None:
+                    in_plan[k] = True
+                tid_col.append(t), wbs_col.append(""), name_col.append(names[i]), level_col.append(0), summary_col.append(False)
     for k in np.flatnonzero(~in_plan & (dkeys != PROJECT_KEY)).tolist():
         src_col.append(2 * n_nodes + k)
         tid_col.append(dkeys[k]), wbs_col.append(""), name_col.append(NOT_IN_PLAN), level_col.append(0), summary_col.append(False)
-    if PROJECT_KEY in drow:
-        src_col.append(2 * n_nodes + drow[PROJECT_KEY])
+    k = int(np.searchsorted(dkeys, PROJECT_KEY))
+    if k < len(dkeys) and dkeys[k] == PROJECT_KEY:
+        src_col.append(2 * n_nodes + k)
         tid_col.append(np.nan), wbs_col.append(""), name_col.append(PROJECT_LEVEL), level_col.append(0), summary_col.append(False)
 
     mat = np.vstack([own, total, dmat, np.zeros((1, len(values)))])
