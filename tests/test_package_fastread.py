@@ -103,3 +103,22 @@ def test_a_hostile_part_is_refused_after_clean_ones(book: Path, tmp_path: Path) 
             dst.writestr(info.filename, body)
     with open_package(bad) as pkg, pytest.raises(NotAWorkbook, match="DTD"):
         pkg.tables_by_name()
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_local_extra_field(book: Path, tmp_path: Path, method: int) -> None:
+    out = tmp_path / "extra.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            zi.compress_type = method
+            zi.extra = b"\xca\xfe\x08\x00" + b"12345678"  # an unknown extra block, in both headers
+            dst.writestr(zi, src.read(info.filename))
+    with open_package(out) as pkg, zipfile.ZipFile(book) as zf:
+        for name in pkg.names:
+            info = pkg.info(name)
+            fast = pkg._read_small(info)
+            if pk._pread is not None:
+                assert fast == zf.read(name), name
+            assert pkg.read(name) == zf.read(name)
+        assert pkg.tables_by_name()

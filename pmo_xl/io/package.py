@@ -277,9 +277,12 @@ def rels_part(part: str) -> str:
 def _unsafe_name(name: str) -> bool:
     if not name or "\\" in name or name.startswith("/") or "\x00" in name:
         return True
-    if re.match(r"^[A-Za-z]:", name):
+    if _DRIVE.match(name):
         return True
-    return any(seg == ".." for seg in name.split("/"))
+    return ".." in name and ".." in name.split("/")
+
+
+_DRIVE = re.compile(r"[A-Za-z]:")
 
 
 # --------------------------------------------------------------------------- parsed parts seen before
@@ -390,19 +393,20 @@ class Package:
             return None
         try:
             fd = self._zip.fp.fileno()  # type: ignore[union-attr]
-            head = _pread(fd, _LOCAL_HEADER.size, info.header_offset)
-            if len(head) != _LOCAL_HEADER.size:
+            name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+            size = _LOCAL_HEADER.size + len(name) + info.compress_size
+            # one read when the local header has no extra field (the usual case), else a second
+            raw = _pread(fd, size, info.header_offset)
+            if len(raw) < _LOCAL_HEADER.size:
                 return None
-            magic, *_fields, n_len, x_len = _LOCAL_HEADER.unpack(head)
-            if magic != b"PK\x03\x04":
+            magic, *_fields, n_len, x_len = _LOCAL_HEADER.unpack_from(raw)
+            if magic != b"PK\x03\x04" or n_len != len(name):
                 return None
-            start = info.header_offset + _LOCAL_HEADER.size
-            raw = _pread(fd, n_len + x_len + info.compress_size, start)
-            if len(raw) != n_len + x_len + info.compress_size or raw[:n_len] != info.orig_filename.encode(
-                "utf-8" if info.flag_bits & 0x800 else "cp437"
-            ):
+            if x_len:
+                raw += _pread(fd, x_len, info.header_offset + size)
+            if len(raw) != size + x_len or raw[_LOCAL_HEADER.size : _LOCAL_HEADER.size + n_len] != name:
                 return None
-            raw = raw[n_len + x_len :]
+            raw = raw[_LOCAL_HEADER.size + n_len + x_len :]
             if info.compress_type == zipfile.ZIP_STORED:
                 data = raw
             else:
@@ -522,11 +526,14 @@ class Package:
 
     def sheet(self, name: str) -> SheetRef | None:
         """The sheet called ``name`` (Excel sheet names are case-insensitive)."""
-        low = name.lower()
+        return self._sheet_index.get(name.lower())
+
+    @cached_property
+    def _sheet_index(self) -> dict[str, SheetRef]:
+        index: dict[str, SheetRef] = {}
         for s in self.sheets:
-            if s.name.lower() == low:
-                return s
-        return None
+            index.setdefault(s.name.lower(), s)  # the first of equal names, as a scan finds it
+        return index
 
     @cached_property
     def defined_names(self) -> list[DefinedName]:
