@@ -256,11 +256,14 @@ class _Table:
 
     __slots__ = ("frame", "_pos")
 
-    def __init__(self, frame: pd.DataFrame, names: list[str] | None = None):
+    def __init__(self, frame: pd.DataFrame, pos: dict[str, int] | None = None):
         self.frame = frame
-        names = frame.columns.tolist() if names is None else names
-        unique = len(set(names)) == len(names) and hasattr(frame, "_get_column_array")
-        self._pos = {c: k for k, c in enumerate(names)} if unique else None
+        if pos is None:
+            names = frame.columns.tolist()
+            pos = {c: k for k, c in enumerate(names)}
+            if len(pos) != len(names):
+                pos = None
+        self._pos = pos if hasattr(frame, "_get_column_array") else None
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -284,12 +287,11 @@ def _table(tables: Mapping[str, Any], name: str) -> _Table:
     if df is None:
         return _Table(pd.DataFrame({h: pd.Series(dtype=object) for h in headers}))
     names = df.columns.tolist()
-    have = set(names)  # (a set: Index lookups cost microseconds each)
-    missing = [h for h in headers if h not in have]
+    pos = {c: k for k, c in enumerate(names)}  # (a dict: Index lookups cost microseconds each)
+    missing = [h for h in headers if h not in pos]
     if missing:
         df = df.reindex(columns=[*df.columns, *missing])
-        names = None
-    return _Table(df, names)
+    return _Table(df, pos if not missing and len(pos) == len(names) else None)
 
 
 def _plain(v: Any) -> Any:
@@ -1071,7 +1073,7 @@ class _Budget:
     before: np.ndarray | None = None  # working days before the line's first day
     n: np.ndarray | None = None  # working days the line is spread over (>= 1)
 
-    @property
+    @functools.cached_property
     def is_task(self) -> np.ndarray:
         return ~np.isnan(self.task)
 
@@ -1115,8 +1117,8 @@ def _progress_windows(
     """Each task's earned value (budget × % complete; tasks with budget lines, ascending
     ID) and the dates it is attributed to for the S-curve: Actual Start (else Start, else
     the baseline start) .. Actual Finish, or the status date while the task is not finished."""
-    ids, line_of = np.unique(lines.task[lines.known], return_inverse=True)
-    at = tasks.find(ids)
+    ids, first, line_of = np.unique(lines.task[lines.known], return_index=True, return_inverse=True)
+    at = lines.at[lines.known][first]  # (each line's task, found already)
     ev_task = _group_sums(line_of.reshape(-1), lines.amount[lines.known], len(ids)) * tasks.pct[at]
     start = tasks.actual_start[at]
     for alt in (tasks.planned_start, tasks.start):
@@ -1136,6 +1138,7 @@ def _s_curve(
     counted: Actuals,
     status: np.datetime64,
     ev: float,
+    w_status: int | None = None,
 ) -> pd.DataFrame:
     """tblRollupMonth: PV, EV, AC per month and cumulative. PV runs to the end of the
     plan; EV and AC stop at the status month (later months are empty). EV per month:
@@ -1143,7 +1146,8 @@ def _s_curve(
     (:func:`_progress_windows`), level-of-effort lines as their PV."""
     before, n, amount = lines.before, lines.n, lines.amount
     active = amount != 0
-    w_status = int(axis.W(np.array([status]))[0])
+    if w_status is None:
+        w_status = int(axis.W(np.array([status]))[0])
     firsts = [axis.wdays[before[active]], axis.wdays[ev_before], counted.date]
     starts = np.concatenate([d for d in firsts if len(d)] + [np.array([status])])
     ends = [status] + ([axis.wdays[int((before + n)[active].max()) - 1]] if active.any() else [])
@@ -1325,7 +1329,7 @@ def rollup(
         _group_sums(key_of[len(key):], np.column_stack([counted.amount, counted.hours]), len(dkeys)),
     ])
 
-    if unrated["Hours"].sum() != 0:
+    if np.sum(_Table(unrated)["Hours"]) != 0:  # (Series.sum of a float column: numpy's)
         notes.append(f"{len(unrated)} person(s) booked hours without a rate: their hours cost 0.")
     return RollupResult(
         status_date=status.astype(object),
@@ -1334,7 +1338,7 @@ def rollup(
         rag=rag(metrics.cpi, metrics.spi, error_count, thresholds),
         by_task=_by_task(plan, tasks, dkeys, dmat),
         by_category=_by_category(lines, line_pv, counted),
-        by_month=_s_curve(axis, lines, ev_task, ev_before, ev_n, counted, status, ev),
+        by_month=_s_curve(axis, lines, ev_task, ev_before, ev_n, counted, status, ev, w_status),
         by_person=_by_person(resources, counted, people_table),
         reserves=_reserves(_table(tables, "tblChanges"), budget, settings),
         after_status_date=excluded,
