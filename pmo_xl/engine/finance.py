@@ -202,20 +202,23 @@ def _group_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     group (and no NaN) with ``np.add.reduceat`` instead. Both are reproduced here with
     the same calls on the same memory layout (a frame's block is columns × rows)."""
     one = values.ndim == 1
-    block = np.ascontiguousarray((values[None, :] if one else values.T), dtype=np.float64)
     codes = np.asarray(codes, dtype=np.intp)
-    out = np.zeros((block.shape[0], n), dtype=np.float64)
     if (len(codes) and codes[0] >= 0 and _sorted_groups_by_reduceat()
-            and not (codes[1:] < codes[:-1]).any() and not np.isnan(block).any()):
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-        out[:, codes[starts]] = np.add.reduceat(block, starts, axis=1)
-        return out[0] if one else out.T
+            and not (codes[1:] < codes[:-1]).any()):
+        block = np.ascontiguousarray((values[None, :] if one else values.T), dtype=np.float64)
+        if not np.isnan(block).any():
+            out = np.zeros((block.shape[0], n), dtype=np.float64)
+            starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+            out[:, codes[starts]] = np.add.reduceat(block, starts, axis=1)
+            return out[0] if one else out.T
+    # the kernel adds row after row whatever the memory layout: the rows as they are
+    rows = np.asarray(values[:, None] if one else values, dtype=np.float64)
     try:
-        sums = np.zeros((n, block.shape[0]), dtype=np.float64)
-        _group_sum_kernel(sums, np.zeros(n, dtype=np.int64), block.T, codes, None, min_count=0)
+        sums = np.zeros((n, rows.shape[1]), dtype=np.float64)
+        _group_sum_kernel(sums, np.zeros(n, dtype=np.int64), rows, codes, None, min_count=0)
     except Exception:  # pragma: no cover - a pandas whose kernel is not callable so: its group-by
         ok = codes >= 0
-        sums = (pd.DataFrame(block.T[ok]).groupby(codes[ok]).sum()
+        sums = (pd.DataFrame(rows[ok]).groupby(codes[ok]).sum()
                 .reindex(range(n), fill_value=0.0).to_numpy(dtype=np.float64))
     return sums[:, 0] if one else sums
 
@@ -259,7 +262,7 @@ class _Table:
     def __init__(self, frame: pd.DataFrame, pos: dict[str, int] | None = None):
         self.frame = frame
         if pos is None:
-            names = frame.columns.tolist()
+            names = _pylist(frame.columns._values)
             pos = {c: k for k, c in enumerate(names)}
             if len(pos) != len(names):
                 pos = None
@@ -286,7 +289,7 @@ def _table(tables: Mapping[str, Any], name: str) -> _Table:
     headers = _headers(name)
     if df is None:
         return _Table(pd.DataFrame({h: pd.Series(dtype=object) for h in headers}))
-    names = df.columns.tolist()
+    names = _pylist(df.columns._values)  # (Arrow's list of text headers: half Index.tolist's cost)
     pos = {c: k for k, c in enumerate(names)}  # (a dict: Index lookups cost microseconds each)
     missing = [h for h in headers if h not in pos]
     if missing:
