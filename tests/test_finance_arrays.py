@@ -34,6 +34,7 @@ from pmo_xl.engine.finance import (
     _text_column,
     _text_list,
     _variance,
+    _zero_nan,
     _wbs_sorted,
 )
 
@@ -292,3 +293,20 @@ def test_by_task_with_newlines_in_codes_is_the_row_by_row_version(codes, data):
     n = len(codes)
     plan, tasks, dkeys, dmat = _plan_and_amounts(codes, list(range(1, n + 1)), [True] * n, [], True, data)
     _same(_by_task(plan, tasks, dkeys, dmat), _by_task_rows(plan, tasks, dkeys, dmat))
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.just(-0.0), max_size=12))
+def test_zero_nan_is_nan_to_num(values):
+    x = np.array(values, dtype=float)
+    got, want = _zero_nan(x.copy()), np.nan_to_num(x)
+    assert got.dtype == want.dtype and [repr(v) for v in got.tolist()] == [repr(v) for v in want.tolist()]
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.none() | st.integers(-2**60, 2**60), max_size=10), dtype=st.sampled_from(["Int64", "Float64", "Int32"]))
+def test_floats_of_a_masked_column_are_its_to_numpy(values, dtype):
+    s = pd.Series(pd.array(values, dtype="Int64").astype(dtype) if dtype != "Int64" else pd.array(values, dtype="Int64"))
+    want = s.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    got = _floats(s)
+    assert [repr(v) for v in got.tolist()] == [repr(v) for v in want.tolist()]

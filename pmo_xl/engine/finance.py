@@ -135,8 +135,23 @@ def _floats(series: pd.Series | Any) -> np.ndarray:
     if a.dtype.kind in "fiu":  # already numbers (float64, Int64): no to_numeric pass
         if isinstance(a, np.ndarray):
             return a.astype(np.float64)  # (what Series.to_numpy(float, copy=True) gives)
+        if type(a) in _MASKED:  # (what its to_numpy(float, na_value=nan) does, without its checks)
+            out = a._data.astype(np.float64)
+            out[a._mask] = np.nan
+            return out
         return a.to_numpy(dtype=float, na_value=np.nan, copy=True)
     return pd.to_numeric(_series(series), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+_MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray)
+
+
+def _zero_nan(x: np.ndarray) -> np.ndarray:
+    """``np.nan_to_num(x)`` of a float array (NaN → 0, ±inf → ± the largest float): the
+    usual case without an infinity in two passes instead of its six."""
+    if np.isinf(x).any():
+        return np.nan_to_num(x)
+    return np.where(np.isnan(x), 0.0, x)
 
 
 def _texts(series: pd.Series, empty: str = "") -> pd.Series:
@@ -677,7 +692,7 @@ def actuals(
     n_slots = len(slot_cat)
 
     person_rate = slot_rate[codes]
-    hours = np.nan_to_num(_floats(timesheet["Hours"]))
+    hours = _zero_nan(_floats(timesheet["Hours"]))
     n_ts, n_co = len(timesheet), len(costs)
     is_ts = np.concatenate([np.ones(n_ts, dtype=bool), np.zeros(n_co, dtype=bool)])
     date = np.concatenate([_days(timesheet["Date"]), _days(costs["Date"])])
@@ -685,7 +700,7 @@ def actuals(
     all_person = np.concatenate([person, np.full(n_co, -1, dtype=person.dtype)])
     all_cat = np.concatenate([cat_code[:n_slots][codes], cat_code[n_slots:]])
     all_hours = np.concatenate([hours, np.zeros(n_co)])
-    all_amount = np.concatenate([hours * np.nan_to_num(person_rate), np.nan_to_num(_floats(costs["Amount"]))])
+    all_amount = np.concatenate([hours * _zero_nan(person_rate), _zero_nan(_floats(costs["Amount"]))])
     unrated_line = np.concatenate([np.isnan(person_rate), np.zeros(n_co, dtype=bool)])
 
     ok = date <= status  # NaT compares False
@@ -802,7 +817,7 @@ def _task_windows(plan: pd.DataFrame, dates: Mapping[str, np.ndarray] | None = N
     start = np.where(has_baseline, bs, np.where(np.isnat(s), f, s))
     end = np.where(has_baseline, bf, np.where(np.isnat(f), s, f))
     lo, hi = np.minimum(start, end), np.maximum(start, end)  # both NaT, or both dates
-    pct = np.nan_to_num(_floats(plan["% Complete"])[keep])
+    pct = _zero_nan(_floats(plan["% Complete"])[keep])
     return _Tasks(keep, ids[keep], lo, hi, pct, dates["Actual Start"][keep], dates["Actual Finish"][keep], s)
 
 
@@ -1003,41 +1018,45 @@ def _by_task(plan: pd.DataFrame, tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndar
     second[np.cumsum(1 + leaf_too)[leaf_too] - 1] = True
     summary = has_child[rep] & ~second
     src = np.where(summary, n_nodes + rep, rep)
-    row_name = np.array(node_name, dtype=object)[rep] if n_nodes else np.zeros(0, dtype=object)
+    row_name = np.array(node_name, dtype=object)[rep]
     for k in np.flatnonzero(second).tolist():
         row_name[k] = row_name[k] + ON_SUMMARY
-    tid_col, wbs_col, name_col = tid[rep].tolist(), np.array(codes, dtype=object)[rep].tolist(), row_name.tolist()
-    level_col, summary_col, src_col = (level[rep] + second).tolist(), summary.tolist(), src.tolist()
 
-    # plan rows without a WBS, tasks not in the plan, then the project level
+    # plan rows without a WBS, tasks not in the plan, then the project level (Level 0, leaves)
     zero = 2 * n_nodes + len(dmat)
+    more_tid: list[float] = []
+    more_name: list[str] = []
+    more_src: list[int] = []
     if blank:
         drow = {k: i for i, k in enumerate(dkeys.tolist())}
         for i, w in enumerate(wbs):
             if not w:
                 t = pid[i]
                 k = drow.get(t)
-                src_col.append(2 * n_nodes + k if k is not None and not in_plan[k] else zero)
+                more_src.append(2 * n_nodes + k if k is not None and not in_plan[k] else zero)
                 if k is not None:
                     in_plan[k] = True
-                tid_col.append(t), wbs_col.append(""), name_col.append(names[i]), level_col.append(0), summary_col.append(False)
+                more_tid.append(t), more_name.append(names[i])
     for k in np.flatnonzero(~in_plan & (dkeys != PROJECT_KEY)).tolist():
-        src_col.append(2 * n_nodes + k)
-        tid_col.append(dkeys[k]), wbs_col.append(""), name_col.append(NOT_IN_PLAN), level_col.append(0), summary_col.append(False)
+        more_src.append(2 * n_nodes + k), more_tid.append(dkeys[k]), more_name.append(NOT_IN_PLAN)
     k = int(np.searchsorted(dkeys, PROJECT_KEY))
     if k < len(dkeys) and dkeys[k] == PROJECT_KEY:
-        src_col.append(2 * n_nodes + k)
-        tid_col.append(np.nan), wbs_col.append(""), name_col.append(PROJECT_LEVEL), level_col.append(0), summary_col.append(False)
+        more_src.append(2 * n_nodes + k), more_tid.append(np.nan), more_name.append(PROJECT_LEVEL)
 
+    m = len(more_src)
     mat = np.vstack([own, total, dmat, np.zeros((1, len(values)))])
-    vals = mat[np.array(src_col, dtype=np.intp)] if src_col else np.zeros((0, len(values)))
+    vals = mat[np.concatenate([src, np.array(more_src, dtype=np.intp)])]
+    if len(rep) + m:
+        wbs_col: Any = _text_column(np.concatenate([np.array(codes, dtype=object)[rep], np.full(m, "", dtype=object)]))
+        name_col: Any = _text_column(np.concatenate([row_name, np.array(more_name, dtype=object)]))
+    else:  # (as the constructor types an empty list)
+        wbs_col = name_col = []
     return _result_frame({
-        "Task ID": _int_ids(np.array(tid_col, dtype=float)),
-        # (text as the constructor types a list of str; an empty list as it types it)
-        "WBS": _text_column(wbs_col) if wbs_col else wbs_col,
-        "Task": _text_column(name_col) if name_col else name_col,
-        "Level": np.array(level_col, dtype=np.int64),
-        "Summary": np.array(summary_col, dtype=bool),
+        "Task ID": _int_ids(np.concatenate([tid[rep], np.array(more_tid, dtype=float)])),
+        "WBS": wbs_col,
+        "Task": name_col,
+        "Level": np.concatenate([level[rep] + second, np.zeros(m, dtype=np.int64)]),
+        "Summary": np.concatenate([summary, np.zeros(m, dtype=bool)]),
         **{v: vals[:, k] for k, v in enumerate(values)},
         **_variance(vals[:, 0], vals[:, 3]),
     })
@@ -1086,7 +1105,7 @@ def _budget_windows(
 ) -> _Budget:
     """Each line's phasing window by the SPEC §5 rules: its Period's month; else its
     task's baseline (planned) dates; else the project window."""
-    amount = np.nan_to_num(_floats(budget["Amount"]))
+    amount = _zero_nan(_floats(budget["Amount"]))
     task = _floats(budget["Task ID"])
     start = np.full(len(budget), window[0], dtype="datetime64[D]")
     end = np.full(len(budget), window[1], dtype="datetime64[D]")
@@ -1366,7 +1385,7 @@ def _reserves(changes: pd.DataFrame, budget: pd.DataFrame, settings: Mapping[str
         for i in closed:
             drawing[i] = implemented[i] or cr[i] in sources
     funding = _text_list(changes["Funding"])
-    impact = np.nan_to_num(_floats(changes["Cost Impact"]))
+    impact = _zero_nan(_floats(changes["Cost Impact"]))
     amounts, drawns = [], []
     for name, setting in RESERVES:
         amounts.append(_setting_number(settings, setting))
