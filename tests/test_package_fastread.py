@@ -122,3 +122,28 @@ def test_local_extra_field(book: Path, tmp_path: Path, method: int) -> None:
                 assert fast == zf.read(name), name
             assert pkg.read(name) == zf.read(name)
         assert pkg.tables_by_name()
+
+
+def test_workbook_facts_seen_before(book: Path) -> None:
+    pk._WORKBOOKS_SEEN.clear()
+    with open_package(book) as pkg:
+        first = (pkg.date1904, pkg.sheets, pkg.defined_names)
+    assert pk._WORKBOOKS_SEEN
+    with open_package(book) as pkg:
+        assert (pkg.date1904, pkg.sheets, pkg.defined_names) == first
+        assert pkg.workbook.find(f"{pk.M}sheets") is not None  # the tree is still there for a writer
+        assert pkg.defined_name("ProjectCode") is not None
+
+
+def test_a_broken_workbook_part_is_refused_after_a_clean_one(book: Path, tmp_path: Path) -> None:
+    with open_package(book):
+        pass
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                body = body[: len(body) // 2]
+            dst.writestr(info.filename, body)
+    with pytest.raises(NotAWorkbook, match="not well-formed"):
+        open_package(bad)

@@ -293,6 +293,7 @@ _DRIVE = re.compile(r"[A-Za-z]:")
 #: hostile or broken part is checked (and refused) every time.
 _RELS_SEEN: dict[tuple[str, bytes], tuple[Relationship, ...]] = {}
 _TABLES_SEEN: dict[tuple[bytes, str, str, str], TablePart | None] = {}
+_WORKBOOKS_SEEN: dict[bytes, Any] = {}
 _SEEN_MAX = 2048
 
 
@@ -488,37 +489,67 @@ class Package:
         return b"purl.oclc.org/ooxml/spreadsheetml" in self.read(self.workbook_part)[:4096]
 
     @cached_property
+    def _facts(self) -> tuple[bool, tuple[tuple[int, str, str, str, str], ...], tuple[DefinedName, ...]]:
+        """What the workbook part says: (date1904, its sheets as (position, name, r:id,
+        sheetId, state), its defined names). Remembered by the part's exact bytes, so a
+        workbook part seen before (the same template) is not parsed again."""
+        data = self.read(self.workbook_part)
+        known = _WORKBOOKS_SEEN.get(data)
+        if known is not None:
+            return known
+        root = parse_xml(data, part=self.workbook_part, path=self.path)
+        self._xml_cache.setdefault(self.workbook_part, root)
+        pr = root.find(f"{M}workbookPr")
+        date1904 = pr is not None and (pr.get("date1904") or "").lower() in ("1", "true", "on")
+        sheets_el = root.find(f"{M}sheets")
+        sheets = tuple(
+            (index, el.get("name", ""), el.get(f"{R}id", ""), el.get("sheetId", "0"), el.get("state", "visible"))
+            for index, el in enumerate(sheets_el if sheets_el is not None else ())
+            if el.tag == f"{M}sheet"
+        )
+        names = []
+        names_el = root.find(f"{M}definedNames")
+        for el in names_el if names_el is not None else ():
+            if el.tag != f"{M}definedName":
+                continue
+            local = el.get("localSheetId")
+            names.append(
+                DefinedName(
+                    name=el.get("name", ""),
+                    formula=(el.text or "").strip(),
+                    local_sheet_id=int(local) if local and local.isdigit() else None,
+                    hidden=(el.get("hidden") or "").lower() in ("1", "true"),
+                )
+            )
+        facts = (date1904, sheets, tuple(names))
+        _remember(_WORKBOOKS_SEEN, data, facts)
+        return facts
+
+    @cached_property
     def date1904(self) -> bool:
         """True when the workbook uses the 1904 date system."""
-        pr = self.workbook.find(f"{M}workbookPr")
-        if pr is None:
-            return False
-        return (pr.get("date1904") or "").lower() in ("1", "true", "on")
+        return self._facts[0]
 
     @cached_property
     def sheets(self) -> list[SheetRef]:
         """The sheets in workbook order, with their part names."""
         rels = {r.id: r for r in self.rels(self.workbook_part)}
         out = []
-        sheets_el = self.workbook.find(f"{M}sheets")
-        for index, el in enumerate(sheets_el if sheets_el is not None else ()):
-            if el.tag != f"{M}sheet":
-                continue
-            rid = el.get(f"{R}id", "")
+        for index, name, rid, sheet_id_text, state in self._facts[1]:
             rel = rels.get(rid)
             part = self.find(rel.target) if rel and not rel.external and rel.target else None
             try:
-                sheet_id = int(el.get("sheetId", "0"))
+                sheet_id = int(sheet_id_text)
             except ValueError:
                 sheet_id = 0
             out.append(
                 SheetRef(
-                    name=el.get("name", ""),
+                    name=name,
                     part=part or "",
                     sheet_id=sheet_id,
                     rid=rid,
                     index=index,
-                    state=el.get("state", "visible"),
+                    state=state,
                     kind=rel.kind if rel else "worksheet",
                 )
             )
@@ -537,21 +568,7 @@ class Package:
 
     @cached_property
     def defined_names(self) -> list[DefinedName]:
-        out = []
-        names_el = self.workbook.find(f"{M}definedNames")
-        for el in names_el if names_el is not None else ():
-            if el.tag != f"{M}definedName":
-                continue
-            local = el.get("localSheetId")
-            out.append(
-                DefinedName(
-                    name=el.get("name", ""),
-                    formula=(el.text or "").strip(),
-                    local_sheet_id=int(local) if local and local.isdigit() else None,
-                    hidden=(el.get("hidden") or "").lower() in ("1", "true"),
-                )
-            )
-        return out
+        return list(self._facts[2])
 
     def defined_name(self, name: str) -> DefinedName | None:
         """The workbook-scoped defined name ``name`` (case-insensitive), else a sheet-scoped one."""
@@ -740,7 +757,7 @@ def open_package(path: str | Path) -> Package:
         part = pkg.workbook_part
         if part.lower().endswith(".bin"):
             raise _refuse("a binary workbook (.xlsb) is not supported: save it as .xlsx", path)
-        pkg.workbook  # noqa: B018 - parse now so a broken workbook part fails here
+        pkg._facts  # noqa: B018 - parse now so a broken workbook part fails here
     except BaseException:
         zf.close()
         raise
