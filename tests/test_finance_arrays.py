@@ -33,6 +33,7 @@ from pmo_xl.engine.finance import (
     _task_windows,
     _text_column,
     _text_list,
+    _unique_inverse,
     _variance,
     _zero_nan,
     _wbs_sorted,
@@ -310,3 +311,12 @@ def test_floats_of_a_masked_column_are_its_to_numpy(values, dtype):
     want = s.to_numpy(dtype=float, na_value=np.nan, copy=True)
     got = _floats(s)
     assert [repr(v) for v in got.tolist()] == [repr(v) for v in want.tolist()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.sampled_from([1.0, 2.0, 3.0, -0.5, 0.0, 10.0, 1e15, -7.0, 2.5]), max_size=40))
+def test_unique_inverse_is_np_unique(values):
+    x = np.array(values, dtype=float)
+    got, want = _unique_inverse(x), np.unique(x, return_inverse=True)
+    assert got[0].tolist() == want[0].tolist()
+    assert got[1].tolist() == want[1].reshape(-1).tolist() and got[1].dtype == np.intp

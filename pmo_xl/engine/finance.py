@@ -238,6 +238,17 @@ def _group_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return sums[:, 0] if one else sums
 
 
+def _unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(x, return_inverse=True)`` of a float array without NaN, by hashing:
+    only the distinct values are sorted (5,000 keys: ~40 µs instead of ~60). (0.0 and -0.0
+    are one key either way; which of them stands for it may differ.)"""
+    inverse, distinct = pd.factorize(x)
+    order = np.argsort(distinct, kind="stable")
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order), dtype=np.intp)
+    return distinct[order], rank[inverse]
+
+
 @functools.cache
 def _sorted_groups_by_reduceat() -> bool:
     """Whether this pandas sums groups of rows sorted by group with np.add.reduceat (a
@@ -1344,8 +1355,7 @@ def rollup(
     # ---- roll-ups: Budget, PV, EV, AC, Hours booked directly on each task ID (or the project)
     key = np.where(lines.is_task, lines.task, PROJECT_KEY)
     a_key = np.where(np.isnan(counted.task), PROJECT_KEY, counted.task)
-    dkeys, key_of = np.unique(np.concatenate([key, a_key]), return_inverse=True)
-    key_of = key_of.reshape(-1)
+    dkeys, key_of = _unique_inverse(np.concatenate([key, a_key]))
     dmat = np.column_stack([
         _group_sums(key_of[:len(key)], np.column_stack([lines.amount, line_pv, line_ev]), len(dkeys)),
         _group_sums(key_of[len(key):], np.column_stack([counted.amount, counted.hours]), len(dkeys)),
