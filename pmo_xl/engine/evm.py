@@ -19,7 +19,7 @@ missing) is ``None`` — an empty cell, never an error, an infinity or a NaN.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any, Sequence
 
 #: The keys of ``evm`` in the ``rollup`` JSON (SPEC §8), in order.
@@ -214,8 +214,8 @@ class EVM:
 
     def to_dict(self) -> dict[str, float | None]:
         """The SPEC §8 ``evm`` object: exactly :data:`EVM_KEYS`, plain floats or None."""
-        d = asdict(self)
-        return {k: _num(d[k]) for k in EVM_KEYS}
+        # (the fields read directly: dataclasses.asdict deep-copies, ~10x the cost)
+        return {k: _num(getattr(self, k)) for k in EVM_KEYS}
 
     def to_frame(self):
         """Rows for the Rollup sheet's ``tblEVM`` (Metric, Value, Description)."""

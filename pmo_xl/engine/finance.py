@@ -424,7 +424,7 @@ class DayAxis:
         """Working days on or before each date (dates outside the axis are clamped)."""
         dates = np.asarray(dates, dtype="datetime64[D]")
         pos = (dates - self.days[0]).astype(np.int64)
-        out = self.wcum[np.clip(pos, 0, len(self.days) - 1)]
+        out = self.wcum[np.minimum(np.maximum(pos, 0), len(self.days) - 1)]  # (np.clip: ~8 µs of dispatch)
         return np.where(pos < 0, 0, out)
 
     def spread(self, starts: np.ndarray, ends: np.ndarray, snap: str = "after") -> tuple[np.ndarray, np.ndarray]:
@@ -449,7 +449,8 @@ class DayAxis:
 
 def _fraction(before: np.ndarray, n: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Share of each line (rows) phased by working index ``w`` (columns)."""
-    return np.clip((np.asarray(w, dtype=float)[None, :] - before[:, None]) / n[:, None], 0.0, 1.0)
+    # np.clip by its two ufuncs (its dispatch costs ~8 µs); no NaN or -0.0 here (n >= 1)
+    return np.minimum(np.maximum((np.asarray(w, dtype=float)[None, :] - before[:, None]) / n[:, None], 0.0), 1.0)
 
 
 def _daily(before: np.ndarray, n: np.ndarray, amount: np.ndarray, total: int) -> np.ndarray:
