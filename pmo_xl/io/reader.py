@@ -305,6 +305,8 @@ def _null_array(kind: str, n: int) -> Any:
 
 
 _DAY_US = 86_400_000_000
+_DATE_LO_US = int(_DATE_LO.astype("int64"))
+_DATE_HI_US = int(_DATE_HI.astype("int64"))
 
 
 def _midnight(stamps: np.ndarray) -> np.ndarray:
@@ -645,6 +647,9 @@ class _Reader:
             return arr.to_numpy(zero_copy_only=False).astype("float64", copy=False)
         if kind == "int" and pa.types.is_floating(t):
             values = arr.to_numpy(zero_copy_only=False)
+            if not arr.null_count and (values == np.floor(values)).all() and np.abs(values).max(initial=0) < 2**63:
+                # no empty cell, all whole (what most ID columns are): the general path's answer
+                return pd.arrays.IntegerArray(values.astype("int64"), np.zeros(len(values), dtype=bool))
             missing = np.isnan(values)
             whole = missing | (values == np.floor(values))
             if not whole.all():
@@ -662,6 +667,16 @@ class _Reader:
                 stamps = arr.to_numpy(zero_copy_only=False).astype(DATE_DTYPE)
             else:
                 stamps = arr.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False).astype(DATE_DTYPE, copy=False)
+            if not arr.null_count:
+                # no NaT: the year check on the extremes, midnight by one remainder
+                ticks = stamps.view("int64")
+                if ticks.min() < _DATE_LO_US or ticks.max() >= _DATE_HI_US:
+                    return self._exact_column(table, sheet, name, kind, col, rows)
+                if kind == "date":
+                    rem = ticks % _DAY_US
+                    if rem.any():
+                        ticks -= rem  # stamps is this column's own array (astype copied it)
+                return stamps
             if _out_of_years(stamps):
                 return self._exact_column(table, sheet, name, kind, col, rows)
             return _midnight(stamps) if kind == "date" else stamps
