@@ -29,6 +29,7 @@ from pmo_xl.engine.finance import (
     _notna_list,
     _Objects,
     _result_frame,
+    _steps,
     _Table,
     _task_windows,
     _text_column,
@@ -320,3 +321,10 @@ def test_unique_inverse_is_np_unique(values):
     got, want = _unique_inverse(x), np.unique(x, return_inverse=True)
     assert got[0].tolist() == want[0].tolist()
     assert got[1].tolist() == want[1].reshape(-1).tolist() and got[1].dtype == np.intp
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.just(-0.0), min_size=1, max_size=12))
+def test_steps_are_np_diff(values):
+    x = np.array(values, dtype=float)
+    assert [repr(v) for v in _steps(x).tolist()] == [repr(v) for v in np.diff(x, prepend=0.0).tolist()]

@@ -74,8 +74,8 @@ def _rollup_book(book: "Book", status_date: Any, error_count: int | None, thresh
     day = status_date_of(book, status_date)
     if error_count is None:
         error_count = validation_errors(book, day) or 0
-    frames = {name: t.frame for name, t in book.tables.items()}
-    return rollup(frames, book.settings, calendar_for(book), day, error_count, thresholds)
+    # (the roll-up takes the book's TableData as they are: each table's frame is read there)
+    return rollup(book.tables, book.settings, calendar_for(book), day, error_count, thresholds)
 
 
 def rollup_file(path: str | Path, status_date: Any = None, *, write: bool = False, wait: float | None = None) -> dict[str, Any]:

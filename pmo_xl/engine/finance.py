@@ -1222,14 +1222,19 @@ def _s_curve(
     return _result_frame(
         {
             "Month": months.astype("datetime64[D]").astype("datetime64[s]"),
-            "PV": np.diff(cum_pv, prepend=0.0),
-            "EV": upto_status(np.diff(cum_ev, prepend=0.0)),
+            "PV": _steps(cum_pv),
+            "EV": upto_status(_steps(cum_ev)),
             "AC": upto_status(ac),
             "Cum PV": cum_pv,
             "Cum EV": upto_status(cum_ev),
             "Cum AC": upto_status(np.cumsum(ac)),
         }
     )
+
+
+def _steps(cum: np.ndarray) -> np.ndarray:
+    """``np.diff(cum, prepend=0.0)`` (the same subtractions, without its dispatch)."""
+    return cum - np.concatenate(([0.0], cum[:-1]))
 
 
 def _earned_schedule_inputs(
