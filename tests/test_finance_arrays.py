@@ -22,6 +22,7 @@ from pmo_xl.engine.finance import (
     PROJECT_KEY,
     PROJECT_LEVEL,
     _by_task,
+    _day,
     _days,
     _floats,
     _int_ids,
@@ -328,3 +329,14 @@ def test_unique_inverse_is_np_unique(values):
 def test_steps_are_np_diff(values):
     x = np.array(values, dtype=float)
     assert [repr(v) for v in _steps(x).tolist()] == [repr(v) for v in np.diff(x, prepend=0.0).tolist()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.dates(min_value=__import__("datetime").date(1, 1, 1)) | st.datetimes(timezones=st.none() | st.timezones()))
+def test_day_of_a_date_is_the_timestamps(value):
+    try:
+        ts = pd.Timestamp(value)
+        want = None if pd.isna(ts) else np.datetime64(ts.date(), "D")
+    except (TypeError, ValueError):
+        want = None
+    assert _day(value) == want and type(_day(value)) is type(want)

@@ -97,6 +97,9 @@ def _day(value: Any) -> np.datetime64 | None:
     """A date-like value (date, datetime, Timestamp, ISO text) as datetime64[D]; None if empty."""
     if value is None:
         return None
+    kind = type(value)
+    if (kind is _dt.date or kind is _dt.datetime) and 1678 < value.year < 2262:  # (pd.Timestamp's result, directly)
+        return np.datetime64(value if kind is _dt.date else value.date(), "D")
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError):
@@ -590,6 +593,8 @@ def _text_column(values: list[Any] | np.ndarray, text: bool = True) -> Any:
         return _Objects(values)
     if _ARROW_TEXT is not None:  # str/None straight into Arrow: pd.array's result, for half its cost
         cls, pa = _ARROW_TEXT
+        if isinstance(values, np.ndarray):  # (one conversion path: Arrow's of a list)
+            values = values.tolist()
         return cls(pa.array(values, type=pa.large_string()), dtype=_TEXT)
     return pd.array(values, dtype=_TEXT)
 
@@ -767,14 +772,14 @@ def _excluded(
         rows = pd.concat([pd.Series(ts_rows[ts_late]), pd.Series(co_rows[co_late])], ignore_index=True).array
     ts_people = people[person[ts_idx]]
     late_date = date[idx]
-    reason = np.where(np.isnat(late_date), "no date", "after status date")
+    reason = ["no date" if undated else "after status date" for undated in np.isnat(late_date).tolist()]
     return _result_frame({
         "Table": _text_column(["tblTimesheet"] * len(ts_idx) + ["tblCosts"] * len(co_idx)),
         "Row": rows,
         "Date": late_date.astype("datetime64[s]"),
         "Person": _text_column([*ts_people.tolist(), *[None] * len(co_idx)], n_ts > 0 and not n_co),
         "Task ID": _int_ids(task[idx]) if int_task_ids else task[idx],
-        "Category": _text_column(categories[category[idx]], n_ts > 0),
+        "Category": _text_column(categories[category[idx]].tolist(), n_ts > 0),
         "Hours": hours[idx],
         "Amount": amount[idx],
         "Reason": _text_column(reason),
