@@ -20,7 +20,8 @@ How money is placed in time (details and sources in ``docs/finance.md``):
   effort, EV = their PV.
 
 Everything is vectorised: the budget is phased over an array of working days
-(difference arrays + cumulative sums), actuals are grouped with pandas.
+(difference arrays + cumulative sums), actuals are grouped by pandas' own group-sum
+kernel on code arrays, and the tables are read (and the result frames built) as arrays.
 """
 
 from __future__ import annotations
@@ -708,7 +709,9 @@ def actuals(
     categories = np.array(list(category_of), dtype=object)
     n_slots = len(slot_cat)
 
-    person_rate = slot_rate[codes]
+    # (rates cleaned per name, then taken per row: the same values as cleaning every row's)
+    row_rate = _zero_nan(slot_rate)[codes]
+    row_unrated = np.isnan(slot_rate)[codes]
     hours = _zero_nan(_floats(timesheet["Hours"]))
     n_ts, n_co = len(timesheet), len(costs)
     is_ts = np.concatenate([np.ones(n_ts, dtype=bool), np.zeros(n_co, dtype=bool)])
@@ -717,8 +720,8 @@ def actuals(
     all_person = np.concatenate([person, np.full(n_co, -1, dtype=person.dtype)])
     all_cat = np.concatenate([cat_code[:n_slots][codes], cat_code[n_slots:]])
     all_hours = np.concatenate([hours, np.zeros(n_co)])
-    all_amount = np.concatenate([hours * _zero_nan(person_rate), _zero_nan(_floats(costs["Amount"]))])
-    unrated_line = np.concatenate([np.isnan(person_rate), np.zeros(n_co, dtype=bool)])
+    all_amount = np.concatenate([hours * row_rate, _zero_nan(_floats(costs["Amount"]))])
+    unrated_line = np.concatenate([row_unrated, np.zeros(n_co, dtype=bool)])
 
     ok = date <= status  # NaT compares False
     counted = Actuals(is_ts[ok], date[ok], task[ok], all_person[ok], all_cat[ok], all_hours[ok], all_amount[ok],
@@ -1284,6 +1287,9 @@ def _by_person(
         people_table = _resource_people(resources)
     role_of = {p: role for p, (_, _, role) in people_table.items()}  # each person's first row
     ts = counted.timesheet
+    k = int(np.count_nonzero(ts))
+    if ts[:k].all():  # the timesheet lines come first (as actuals() makes them): the first k
+        ts = slice(0, k)
     present, sums = counted.totals(counted.person[ts], counted.hours[ts], counted.amount[ts])
     booked = dict(zip(counted.people[present].tolist(), sums.tolist()))
     others = sorted(p for p in booked if p not in role_of)
