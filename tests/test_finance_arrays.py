@@ -316,7 +316,8 @@ def test_floats_of_a_masked_column_are_its_to_numpy(values, dtype):
 
 
 @settings(max_examples=200, deadline=None)
-@given(values=st.lists(st.sampled_from([1.0, 2.0, 3.0, -0.5, 0.0, 10.0, 1e15, -7.0, 2.5]), max_size=40))
+@given(values=st.lists(st.sampled_from([1.0, 2.0, 3.0, -0.5, 0.0, -0.0, 10.0, 1e15, -7.0, 2.5, 0.25, 4000.0]), max_size=40)
+       | st.lists(st.integers(-50, 5000).map(float) | st.just(-0.5), max_size=60))
 def test_unique_inverse_is_np_unique(values):
     x = np.array(values, dtype=float)
     got, want = _unique_inverse(x), np.unique(x, return_inverse=True)

@@ -243,9 +243,21 @@ def _group_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def _unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(x, return_inverse=True)`` of a float array without NaN, by hashing:
-    only the distinct values are sorted (5,000 keys: ~40 µs instead of ~60). (0.0 and -0.0
-    are one key either way; which of them stands for it may differ.)"""
+    """``np.unique(x, return_inverse=True)`` of a float array without NaN: halves of whole
+    numbers over a short span by a table of that span, else by hashing (only the distinct
+    values sorted); no full sort of the keys (5,000 keys: ~15 µs instead of ~60). (0.0
+    and -0.0 are one key either way; which of them stands for it may differ.)"""
+    if len(x):  # task IDs (whole numbers) and PROJECT_KEY (-0.5): doubled, a table over their span
+        y = x * 2.0
+        lo, hi = float(y.min()), float(y.max())
+        if math.isfinite(lo) and math.isfinite(hi) and hi - lo <= 4 * len(x) + 1024:
+            at = y - lo
+            pos = at.astype(np.intp)
+            if (pos == at).all():
+                present = np.zeros(int(hi - lo) + 1, dtype=bool)
+                present[pos] = True
+                rank = np.cumsum(present, dtype=np.intp) - 1
+                return (np.flatnonzero(present) + lo) / 2.0, rank[pos]
     inverse, distinct = pd.factorize(x)
     order = np.argsort(distinct, kind="stable")
     rank = np.empty(len(order), dtype=np.intp)
