@@ -623,9 +623,12 @@ class _Reader:
                 if first_col <= info.absolute_index + 1 <= last_col
             }
 
+        # one column is asked as "D": fastexcel rejects the range "D:D" (InvalidParametersError,
+        # which would read as rows past the used range: a one-column table read as empty)
+        columns = column_letter(first_col) if width == 1 else f"{column_letter(first_col)}:{column_letter(last_col)}"
         try:
             try:
-                return load(f"{column_letter(first_col)}:{column_letter(last_col)}")
+                return load(columns)
             except fastexcel.ColumnNotFoundError:  # some columns lie outside the used range
                 return load(None)
         except fastexcel.InvalidParametersError:  # the rows lie past the sheet's used range
