@@ -422,7 +422,8 @@ def portfolio(paths: tuple[str, ...], out: str | None, jobs: int | None, status_
 
     if out:
         check_output(out, force)
-    result = run(paths, jobs=jobs, status_date=status_date, recursive=recursive, exclude=[out] if out else ())
+    result = run(paths, jobs=jobs, status_date=status_date, recursive=recursive, exclude=[out] if out else (),
+                 detail=bool(out))  # the consolidated sheets' rows only for the workbook
     for w in result.warnings:
         click.echo(f"pmo-xl: warning: {w}", err=True)
     if out:

@@ -312,3 +312,13 @@ def test_out_never_overwrites_a_project_workbook(tmp_path):
     r = CliRunner().invoke(cli, ["portfolio", str(folder), "--out", str(other), "--force", "--jobs", "1"])
     assert r.exit_code == 0, r.output
     assert other.read_bytes()[:2] == b"PK"
+
+
+def test_without_detail_the_rows_are_the_same_and_no_workbook_is_written(folder: Path, in_process: Portfolio,
+                                                                        tmp_path: Path) -> None:
+    lean = portfolio(folder, jobs=1, show_progress=False, detail=False)
+    assert lean.projects == in_process.projects and lean.failed == in_process.failed
+    assert lean.details == {} and in_process.details
+    with pytest.raises(PmoError, match="without detail rows"):
+        write_workbook(lean, tmp_path / "p.xlsx")
+    assert not (tmp_path / "p.xlsx").exists()

@@ -344,12 +344,15 @@ def portfolio(
     recursive: bool = False,
     exclude: Iterable[str | os.PathLike[str]] = (),
     show_progress: bool | None = None,
+    detail: bool = True,
 ) -> Portfolio:
     """The portfolio of the workbooks in ``paths`` (folders, globs or files).
 
     ``jobs``: worker processes (default ``os.cpu_count()``; 1 = in this process).
     ``status_date`` (date or ``YYYY-MM-DD``) overrides every workbook's StatusDate.
     ``show_progress``: None = a bar on stderr when it is a terminal.
+    ``detail``: also collect the rows of the consolidated sheets (``details``), which
+    only the portfolio workbook needs.
     """
     from ..progress import progress
     from ._common import parse_date
@@ -363,12 +366,13 @@ def portfolio(
         raise PmoError(f"--jobs must be at least 1, got {jobs}")
     files, failed = collect_paths(paths, recursive=recursive, exclude=exclude)
     with progress(len(files), "Portfolio", enabled=show_progress) as advance:
-        records = run_records(files, day, jobs, advance)
+        records = run_records(files, day, jobs, advance, detail)
     result = Portfolio([])
     for r in records:
         if r["ok"]:
             result.projects.append(r["project"])
-            result.details[r["project"]["path"]] = r.get("detail", {})
+            if detail:
+                result.details[r["project"]["path"]] = r.get("detail", {})
         else:
             failed.append({"path": r["path"], "error": r["error"]})
     result.failed = sorted(failed, key=lambda f: f["path"])
@@ -428,6 +432,9 @@ def write_workbook(result: Portfolio, out: str | os.PathLike[str], *, generated:
     """The portfolio workbook: Dashboard (tiles, RAG table, charts) and the consolidated
     Projects, Findings, Changes, Actuals by Month, Actuals by Category and Issues sheets,
     each detail row tagged with its project code and file."""
+    if result.projects and not result.details:
+        raise PmoError("this portfolio was collected without detail rows: run portfolio(..., detail=True) "
+                       "to write its workbook")
     from .. import schema
     from ..engine.changes import STATUSES
     from ..io.portfolio_book import Block, ChartSpec, Col, Dashboard, Tile, write_portfolio_book
