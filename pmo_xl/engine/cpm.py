@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pmo_xl.engine.links import Link, parse_predecessors
+from pmo_xl.engine.links import Link, LinkProblem, _parse_text, parse_predecessors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -314,27 +314,27 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
     pcts = _numbers(frame, "% Complete")
     kinds = _texts(frame, "Type")
     constraints = _texts(frame, "Constraint")
-    statuses = _texts(frame, "Status")
     wbs = _texts(frame, "WBS")
     names = _texts(frame, "Task")
     preds = _column(frame, "Predecessors")
 
-    # ---- per distinct value: types, constraints, "Complete" ---------------------------
+    # ---- per distinct value: types, constraints ----------------------------------------
     kind_of = {v: _KINDS.get((v or "Task").lower(), v or "Task") for v in set(kinds)}
-    kinds = [kind_of[v] for v in kinds]
     constraint_of = {v: (v or "ASAP").upper() for v in set(constraints)}
-    constraints = [constraint_of[v] for v in constraints]
-    complete_of = {v: (v or "").lower() == "complete" for v in set(statuses)}
 
     # ---- the rows that make tasks (a whole ID), and their dates as datetime64[D] -------
-    kept = [k for k in range(n) if _whole_of(ids[k]) is not None]
-    at = np.array(kept, dtype=np.intp)
+    kept = [k for k, v in enumerate(ids) if v is not None and v.is_integer()]
     m = len(kept)
-    cons = [constraints[k] for k in kept]
+    if m < n:  # the columns at the kept rows only (all of them: the usual case)
+        ids, durations, pcts, kinds, constraints, wbs, names, preds, rows = (
+            [values[k] for k in kept] for values in (ids, durations, pcts, kinds, constraints, wbs, names, preds, rows))
+    at = np.array(kept, dtype=np.intp)
+    kinds = [kind_of[v] for v in kinds]
+    cons = [constraint_of[v] for v in constraints]
     is_dated = np.array([c in _DATED for c in cons], dtype=bool)
     # Start..Finish only where the Duration is missing (a Task), constraint dates only
     # where the constraint needs one: a column of anything but dates is read only there
-    span_need = np.array([durations[k] is None and kinds[k] == "Task" for k in kept], dtype=bool)
+    span_need = np.array([d is None and c == "Task" for d, c in zip(durations, kinds)], dtype=bool)
     starts = _day_array(frame, "Start", at, span_need)
     finishes = _day_array(frame, "Finish", at, span_need)
     constraint_dates = _day_array(frame, "Constraint Date", at, is_dated)
@@ -357,62 +357,73 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
     rolls_forward = np.array([c in _ROLL_FORWARD for c in cons], dtype=bool)
     c_forward, c_backward = has_date & rolls_forward, has_date & ~rolls_forward
     has_start, has_finish = ~np.isnat(actual_starts), ~np.isnat(actual_finishes)
-    cday: list[Any] = [None] * m
-    astart: list[Any] = [None] * m
-    afinish: list[Any] = [None] * m
-    for roll, parts in (("forward", ((c_forward, constraint_dates, cday), (has_start, actual_starts, astart))),
-                        ("backward", ((c_backward, constraint_dates, cday), (has_finish, actual_finishes, afinish)))):
+    # each output an object array of None, its indices put in by mask (Python ints, as
+    # .tolist() gives them), instead of a Python loop over the dated rows
+    cday_at = np.full(m, None, dtype=object)
+    astart_at = np.full(m, None, dtype=object)
+    afinish_at = np.full(m, None, dtype=object)
+    for roll, parts in (("forward", ((c_forward, constraint_dates, cday_at), (has_start, actual_starts, astart_at))),
+                        ("backward", ((c_backward, constraint_dates, cday_at), (has_finish, actual_finishes, afinish_at)))):
         wanted = [values[mask] for mask, values, _out in parts]
         if not sum(len(w) for w in wanted):
             continue
-        index = calendar.indices_of(np.concatenate(wanted), roll=roll).tolist()
+        index = calendar.indices_of(np.concatenate(wanted), roll=roll).astype(np.int64, copy=False)
         i = 0
-        for mask, _values, out in parts:
-            for j in np.flatnonzero(mask).tolist():
-                out[j] = int(index[i])
-                i += 1
+        for (mask, _values, out), w in zip(parts, wanted):
+            out[mask] = index[i:i + len(w)]
+            i += len(w)
+    cday, astart, afinish = cday_at.tolist(), astart_at.tolist(), afinish_at.tolist()
 
-    # ---- row by row: links, problems, the tasks ----------------------------------------
-    tasks: list[CpmTask] = []
-    for j, k in enumerate(kept):
-        task_id = int(ids[k])
-        row = rows[k]
-        links, link_problems = parse_predecessors(preds[k])
-        for p in link_problems:
-            problems.append(ScheduleProblem("bad_link", task_id, f"task {task_id}: {p.message}", p.text, row))
-        constraint = cons[j]
-        if constraint == "ASAP":
-            pass
-        elif constraint not in CONSTRAINTS:
-            problems.append(
-                ScheduleProblem("bad_constraint", task_id, f"task {task_id}: unknown constraint {constraint!r}, ASAP used", constraint, row)
-            )
-            constraint = "ASAP"
-        elif constraint in _DATED and cday[j] is None:
-            problems.append(
-                ScheduleProblem("constraint_date_missing", task_id, f"task {task_id}: {constraint} needs a Constraint Date; ASAP used", "", row)
-            )
-            constraint = "ASAP"
-        pct = pcts[k]
-        if pct is None:
-            pct = 1.0 if complete_of[statuses[k]] else 0.0
-        duration = span_days[j]
-        tasks.append(
-            CpmTask(  # positional, in field order (faster than keywords for 5,000 tasks)
-                task_id,
-                (durations[k] or 0.0) if duration is None else duration,  # id, duration
-                links,
-                kinds[k],
-                wbs[k] or "",
-                constraint,
-                cday[j],  # constraint_day
-                min(max(pct, 0.0), 1.0),  # percent_complete
-                astart[j],
-                afinish[j],
-                names[k] or "",
-                row if type(row) is int else (int(row) if isinstance(row, (int, np.integer)) else None),
-            )
-        )
+    # ---- links, problems (in row order), the tasks column by column ---------------------
+    links: list[list[Link]] = []
+    bad_links: dict[int, tuple[LinkProblem, ...]] = {}
+    for j, v in enumerate(preds):
+        if type(v) is str:  # parse_predecessors' own cache, one list copy
+            found, wrong = _parse_text(v)
+            links.append(list(found))
+        elif v is None:
+            links.append([])
+            continue
+        else:
+            found, wrong = parse_predecessors(v)
+            links.append(found)
+        if wrong:
+            bad_links[j] = wrong
+    if any(c != "ASAP" for c in cons) or bad_links:
+        for j in range(m):
+            task_id = int(ids[j])
+            row = rows[j]
+            for p in bad_links.get(j, ()):
+                problems.append(ScheduleProblem("bad_link", task_id, f"task {task_id}: {p.message}", p.text, row))
+            constraint = cons[j]
+            if constraint == "ASAP":
+                pass
+            elif constraint not in CONSTRAINTS:
+                problems.append(
+                    ScheduleProblem("bad_constraint", task_id, f"task {task_id}: unknown constraint {constraint!r}, ASAP used", constraint, row)
+                )
+                cons[j] = "ASAP"
+            elif constraint in _DATED and cday[j] is None:
+                problems.append(
+                    ScheduleProblem("constraint_date_missing", task_id, f"task {task_id}: {constraint} needs a Constraint Date; ASAP used", "", row)
+                )
+                cons[j] = "ASAP"
+    if None in pcts:  # "Complete" without a % Complete: the Status column only then
+        statuses = _texts(frame, "Status")
+        if m < n:
+            statuses = [statuses[k] for k in kept]
+        complete_of = {v: (v or "").lower() == "complete" for v in set(statuses)}
+        pcts = [(1.0 if complete_of[s] else 0.0) if p is None else p for p, s in zip(pcts, statuses)]
+    task_ids = [int(v) for v in ids]
+    durations = [(d or 0.0) if s is None else s for d, s in zip(durations, span_days)]
+    pcts = [min(max(p, 0.0), 1.0) for p in pcts]
+    wbs = [v or "" for v in wbs]
+    names = [v or "" for v in names]
+    if not all(type(r) is int for r in rows):
+        rows = [r if type(r) is int else (int(r) if isinstance(r, (int, np.integer)) else None) for r in rows]
+    # positional, in field order: id, duration, links, type, wbs, constraint,
+    # constraint_day, percent_complete, actual_start, actual_finish, name, row
+    tasks = list(map(CpmTask, task_ids, durations, links, kinds, wbs, cons, cday, pcts, astart, afinish, names, rows))
     return tasks, problems
 
 
@@ -701,10 +712,15 @@ def _network(tasks: list[CpmTask]) -> _Network:
     def graph(edges: set[tuple[int, int, int, int]]) -> tuple[list[list[tuple[int, int, int]]], list[list[tuple[int, int, int]]], list[int]]:
         incoming: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
         outgoing: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+        forward = True
         for a, b, k, lag in sorted(edges):
             incoming[b].append((a, k, lag))
             outgoing[a].append((b, k, lag))
-        return incoming, outgoing, _kahn(n, outgoing, incoming)
+            if a > b:
+                forward = False
+        # every edge from an earlier task to a later one: plan order is a topological
+        # order and, being the smallest permutation, the one Kahn's min-heap gives
+        return incoming, outgoing, (list(range(n)) if forward else _kahn(n, outgoing, incoming))
 
     incoming, outgoing, order = graph(edges)
     in_cycle = [False] * n
@@ -1039,25 +1055,18 @@ def _passes(
     paths = _critical_paths(tasks, order, incoming, outgoing, es, ef, resume, state, leaf_critical, total)
 
     names = {_NOT_STARTED: "not started", _IN_PROGRESS: "in progress", _COMPLETE: "complete"}
-    in_cycle = network.in_cycle
-    out = [
-        TaskSchedule(  # positional, in field order: id, type, early/late start/finish,
-            t.id,  # total/free float, critical, duration, remaining, status, in_cycle
-            t.type if t.type in ("Task", "Milestone", "Summary") else "Task",
-            es[i],
-            ef[i],
-            ls[i],
-            lf[i],
-            total[i],
-            free[i],
-            critical[i],
-            dur[i],
-            rem[i],
-            "summary" if is_summary[i] else names[state[i]],
-            in_cycle[i],
-        )
-        for i, t in enumerate(tasks)
-    ]
+    kinds = [t.type for t in tasks]
+    # positional, in field order, column by column (map: no Python loop per task): id,
+    # type, early/late start/finish, total/free float, critical, duration, remaining,
+    # status, in_cycle
+    out = list(map(
+        TaskSchedule,
+        [t.id for t in tasks],
+        [k if k in ("Task", "Milestone", "Summary") else "Task" for k in kinds],
+        es, ef, ls, lf, total, free, critical, dur, rem,
+        ["summary" if summary else names[st] for summary, st in zip(is_summary, state)],
+        network.in_cycle,
+    ))
     start = min(0, min(map(es.__getitem__, leaves))) if leaves else 0
     return ScheduleResult(
         tasks=out,
