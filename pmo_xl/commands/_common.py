@@ -31,6 +31,9 @@ def calendar_for(book: "Book") -> "Calendar":
     from ..engine.calendar import to_date
     from ..engine.finance import project_calendar
 
+    shared = _shared_calendar(book)
+    if shared is not None:
+        return shared
     settings = dict(book.settings)
     start = _day(settings.get("StartDate"))
     if start is None:
@@ -59,6 +62,40 @@ def calendar_for(book: "Book") -> "Calendar":
             _CALENDARS.clear()
         _CALENDARS[key] = cached
     return copy.copy(cached)
+
+
+def _shared_calendar(book: "Book") -> "Calendar | None":
+    """:func:`calendar_for` in its common case, where its inputs are the rules' (a usable
+    StartDate, the reader's dates in tblHolidays, WorkWeek and HolidayCountry as text):
+    the very arguments ``project_calendar`` would give ``Calendar``, built once for the
+    rules (``RuleContext.calendar``) and the roll-up (None: take the long way)."""
+    import numpy as np
+
+    from ..engine.rules._context import shared_calendar
+
+    settings = book.settings
+    start = _day(settings.get("StartDate"))
+    if start is None or not 1678 < start.year < 2262:  # (finance._day's own range)
+        return None
+    workweek = settings.get("WorkWeek") or "1111100"
+    country = settings.get("HolidayCountry") or None
+    if type(workweek) is not str or (country is not None and type(country) is not str):
+        return None
+    table = book.tables.get("tblHolidays")
+    holidays: list[Any] = []
+    if table is not None and "Date" in table.frame.columns:
+        column = table.frame["Date"]
+        if not isinstance(column.dtype, np.dtype) or column.dtype.kind != "M":  # (naive datetimes only)
+            return None
+        dates = column.to_numpy()
+        # what project_calendar makes of them: datetime64[D], NaT skipped, as dates
+        holidays = dates[~np.isnat(dates)].astype("datetime64[D]").tolist()
+        if any(type(d) is not _dt.date for d in holidays):
+            return None
+    try:
+        return shared_calendar(start, workweek, holidays, country)
+    except ValueError:
+        return None  # (the long way raises the PmoError naming the setting)
 
 
 #: calendar_for's calendars by their inputs (a process reading many workbooks of one

@@ -6,6 +6,7 @@ piece once (predecessor links, the CPM result…) and caches it.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 from functools import cached_property
 from typing import Any
@@ -121,19 +122,20 @@ class RuleContext:
         (those are reported by the structure and data rules)."""
         start = self.start_date
         if start is None:
-            plan = self.frame("tblPlan")
-            starts = plan["Start"].dropna() if "Start" in plan else pd.Series([], dtype="datetime64[ns]")
-            if starts.empty:
+            # (the earliest plan Start off the column's array: min of the days, as
+            # Series.min().date() gives it)
+            starts = self.array("tblPlan", "Start")
+            starts = starts[~np.isnat(starts)]
+            if not len(starts):
                 return None
-            start = starts.min().date()
-        holidays = self.frame("tblHolidays")["Date"].dropna() if self.has("tblHolidays") else []
+            start = starts.min().astype("datetime64[D]").item()
+        if self.has("tblHolidays"):
+            days = self.array("tblHolidays", "Date")
+            holidays = days[~np.isnat(days)].astype("datetime64[D]").tolist()  # (to_date of each Timestamp)
+        else:
+            holidays = []
         try:
-            return Calendar(
-                start,
-                workweek=self.setting("WorkWeek") or "1111100",
-                holidays=list(holidays),
-                country=self.setting("HolidayCountry"),
-            )
+            return shared_calendar(start, self.setting("WorkWeek") or "1111100", holidays, self.setting("HolidayCountry"))
         except ValueError:
             return None
 
@@ -336,6 +338,30 @@ class RuleContext:
     def where(self, table: str, row: int, column: str) -> str:
         """``Plan!G12`` for messages (the sheet alone when the column is missing)."""
         return self.table(table).where(int(row), column)
+
+
+#: Calendars by the exact arguments they were made of (see :func:`shared_calendar`).
+_CALENDARS: dict[tuple[Any, ...], Calendar] = {}
+
+
+def shared_calendar(start: _dt.date, workweek: Any, holidays: list[_dt.date], country: Any) -> Calendar:
+    """``Calendar(start, workweek=workweek, holidays=holidays, country=country)``, made
+    once per distinct set of arguments and handed out as a copy (a Calendar only ever
+    *replaces* its attributes, so copies never share a change): the rules' calendar and
+    the roll-up's (``commands._common.calendar_for``) of one workbook are built once.
+    ``holidays`` are ``datetime.date``; ValueError as the constructor raises it."""
+    # (the types are part of the key: 1111100 and 1111100.0 are equal but not the same WorkWeek)
+    key = (start, type(workweek), workweek, type(country), country, tuple(holidays))
+    try:
+        cached = _CALENDARS.get(key)
+    except TypeError:  # (an unhashable setting: no sharing)
+        return Calendar(start, workweek=workweek, holidays=holidays, country=country)
+    if cached is None:
+        cached = Calendar(start, workweek=workweek, holidays=holidays, country=country)
+        if len(_CALENDARS) >= 64:
+            _CALENDARS.clear()
+        _CALENDARS[key] = cached
+    return copy.copy(cached)
 
 
 _RULES: dict[str, Any] = {}
