@@ -147,11 +147,12 @@ def change_register(ctx: RuleContext) -> list[Finding]:
         return _orphan_log(ctx, reg)
 
     # A register has tens of rows: its columns once as Python lists / numpy arrays, the
-    # rules row by row (a pandas mask costs more than the whole loop). Text cells are str
-    # or NaN in the normalised frame, so "present" is ``type(v) is str``.
-    rows = reg.index.tolist()
-    ids = reg["CR ID"].tolist()
-    status = reg["Status"].tolist()
+    # rules row by row (a pandas mask costs more than the whole loop), on the context's
+    # cached arrays (no Series). Text cells are str or NaN in the normalised frame, so
+    # "present" is ``type(v) is str``.
+    rows = ctx.rows(T).tolist()
+    ids = ctx.array(T, "CR ID").tolist()
+    status = ctx.array(T, "Status").tolist()
     has_id = [type(v) is str for v in ids]
     where = ctx.table(T).where
     issue_cells = ctx.issue_cells
@@ -165,9 +166,9 @@ def change_register(ctx: RuleContext) -> list[Finding]:
         out.extend(duplicate_findings(ctx, "CR002", T, "CR ID", reg))
     out.extend(choice_findings(ctx, "CR003", T, spec.column("Status"), reg))
 
-    raised = reg["Date Raised"].to_numpy()
-    decision = reg["Decision Date"].to_numpy()
-    implemented = reg["Implemented Date"].to_numpy()
+    raised = ctx.array(T, "Date Raised")
+    decision = ctx.array(T, "Decision Date")
+    implemented = ctx.array(T, "Implemented Date")
     no_decision = np.isnat(decision).tolist()
     no_implemented = np.isnat(implemented).tolist()
     decided = [s in DECIDED_STATUSES for s in status]
@@ -176,7 +177,7 @@ def change_register(ctx: RuleContext) -> list[Finding]:
             out.append(ctx.finding("CR004", T, row, "Decision Date", ids[k],
                                    f"{where(row, 'Decision Date')}: {fmt(ids[k])} is {status[k]} "
                                    "but has no Decision Date."))
-    for row, d, v, s, by in zip(rows, decided, ids, status, reg["Decision By"].tolist()):
+    for row, d, v, s, by in zip(rows, decided, ids, status, ctx.array(T, "Decision By").tolist()):
         if d and type(by) is not str:
             out.append(ctx.finding("CR005", T, row, "Decision By", v,
                                    f"{where(row, 'Decision By')}: {fmt(v)} is {s} "
@@ -186,14 +187,14 @@ def change_register(ctx: RuleContext) -> list[Finding]:
         out.append(ctx.finding("CR006", T, row, "Decision Date", ids[k],
                                f"{where(row, 'Decision Date')}: {fmt(ids[k])} was decided on "
                                f"{fmt(pd.Timestamp(decision[k]))}, before it was raised on {fmt(pd.Timestamp(raised[k]))}."))
-    for row, v, s, why in zip(rows, ids, status, reg["Rationale"].tolist()):
+    for row, v, s, why in zip(rows, ids, status, ctx.array(T, "Rationale").tolist()):
         if type(s) is str and s not in _NOT_DRAFT and type(why) is not str:
             out.append(ctx.finding("CR007", T, row, "Rationale", v,
                                    f"{where(row, 'Rationale')}: {fmt(v)} ({s}) has no rationale."))
 
     approved = [s in _APPROVED for s in status]
-    cost = reg["Cost Impact"].to_numpy()
-    for col, values in (("Cost Impact", cost), ("Schedule Impact", reg["Schedule Impact"].to_numpy())):
+    cost = ctx.array(T, "Cost Impact")
+    for col, values in (("Cost Impact", cost), ("Schedule Impact", ctx.array(T, "Schedule Impact"))):
         missing = np.isnan(values).tolist()
         for k, row in enumerate(rows):
             if approved[k] and missing[k] and (T, int(row), col) not in issue_cells:
@@ -213,7 +214,7 @@ def change_register(ctx: RuleContext) -> list[Finding]:
     # ---- affected tasks
     if ctx.has("tblPlan"):
         known = ctx.task_ids
-        for row, v, value in zip(rows, ids, reg["Affected Tasks"].tolist()):
+        for row, v, value in zip(rows, ids, ctx.array(T, "Affected Tasks").tolist()):
             if type(value) is not str:
                 continue
             try:
@@ -290,15 +291,15 @@ def _against_log(ctx: RuleContext, rows: list[int], ids: list[Any], status: list
     if log is None:
         return []
     out: list[Finding] = []
-    log_ids = log["CR ID"].tolist()
-    added = {cr for cr, a in zip(log_ids, log["Action"].tolist())
+    log_ids = ctx.array(LOG, "CR ID").tolist()
+    added = {cr for cr, a in zip(log_ids, ctx.array(LOG, "Action").tolist())
              if type(cr) is str and type(a) is str and a.strip().lower().startswith("add")}
     # the latest entry: by timestamp (ISO text sorts), then by row order (append-only);
     # as groupby(...).last(): the last non-empty New Value, NaN when a CR has none
     entries = sorted(
         (ts if type(ts) is str else "", r, cr, new)
-        for ts, r, cr, f, new in zip(log["Timestamp"].tolist(), log.index.tolist(), log_ids,
-                                     log["Field"].tolist(), log["New Value"].tolist())
+        for ts, r, cr, f, new in zip(ctx.array(LOG, "Timestamp").tolist(), ctx.rows(LOG).tolist(), log_ids,
+                                     ctx.array(LOG, "Field").tolist(), ctx.array(LOG, "New Value").tolist())
         if type(cr) is str and type(f) is str and f.strip().lower() == "status"
     )
     latest: dict[str, Any] = {}
@@ -335,11 +336,11 @@ def _orphan_log(ctx: RuleContext, reg: pd.DataFrame) -> list[Finding]:
     log = _log(ctx)
     if log is None or log.empty:
         return []
-    known = {v for v in reg["CR ID"].tolist() if type(v) is str}
+    known = {v for v in ctx.array(T, "CR ID").tolist() if type(v) is str}
     where = ctx.table(LOG).where
     out: list[Finding] = []
     seen: set[str] = set()  # the first log row of each unknown CR ID
-    for r, cr in zip(log.index.tolist(), log["CR ID"].tolist()):
+    for r, cr in zip(ctx.rows(LOG).tolist(), ctx.array(LOG, "CR ID").tolist()):
         if type(cr) is str and cr not in known and cr not in seen:
             seen.add(cr)
             out.append(ctx.finding("CR012", LOG, r, "CR ID", cr,
