@@ -331,6 +331,7 @@ def _cycles(ctx: RuleContext, t: _Plan) -> list[Finding]:
         return []
     succ: dict[int, list[int]] = {}
     row_of = {tid: row for tid, row, _k in t.by_id(ctx)}  # the last row of a shared int64 ID, as to_dict()
+    backward = False  # a link from a higher task ID to a lower one
     for tid, row in row_of.items():
         got = links.get(int(row))
         if got is None:
@@ -338,8 +339,13 @@ def _cycles(ctx: RuleContext, t: _Plan) -> list[Finding]:
         for link in got[0]:
             if link.pred in row_of and link.pred != tid:
                 succ.setdefault(link.pred, []).append(int(tid))
+                if link.pred > tid:
+                    backward = True
     out: list[Finding] = []
-    if not _has_loop(succ):
+    # No loop without a backward link: when every edge pred -> tid has pred < tid, IDs
+    # strictly increase along any path, so no path comes back to its first task (the
+    # graph check is then skipped, its answer being known).
+    if not backward or not _has_loop(succ):
         return out
     for comp in _strongly_connected(succ):
         if len(comp) < 2:
