@@ -256,6 +256,7 @@ _DTYPE: dict[str, Any] = {kind: pd.api.types.pandas_dtype(d) for kind, d in DTYP
 _STR = _DTYPE["text"]
 _OBJECT = np.dtype(object)
 #: empty_frame templates: id(table) -> (table, extras, frame); a copy is handed out.
+_COW = int(pd.__version__.split(".")[0]) >= 3  # pandas 3: copy-on-write always
 _EMPTY: dict[tuple[int, tuple[str, ...]], tuple[schema.Table, tuple[str, ...], pd.DataFrame]] = {}
 
 
@@ -272,6 +273,8 @@ def empty_frame(table: schema.Table, extra: list[str] | None = None) -> pd.DataF
         if len(_EMPTY) > 256:  # tables made on the fly (tests): keep the cache small
             _EMPTY.clear()
         hit = _EMPTY[key] = (table, extras, frame)
+    if _COW:  # copy-on-write: a new frame over the template's (never written) blocks, a third of copy()
+        return pd.DataFrame._from_mgr(hit[2]._mgr.copy(deep=False), axes=hit[2]._mgr.axes)
     return hit[2].copy()
 
 
@@ -423,7 +426,10 @@ def _arrow_text(arr: Any) -> Any:
     if not wide:
         arr = pa.Array.from_buffers(pa.large_string(), n, [validity, pa.py_buffer(ends.astype(np.int64)), data],
                                     arr.null_count, start)
-    return _ARROW_STR(arr, dtype=_STR)
+    # what _ARROW_STR(arr, dtype=_STR) sets, without its type checks and throw-away ArrowDtype
+    out = _ARROW_STR.__new__(_ARROW_STR)
+    out._pa_array, out._dtype, out._cache = pa.chunked_array([arr]), _STR, {}
+    return out
 
 
 # --------------------------------------------------------------------------- the reader
@@ -560,7 +566,7 @@ class _Reader:
             keep = ~blank
             rows = rows[keep]
             arrays = [values[keep] for values in arrays]
-        index = pd.Index(rows, name="row")
+        index = pd.Index._simple_new(rows, name="row")  # rows: this frame's own int64 array (no checks needed)
         # every array already has its final dtype and length: the frame is put together
         # without DataFrame(dict)'s per-column checks and inference (a third of its cost;
         # an extra column's bare object array stays object, as it must); the column
