@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import gc
 import math
 import re
 from dataclasses import dataclass, field
@@ -533,6 +534,51 @@ class RollupResult:
             "tblReserves": self.reserves,
         }
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (and copied) with every table built."""
+        return {k: (getattr(self, k) if type(v) is _Later else v) for k, v in self.__dict__.items()}
+
+
+class _Later:
+    """A result table to build when it is first read: ``fn(*args)``. The arguments are
+    the roll-up's own arrays and lists (nothing the caller can change afterwards), and
+    ``fn`` cannot fail on them (see :func:`rollup`): reading the table gives the frame
+    building it at once would have given."""
+
+    __slots__ = ("fn", "args")
+
+    def __init__(self, fn: Any, *args: Any):
+        self.fn, self.args = fn, args
+
+
+class _TableField:
+    """A :class:`RollupResult` table field: a :class:`_Later` value is built on its first
+    read and kept (a portfolio reads two of the seven tables; each costs ~0.03–0.4 ms)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        if obj is None:
+            return self
+        try:
+            v = obj.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+        if type(v) is _Later:
+            v = obj.__dict__[self.name] = _built(v)
+        return v
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.name] = value
+
+
+for _name in ("by_task", "by_category", "by_month", "by_person", "reserves", "after_status_date", "unrated_people"):
+    setattr(RollupResult, _name, _TableField(_name))
+del _name
+
 
 # --------------------------------------------------------------------------- actuals
 
@@ -699,6 +745,39 @@ def actuals(
     ``unrated`` the people with counted hours but no rate (their cost is 0).
     ``people_table``: :func:`_resource_people` of ``resources``, when already read.
     """
+    counted, excluded, unrated, _ = _actuals(timesheet, costs, resources, status, int_task_ids, people_table)
+    return counted, _built(excluded), _built(unrated)
+
+
+def _built(table: Any) -> Any:
+    """A table, built now if it is a :class:`_Later` (the cyclic collector paused, as in
+    rollup_book: the objects made live on and make no cycle; see cpm.collector_paused)."""
+    if type(table) is not _Later:
+        return table
+    if not gc.isenabled():
+        return table.fn(*table.args)
+    gc.disable()
+    try:
+        return table.fn(*table.args)
+    finally:
+        gc.enable()
+
+
+def _castable(ids: np.ndarray) -> bool:
+    """Whether :func:`_int_ids` takes these float IDs without a warning (NaN or in int64's range)."""
+    return not (np.abs(ids) >= 2.0**63).any()
+
+
+def _actuals(
+    timesheet: pd.DataFrame,
+    costs: pd.DataFrame,
+    resources: pd.DataFrame,
+    status: np.datetime64,
+    int_task_ids: bool = False,
+    people_table: Mapping[str, tuple[float, str, str]] | None = None,
+) -> tuple[Actuals, Any, Any, np.ndarray]:
+    """:func:`actuals`, the two frames as :class:`_Later` (built when read), and the
+    unrated frame's Hours column."""
     if people_table is None:
         people_table = _resource_people(resources)
     rate = {p: r for p, (r, _, _) in people_table.items()}
@@ -738,23 +817,31 @@ def actuals(
     ok = date <= status  # NaT compares False
     counted = Actuals(is_ts[ok], date[ok], task[ok], all_person[ok], all_cat[ok], all_hours[ok], all_amount[ok],
                       people, categories)
-    excluded = _excluded(~ok, timesheet.index.to_numpy(), costs.index.to_numpy(), date, task, all_person, all_cat,
-                         all_hours, all_amount, people, categories, int_task_ids)
+    # (the arrays are the roll-up's own; _int_ids of IDs out of int64's range warns: built now)
+    excluded = _Later(_excluded, ~ok, timesheet.index.to_numpy(), costs.index.to_numpy(), date, task, all_person,
+                      all_cat, all_hours, all_amount, people, categories, int_task_ids)
+    if int_task_ids and not _castable(task):
+        excluded = _built(excluded)
 
     flagged = unrated_line[ok] & (counted.hours != 0)
     who = sorted(set(people[counted.person[flagged]].tolist()))  # the group-by on names: sorted
     if who:
         rank = np.zeros(len(people), dtype=np.intp)
         rank[[person_of[p] for p in who]] = np.arange(len(who))
-        unrated = _result_frame({
-            "Person": _text_column(who),
-            "Hours": _group_sums(rank[counted.person[flagged]], counted.hours[flagged], len(who)),
-            "Reason": _text_column([("no rate" if p in rate else "not in tblResources") for p in who]),
-        })
+        unrated_hours = _group_sums(rank[counted.person[flagged]], counted.hours[flagged], len(who))
+        unrated = _Later(_unrated_frame, who, unrated_hours, [("no rate" if p in rate else "not in tblResources") for p in who])
     else:  # typed as pandas' group-by of no row types it (Person as the column would be)
-        unrated = _result_frame({"Person": _text_column([], n_ts > 0 and not n_co), "Hours": np.zeros(0),
-                                "Reason": np.zeros(0)})
-    return counted, excluded, unrated
+        unrated_hours = np.zeros(0)
+        unrated = _Later(_no_unrated_frame, n_ts > 0 and not n_co)
+    return counted, excluded, unrated, unrated_hours
+
+
+def _unrated_frame(who: list[str], hours: np.ndarray, reasons: list[str]) -> pd.DataFrame:
+    return _result_frame({"Person": _text_column(who), "Hours": hours, "Reason": _text_column(reasons)})
+
+
+def _no_unrated_frame(text: bool) -> pd.DataFrame:
+    return _result_frame({"Person": _text_column([], text), "Hours": np.zeros(0), "Reason": np.zeros(0)})
 
 
 def _excluded(
@@ -999,10 +1086,30 @@ def _by_task(plan: pd.DataFrame, tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndar
 
     ``dkeys`` are the task IDs (ascending, :data:`PROJECT_KEY` for the project level) that
     carry amounts, ``dmat`` their Budget, PV, EV, AC, Hours booked directly."""
+    return _task_table(_text_list(plan["WBS"]), _text_list(plan["Task"]), tasks, dkeys, dmat)
+
+
+def _task_table_fails(wbs: list[str], tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndarray) -> bool:
+    """Whether :func:`_task_table` could raise (or warn) on these: WBS parts that
+    ``str.isdigit`` but ``int`` refuses (non-ASCII digits, very long numbers), task IDs
+    out of int64's range, amounts whose sums could overflow. Cheap, and False on any
+    usual plan."""
+    joined = "".join(wbs)
+    if not joined.isascii() or (len(joined) > 640 and max(map(len, wbs)) > 640):  # (640: the lowest int-digits limit)
+        return True
+    if not (_castable(tasks.ids) and _castable(dkeys)):
+        return True
+    # a total sums at most every row's values, a variance two totals
+    largest = float(np.abs(dmat).max()) if dmat.size else 0.0
+    return not largest * (2 * len(dmat) + 2) < 1e308  # (NaN: True)
+
+
+def _task_table(wbs_rows: list[str], name_rows: list[str], tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndarray) -> pd.DataFrame:
+    """:func:`_by_task` of the plan's WBS and Task texts (:func:`_text_list` of its columns)."""
     values = ["Budget", "PV", "EV", "AC", "Hours"]
     keep = tasks.keep.tolist()
-    wbs = list(compress(_text_list(plan["WBS"]), keep))
-    names = list(compress(_text_list(plan["Task"]), keep))
+    wbs = list(compress(wbs_rows, keep))
+    names = list(compress(name_rows, keep))
     pid = tasks.ids.tolist()
 
     # one node per WBS code (plan rows first, then missing ancestors)
@@ -1348,8 +1455,10 @@ def rollup(
     resources = _table(tables, "tblResources")
 
     people_table = _resource_people(resources)
-    counted, excluded, unrated = actuals(_table(tables, "tblTimesheet"), _table(tables, "tblCosts"), resources, status,
-                                         int_task_ids=True, people_table=people_table)
+    # the tables nobody may read (a portfolio reads by month and by category) are built when
+    # read, from the roll-up's own arrays and lists (see _Later)
+    counted, excluded, unrated, unrated_hours = _actuals(_table(tables, "tblTimesheet"), _table(tables, "tblCosts"),
+                                                          resources, status, True, people_table)
 
     # ---- windows in calendar days
     plan_dates = {c: _days(plan[c]) for c in _PLAN_DATES}
@@ -1390,18 +1499,22 @@ def rollup(
         _group_sums(key_of[len(key):], np.column_stack([counted.amount, counted.hours]), len(dkeys)),
     ])
 
-    if np.sum(_Table(unrated)["Hours"]) != 0:  # (Series.sum of a float column: numpy's)
-        notes.append(f"{len(unrated)} person(s) booked hours without a rate: their hours cost 0.")
+    if np.sum(unrated_hours) != 0:  # (Series.sum of a float column: numpy's)
+        notes.append(f"{len(unrated_hours)} person(s) booked hours without a rate: their hours cost 0.")
+    wbs, names = _text_list(plan["WBS"]), _text_list(plan["Task"])
+    by_task = _Later(_task_table, wbs, names, tasks, dkeys, dmat)
+    if _task_table_fails(wbs, tasks, dkeys, dmat):
+        by_task = _built(by_task)
     return RollupResult(
         status_date=status.astype(object),
         currency=str(settings.get("Currency") or "EUR"),
         evm=metrics,
         rag=rag(metrics.cpi, metrics.spi, error_count, thresholds),
-        by_task=_by_task(plan, tasks, dkeys, dmat),
+        by_task=by_task,
         by_category=_by_category(lines, line_pv, counted),
         by_month=_s_curve(axis, lines, ev_task, ev_before, ev_n, counted, status, ev, w_status),
-        by_person=_by_person(resources, counted, people_table),
-        reserves=_reserves(_table(tables, "tblChanges"), budget, settings),
+        by_person=_Later(_by_person, None, counted, people_table),
+        reserves=_Later(_reserves_frame, *_reserve_amounts(_table(tables, "tblChanges"), budget, settings)),
         after_status_date=excluded,
         unrated_people=unrated,
         planned_duration=float(len(cum_pv)) if len(cum_pv) else None,
@@ -1414,6 +1527,11 @@ def _reserves(changes: pd.DataFrame, budget: pd.DataFrame, settings: Mapping[str
     """tblReserves: each reserve's amount (settings), drawn by approved changes funded
     from it (Cost Impact of changes Approved, Implemented, or Closed after approval —
     i.e. with an Implemented Date or a budget line whose Source is the CR ID), remaining."""
+    return _reserves_frame(*_reserve_amounts(changes, budget, settings))
+
+
+def _reserve_amounts(changes: pd.DataFrame, budget: pd.DataFrame, settings: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Each reserve's amount and what approved changes drew from it (:func:`_reserves`)."""
     status = _text_list(changes["Status"])
     drawing = [s in DRAWING_STATUSES for s in status]
     closed = [i for i, s in enumerate(status) if s == "Closed"]
@@ -1429,6 +1547,9 @@ def _reserves(changes: pd.DataFrame, budget: pd.DataFrame, settings: Mapping[str
     for name, setting in RESERVES:
         amounts.append(_setting_number(settings, setting))
         drawns.append(float(impact[np.array([d and f == name for d, f in zip(drawing, funding)], dtype=bool)].sum()))
-    amount, drawn = np.array(amounts), np.array(drawns)
+    return np.array(amounts), np.array(drawns)
+
+
+def _reserves_frame(amount: np.ndarray, drawn: np.ndarray) -> pd.DataFrame:
     columns = (_text_column([name for name, _ in RESERVES]), amount, drawn, amount - drawn)
     return _result_frame(dict(zip(_headers("tblReserves"), columns)))
