@@ -21,7 +21,8 @@ How money is placed in time (details and sources in ``docs/finance.md``):
 
 Everything is vectorised: the budget is phased over an array of working days
 (difference arrays + cumulative sums), actuals are grouped by pandas' own group-sum
-kernel on code arrays, and the tables are read (and the result frames built) as arrays.
+kernel on code arrays, and the tables are read (and the result frames built) as arrays;
+the result tables a portfolio does not read are built when first read.
 """
 
 from __future__ import annotations
@@ -487,7 +488,9 @@ class RollupResult:
     """Everything ``pmo-xl rollup`` reports for one workbook (SPEC §5, §8).
 
     The DataFrames have the headers of the Rollup sheet's tables (schema.TABLES);
-    :meth:`to_dict` gives the JSON, :meth:`tables` the frames to write.
+    :meth:`to_dict` gives the JSON, :meth:`tables` the frames to write. Tables a caller
+    may never read (by task, by person, reserves, after status date, unrated people) are
+    built on their first read, from what :func:`rollup` had read (see :class:`_Later`).
     """
 
     status_date: _dt.date
