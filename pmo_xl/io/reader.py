@@ -436,6 +436,45 @@ def _arrow_text(arr: Any) -> Any:
     return out
 
 
+try:  # pandas >= 3: a frame straight from its blocks (see _frame_of)
+    from pandas.api.internals import create_dataframe_from_blocks as _from_blocks
+    from pandas.core.arrays import DatetimeArray as _DatetimeArray
+except ImportError:  # pragma: no cover - pandas 2
+    _from_blocks = None
+
+
+def _frame_of(arrays: list[Any], columns: pd.Index, index: pd.Index) -> pd.DataFrame:
+    """The frame of these columns, each array already of its final dtype and length (an
+    extra column's bare object array stays object, as it must), as ``DataFrame(dict)``
+    consolidates them: one 2-D block per numpy dtype (the columns copied into it, so a
+    view of Arrow memory becomes the frame's own), one block per extension array. Built
+    from the blocks at once: without the constructor's per-column checks and inference,
+    a quarter of ``DataFrame._from_arrays``."""
+    groups: dict[Any, list[int]] = {}
+    blocks: list[tuple[Any, np.ndarray]] = []
+    plain = _from_blocks is not None and _COW
+    for k, a in enumerate(arrays):
+        if isinstance(a, np.ndarray):
+            groups.setdefault(a.dtype, []).append(k)
+            plain = plain and (a.dtype.kind in "fiubO" or a.dtype in _DATETIMES)
+        elif isinstance(a.dtype, np.dtype):  # (an extension array of a numpy dtype: pandas decides)
+            plain = False
+        else:
+            blocks.append((a, np.array([k], dtype=np.intp)))
+    if not plain:
+        arrays = [a.copy() if isinstance(a, np.ndarray) and not a.flags.writeable else a for a in arrays]
+        return pd.DataFrame._from_arrays(arrays, columns=columns, index=index, verify_integrity=False)
+    for dtype, ks in groups.items():
+        block: Any = np.stack([arrays[k] for k in ks])
+        if dtype.kind == "M":
+            block = _DatetimeArray._simple_new(block, dtype=dtype)
+        blocks.append((block, np.array(ks, dtype=np.intp)))
+    return _from_blocks(blocks, index=index, columns=columns)
+
+
+_DATETIMES = frozenset(np.dtype(f"datetime64[{unit}]") for unit in ("s", "ms", "us", "ns"))
+
+
 # --------------------------------------------------------------------------- the reader
 
 
@@ -548,10 +587,7 @@ class _Reader:
             if col is None:
                 arrays.append(_null_array(kind, height))
                 continue
-            values = self._column(spec.name, part.sheet, name, kind, col, raw.get(col), rows)
-            if isinstance(values, np.ndarray) and not values.flags.writeable:  # a view of Arrow memory
-                values = values.copy()
-            arrays.append(values)
+            arrays.append(self._column(spec.name, part.sheet, name, kind, col, raw.get(col), rows))
         for col in lay.extra_cols:
             arrays.append(self._extra_column(raw.get(col), height))
         # a row is blank when every cell is empty; a cell whose value did not fit its
@@ -571,11 +607,8 @@ class _Reader:
             rows = rows[keep]
             arrays = [values[keep] for values in arrays]
         index = pd.Index._simple_new(rows, name="row")  # rows: this frame's own int64 array (no checks needed)
-        # every array already has its final dtype and length: the frame is put together
-        # without DataFrame(dict)'s per-column checks and inference (a third of its cost;
-        # an extra column's bare object array stays object, as it must); the column
-        # labels are the layout's Index, viewed (a frame's own Index object, same labels)
-        return pd.DataFrame._from_arrays(arrays, columns=lay.labels.view(), index=index, verify_integrity=False)
+        # the column labels are the layout's Index, viewed (a frame's own Index object, same labels)
+        return _frame_of(arrays, lay.labels.view(), index)
 
     def share_loads(self, parts: list[TablePart]) -> None:
         """Tables on one sheet over the same data rows (the Rollup sheet's seven one-row

@@ -446,12 +446,11 @@ def _normalised(
     # once: a table is a dozen columns of a few hundred rows, where each pandas
     # operation's fixed cost (tens of µs) is the whole cost.
     n = len(frame)
-    headers = frame.columns.tolist()
-    position = dict(zip(headers, range(len(headers))))
-    if n == 0 or len(position) != len(headers):  # (repeated headers: as pandas makes them)
+    m, position = _positions(frame.columns)
+    if n == 0 or len(position) != m:  # (repeated headers: as pandas makes them)
         return _normalised_by_pandas(frame, spec, codes)
     layout = _layout(spec)
-    arrays_of = _column_arrays(frame, len(headers))
+    arrays_of = _column_arrays(frame, m)
     numbers = np.empty((len(layout.groups["f"]), n), dtype=np.float64)
     dates = np.empty((len(layout.groups["M"]), n), dtype="datetime64[ns]")
     objects = np.empty((len(layout.groups["O"]), n), dtype=object)
@@ -523,6 +522,27 @@ def _normalised(
 
 
 _US = np.dtype("datetime64[us]")
+
+#: id of a frame's column labels (their ``str`` array) -> (that array, how many, label ->
+#: position): the reader's frames of one table shape share the array of one Index (its
+#: layout's), so the labels are listed once, not per table (``Index.tolist`` costs
+#: tens of µs cold).
+_POSITIONS: dict[int, tuple[Any, int, dict[str, int]]] = {}
+
+
+def _positions(columns: pd.Index) -> tuple[int, dict[str, int]]:
+    """How many labels ``columns`` has and the position of each (the last of a repeat)."""
+    if not isinstance(columns.dtype, pd.StringDtype):  # (an object Index: a new array each time)
+        headers = columns.tolist()
+        return len(headers), dict(zip(headers, range(len(headers))))
+    values = columns.array  # (an Index never changes its array)
+    got = _POSITIONS.get(id(values))
+    if got is None or got[0] is not values:
+        headers = columns.tolist()
+        if len(_POSITIONS) > 256:  # frames made on the fly (tests): keep the cache small
+            _POSITIONS.clear()
+        got = _POSITIONS[id(values)] = (values, len(headers), dict(zip(headers, range(len(headers)))))
+    return got[1], got[2]
 
 
 class _Layout:
