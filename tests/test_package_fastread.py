@@ -147,3 +147,31 @@ def test_a_broken_workbook_part_is_refused_after_a_clean_one(book: Path, tmp_pat
             dst.writestr(info.filename, body)
     with pytest.raises(NotAWorkbook, match="not well-formed"):
         open_package(bad)
+
+
+def test_a_lying_zip64_compressed_size_reserves_nothing(book: Path, tmp_path: Path) -> None:
+    """A directory declaring a 32 TiB compressed size for a small part: the one-read path
+    must not size its read by it (MemoryError, a traceback) -- the long way reads the part."""
+    from pmo_xl.io.reader import load
+
+    out = tmp_path / "zip64.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info.filename))
+        for info in dst.filelist:
+            if info.filename == "xl/workbook.xml":
+                info.compress_size = 2**45  # written to the central directory as ZIP64
+    with open_package(out) as pkg:
+        info = pkg.info("xl/workbook.xml")
+        assert info.compress_size == 2**45
+        assert pkg._read_small(info) is None
+        with zipfile.ZipFile(book) as zf:
+            assert pkg.read("xl/workbook.xml") == zf.read("xl/workbook.xml")
+    assert load(out).sheets == load(book).sheets
+
+
+def test_parsed_parts_are_remembered_only_when_small() -> None:
+    cache: dict = {}
+    pk._remember(cache, b"x" * 10, "small", 10)
+    pk._remember(cache, b"y", "big", pk._SEEN_PART_MAX + 1)
+    assert cache == {b"x" * 10: "small"}

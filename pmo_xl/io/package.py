@@ -295,9 +295,18 @@ _RELS_SEEN: dict[tuple[str, bytes], tuple[Relationship, ...]] = {}
 _TABLES_SEEN: dict[tuple[bytes, str, str, str], TablePart | None] = {}
 _WORKBOOKS_SEEN: dict[bytes, Any] = {}
 _SEEN_MAX = 2048
+_UNSEEN = object()
 
 
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+_SEEN_PART_MAX = 64 * 1024  # bytes: a template's parts are a few KiB; a larger one is parsed each time
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any, size: int) -> None:
+    """Remember ``value`` under ``key`` (which holds a part's ``size`` bytes): at most
+    _SEEN_MAX entries of at most _SEEN_PART_MAX bytes each, so a long-lived process (an
+    Excel session, a 10,000-file portfolio) keeps at most ~128 MiB per cache."""
+    if size > _SEEN_PART_MAX:
+        return
     if len(cache) >= _SEEN_MAX:
         cache.clear()
     cache[key] = value
@@ -392,8 +401,15 @@ class Package:
         off: a local header that disagrees, bad data, a wrong size or CRC."""
         if _pread is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             return None
+        # the one read is sized by the *compressed* size the directory declares: a lying
+        # (ZIP64) directory must not make it reserve terabytes -- deflate never grows a
+        # small part by more than a few bytes per 16 KiB block
+        if info.compress_size > info.file_size + info.file_size // 1000 + 64:
+            return None
         try:
             fd = self._zip.fp.fileno()  # type: ignore[union-attr]
+            if info.header_offset + info.compress_size > os.fstat(fd).st_size:
+                return None
             name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
             size = _LOCAL_HEADER.size + len(name) + info.compress_size
             # one read when the local header has no extra field (the usual case), else a second
@@ -417,7 +433,7 @@ class Package:
                     return None
             if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
                 return None
-        except (OSError, ValueError, AttributeError, zlib.error, struct.error):
+        except (OSError, ValueError, AttributeError, MemoryError, zlib.error, struct.error):
             return None
         if self._inflated + len(data) > MAX_TOTAL_SIZE:
             return None  # the long way refuses it with its message
@@ -444,7 +460,7 @@ class Package:
             hit = _RELS_SEEN.get(key)
             if hit is None:  # bytes parsed before (another workbook of the same template) give the same list
                 hit = tuple(self._parse_rels(part, parse_xml(data, part=name, path=self.path)))
-                _remember(_RELS_SEEN, key, hit)
+                _remember(_RELS_SEEN, key, hit, len(data))
             self._rels[name] = hit
         return list(self._rels[name])
 
@@ -522,7 +538,7 @@ class Package:
                 )
             )
         facts = (date1904, sheets, tuple(names))
-        _remember(_WORKBOOKS_SEEN, data, facts)
+        _remember(_WORKBOOKS_SEEN, data, facts, len(data))
         return facts
 
     @cached_property
@@ -605,14 +621,14 @@ class Package:
                 continue
             data = self.read(part)
             key = (data, sheet.name, sheet.part, part)
-            if key in _TABLES_SEEN:  # the same bytes parsed before: the same table (or not a table)
-                known = _TABLES_SEEN[key]
+            known = _TABLES_SEEN.get(key, _UNSEEN)
+            if known is not _UNSEEN:  # the same bytes parsed before: the same table (or not a table)
                 if known is not None:
                     out.append(known)
                 continue
             el = parse_xml(data, part=part, path=self.path)
             if el.tag != f"{M}table":
-                _remember(_TABLES_SEEN, key, None)
+                _remember(_TABLES_SEEN, key, None, len(data))
                 continue
             cols_el = el.find(f"{M}tableColumns")
             columns = tuple(
@@ -634,7 +650,7 @@ class Package:
                 table.first_cell, table.last_cell  # noqa: B018 - validate ref now
             except ValueError:
                 raise _refuse(f"the workbook is damaged: table part {part!r} has a bad range {el.get('ref')!r}", self.path) from None
-            _remember(_TABLES_SEEN, key, table)
+            _remember(_TABLES_SEEN, key, table, len(data))
             out.append(table)
         return out
 
