@@ -341,3 +341,14 @@ def test_day_of_a_date_is_the_timestamps(value):
     except (TypeError, ValueError):
         want = None
     assert _day(value) == want and type(_day(value)) is type(want)
+
+
+def test_result_frames_never_share_their_column_index() -> None:
+    """The labels are cached; the Index object is not: naming one frame's columns must
+    not name the next roll-up's."""
+    from pmo_xl.engine import finance as F
+
+    first = F._result_frame({"Person": F._text_column(["a"]), "Hours": np.array([1.0])})
+    first.columns.name = "renamed by a caller"
+    second = F._result_frame({"Person": F._text_column(["b"]), "Hours": np.array([2.0])})
+    assert second.columns.name is None and list(second.columns) == ["Person", "Hours"]

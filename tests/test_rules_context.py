@@ -45,9 +45,9 @@ def _frame(rows: list[tuple], unit: str, text_dtype: str) -> pd.DataFrame:
     index = pd.Index(range(4, 4 + len(rows)), name="row")
     col = list(zip(*rows)) if rows else [()] * 8
     return pd.DataFrame({
-        "D": pd.Series(pd.to_datetime(list(col[0])), index=index, dtype="datetime64[us]").astype(f"datetime64[{unit}]")
+        "D": pd.Series(list(col[0]), index=index, dtype="datetime64[us]").astype(f"datetime64[{unit}]")
         if unit == "us" or not any(v is not None and not dt.datetime(1678, 1, 1) < v < dt.datetime(2262, 1, 1) for v in col[0])
-        else pd.Series(pd.to_datetime(list(col[0])), index=index, dtype="datetime64[us]"),
+        else pd.Series(list(col[0]), index=index, dtype="datetime64[us]"),
         "T": pd.Series(list(col[1]), index=index, dtype="datetime64[us]"),
         "N": pd.Series(list(col[2]), index=index, dtype="float64"),
         "I": pd.Series(list(col[3]), index=index, dtype="Int64"),

@@ -708,7 +708,8 @@ def _result_frame(data: dict[str, Any]) -> pd.DataFrame:
     for ks in by_dtype.values():
         block = np.stack([arrays[k] for k in ks]) if len(ks) > 1 else arrays[ks[0]].reshape(1, -1)
         blocks.append((block, np.array(ks, dtype=np.intp)))
-    return _from_blocks(blocks, index=pd.RangeIndex(n), columns=_column_index(tuple(data)))
+    # a view: the frames share the cached labels, never the Index object (its name can be set)
+    return _from_blocks(blocks, index=pd.RangeIndex(n), columns=_column_index(tuple(data)).view())
 
 
 def _constructed(data: dict[str, Any]) -> pd.DataFrame:

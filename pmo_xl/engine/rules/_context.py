@@ -411,6 +411,8 @@ def _normalise(
         got = _EMPTY.get(key)
         if got is None:
             empty_codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+            if len(_EMPTY) >= 256:  # the key holds the user's extra headers: bounded
+                _EMPTY.clear()
             got = _EMPTY[key] = (_normalised(frame, spec, empty_codes), empty_codes)
         if codes is not None:
             codes.update({k: (c.copy(), list(u)) for k, (c, u) in got[1].items()})
