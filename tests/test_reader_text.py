@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from pmo_xl.io import reader as rd
 
-pytestmark = pytest.mark.skipif(rd._ARROW_STR is None, reason="pandas without an Arrow str dtype")
+# pandas 2 has no Arrow-backed str dtype: the shortcut does not exist there (the CI leg on
+# Python 3.10 runs pandas 2), so only its test is skipped
+needs_arrow_str = pytest.mark.skipif(rd._ARROW_STR is None, reason="pandas 2: no Arrow str dtype, no shortcut to test")
 
 
 def _reference(arr: pa.Array) -> pd.api.extensions.ExtensionArray:
@@ -23,6 +25,7 @@ def _reference(arr: pa.Array) -> pd.api.extensions.ExtensionArray:
 values = st.lists(st.one_of(st.none(), st.text(max_size=6), st.sampled_from(["", "x", "Täsk 1"])), min_size=1, max_size=30)
 
 
+@needs_arrow_str
 @settings(max_examples=200, deadline=None)
 @given(values=values, large=st.booleans(), cut=st.integers(0, 5))
 def test_same_as_pandas(values: list[str | None], large: bool, cut: int) -> None:
