@@ -312,7 +312,9 @@ class RuleContext:
             return None
         plan = self.plan
         # the schedule of the rows the reader typed: a malformed ID or duplicate is DT's
-        return schedule_plan(plan[plan["ID"].notna()], cal, status_date=self.status_date)
+        # (every row has an ID in a sound plan: no filtered copy then)
+        has_id = pd.notna(self.array("tblPlan", "ID"))
+        return schedule_plan(plan if has_id.all() else plan[has_id], cal, status_date=self.status_date)
 
     # ------------------------------------------------------------------ findings
     def finding(
