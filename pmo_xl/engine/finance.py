@@ -51,6 +51,7 @@ except ImportError:  # pragma: no cover - pandas 2: DataFrame(dict)
     _from_blocks = None
 
 from pmo_xl.errors import PmoError
+from pmo_xl.engine._columns import column_array, positions
 from pmo_xl.engine.evm import EVM, RagThresholds, compute_evm, rag
 from pmo_xl.schema import LISTS, TABLES
 
@@ -297,20 +298,16 @@ def _headers(name: str) -> tuple[str, ...]:
 
 
 class _Table:
-    """A table's frame and its columns by name as arrays (numpy or extension arrays):
-    pandas' column accessor, without building a Series (a first ``frame[name]`` costs
-    ~7–18 µs, ~40 are read per roll-up). Repeated headers: ``frame[name]`` as it is."""
+    """A table's frame and its columns by name as arrays (numpy or extension arrays), by
+    :func:`~pmo_xl.engine._columns.column_array` with the headers' positions found once
+    (~40 columns are read per roll-up)."""
 
     __slots__ = ("frame", "_pos")
 
-    def __init__(self, frame: pd.DataFrame, pos: dict[str, int] | None = None):
+    def __init__(self, frame: pd.DataFrame, pos: dict[Any, int] | None = None):
         self.frame = frame
-        if pos is None:
-            names = _pylist(frame.columns._values)
-            pos = {c: k for k, c in enumerate(names)}
-            if len(pos) != len(names):
-                pos = None
-        self._pos = pos if hasattr(frame, "_get_column_array") else None
+        # (Arrow's list of text headers: half Index.tolist's cost)
+        self._pos = pos if pos is not None else positions(frame, _pylist(frame.columns._values))
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -320,9 +317,7 @@ class _Table:
         return self.frame.index
 
     def __getitem__(self, name: str) -> Any:
-        if self._pos is None:
-            return self.frame[name]
-        return self.frame._get_column_array(self._pos[name])
+        return column_array(self.frame, name, self._pos)
 
 
 def _table(tables: Mapping[str, Any], name: str) -> _Table:
@@ -334,11 +329,11 @@ def _table(tables: Mapping[str, Any], name: str) -> _Table:
     if df is None:
         return _Table(pd.DataFrame({h: pd.Series(dtype=object) for h in headers}))
     names = _pylist(df.columns._values)  # (Arrow's list of text headers: half Index.tolist's cost)
-    pos = {c: k for k, c in enumerate(names)}  # (a dict: Index lookups cost microseconds each)
-    missing = [h for h in headers if h not in pos]
+    pos = positions(df, names)
+    missing = [h for h in headers if h not in (pos if pos is not None else names)]
     if missing:
-        df = df.reindex(columns=[*df.columns, *missing])
-    return _Table(df, pos if not missing and len(pos) == len(names) else None)
+        return _Table(df.reindex(columns=[*df.columns, *missing]))
+    return _Table(df, pos)
 
 
 def _plain(v: Any) -> Any:
