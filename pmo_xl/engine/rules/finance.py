@@ -152,11 +152,28 @@ class _Columns:
             self._lists[key] = self.ctx.frame(name)[column].tolist()
         return self._lists[key]
 
+    def people(self) -> list[Any]:
+        """tblResources' Person as a list (a name or None), from the context's text codes
+        (an Arrow string column's ``tolist`` costs more)."""
+        key = ("tblResources", "Person")
+        if key not in self._lists:
+            try:
+                codes, names = self.ctx.codes(*key)
+            except KeyError:  # not a text column
+                return self.list(*key)
+            self._lists[key] = [names[c] if c >= 0 else None for c in codes.tolist()]
+        return self._lists[key]
+
+    def numbers(self, name: str, column: str) -> list[Any]:
+        """``frame[column].tolist()`` of a float column, from its cached array."""
+        a = self.array(name, column)
+        return a.tolist() if a.dtype.kind == "f" else self.list(name, column)
+
     def codes(self, name: str, column: str) -> tuple[np.ndarray, list[Any]]:
         """``pd.factorize`` of a number column: (codes, distinct values as a list), -1 for NaN."""
         key = (name, column)
         if key not in self._codes:
-            codes, uniques = pd.factorize(self.array(name, column))
+            codes, uniques = _factorize_ids(self.array(name, column))
             self._codes[key] = (codes, uniques.tolist())
         return self._codes[key]
 
@@ -228,7 +245,7 @@ def finance(ctx: RuleContext) -> list[Finding]:
     status = ctx.status_ts
     start = pd.Timestamp(ctx.start_date) if ctx.start_date else None
     # the timesheet's Task ID once as codes: 200,000 rows, a few thousand tasks
-    ts_tasks = pd.factorize(cols.array("tblTimesheet", "Task ID")) if _rows(ts) else None
+    ts_tasks = _factorize_ids(cols.array("tblTimesheet", "Task ID")) if _rows(ts) else None
 
     # ---- unknown tasks
     for name, frame, rid in (("tblTimesheet", ts, "FN001"), ("tblCosts", costs, "FN003"), ("tblBudget", budget, "FN013")):
@@ -262,7 +279,7 @@ def finance(ctx: RuleContext) -> list[Finding]:
             out.extend(choice_findings(ctx, "FN015", name, schema.TABLES[name].column("Category"), frame))
 
     # ---- people and rates
-    res_people = cols.list("tblResources", "Person") if res is not None else []
+    res_people = cols.people() if res is not None else []
     people: set[str] = {p for p in res_people if type(p) is str}  # text: str or NaN
     if _rows(res) and not ctx.errors_only:  # FN004 is a warning
         rate = cols.array("tblResources", "Rate")
@@ -404,15 +421,19 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
     if day_mask.any():
         # one integer per (person, date), numbered in order of first appearance as
         # groupby(["Person", "Date"], sort=False) numbers its groups
-        pair, _ = pd.factorize(_person_day_key(d_person, days if every else days[day_mask]))
+        key, size = _person_day_keys(d_person, days if every else days[day_mask])
+        if _small_range(size, len(key)):  # a table of (person, day) slots, no hashing
+            pair, first_at = _first_seen(key, size)
+        else:
+            pair, _ = pd.factorize(key)
+            seen = np.maximum.accumulate(pair)
+            first_at = np.flatnonzero(np.r_[True, pair[1:] > seen[:-1]])  # each pair's first row in `day`
         # the sums of groupby(["Person", "Date"], sort=False)
         if cols.plain_sums_exact(name, "Hours") or _plain_sums_exact(d_hours):
             hours = _bincount_sums(d_hours, pair, int(pair.max()) + 1)
         else:
             hours = pd.Series(d_hours).groupby(pair, sort=False).sum().to_numpy()
         rows = np.bincount(pair)
-        seen = np.maximum.accumulate(pair)
-        first_at = np.flatnonzero(np.r_[True, pair[1:] > seen[:-1]])  # each pair's first row in `day`
         labels = index if every else index[day_mask]
         if labels.size < 2 or bool((labels[1:] >= labels[:-1]).all()):  # Index.is_monotonic_increasing
             first = labels[first_at]
@@ -430,7 +451,7 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
             hpd = ctx.setting("HoursPerDay")
             hpd = float(hpd) if isinstance(hpd, (int, float)) and hpd > 0 else 8.0
             cap: dict[str, float] = {}  # first row of each person, no capacity: HoursPerDay
-            for p, c in zip(cols.list("tblResources", "Person"), cols.list("tblResources", "Capacity")):
+            for p, c in zip(cols.people(), cols.numbers("tblResources", "Capacity")):
                 if isinstance(p, str) and p not in cap:
                     cap[p] = hpd if c != c else c
             cap_by_person = np.array([float(cap.get(p, hpd)) for p in persons], dtype=float)
@@ -510,13 +531,53 @@ def _person_day_key(person: np.ndarray, days: np.ndarray) -> np.ndarray:
     different pairs: person * number of days + day, when the dates are whole days (as
     the normalised frame's are) — no hashing of the dates; else the dates' factorised
     codes take the days' place."""
+    return _person_day_keys(person, days)[0]
+
+
+def _person_day_keys(person: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, int]:
+    """:func:`_person_day_key` with the number of possible keys (0 <= key < size)."""
     lo, hi = int(days.min()), int(days.max())
     if not (days % _NS_PER_DAY).any():
         span = (hi - lo) // _NS_PER_DAY + 1
         if span * (int(person.max()) + 1) < 2**62:
-            return person.astype(np.int64) * span + (days - lo) // _NS_PER_DAY
+            return person.astype(np.int64) * span + (days - lo) // _NS_PER_DAY, span * (int(person.max()) + 1)
     day_codes, _ = pd.factorize(days)
-    return person.astype(np.int64) * (int(day_codes.max()) + 1) + day_codes
+    span = int(day_codes.max()) + 1
+    return person.astype(np.int64) * span + day_codes, span * (int(person.max()) + 1)
+
+
+def _small_range(size: int, n: int) -> bool:
+    """Keys in 0..size-1 are numbered through a table of ``size`` slots (cheaper than
+    hashing them) when the table is not much larger than the ``n`` keys."""
+    return size <= 8 * n + 4096
+
+
+def _first_seen(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(keys)[0]`` for integer keys in 0..size-1 (numbered in order of first
+    appearance), through a table of ``size`` slots instead of a hash table; with each
+    code's first position in ``keys``."""
+    n = len(keys)
+    first = np.full(size, n, dtype=np.int64)
+    np.minimum.at(first, keys, np.arange(n, dtype=np.int64))
+    first_at = np.sort(first[first < n])
+    label = np.empty(size, dtype=np.int64)
+    label[keys[first_at]] = np.arange(len(first_at), dtype=np.int64)
+    return label[keys], first_at
+
+
+def _factorize_ids(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a float Task ID column: (codes, distinct values), -1 for NaN;
+    through :func:`_first_seen` when the IDs are whole numbers in a small range."""
+    n = len(values)
+    if n and values.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            lo, hi = values.min(), values.max()  # NaN when any value is NaN
+        if -2.0 ** 53 < lo <= hi < 2.0 ** 53 and _small_range(int(hi - lo) + 1, n):  # False for NaN
+            keys = values.astype(np.int64)
+            if (keys == values).all():  # whole numbers (0.0 and -0.0 one ID, spelled as first seen)
+                codes, first_at = _first_seen(keys - int(lo), int(hi - lo) + 1)
+                return codes, values[first_at]
+    return pd.factorize(values)
 
 
 def _plain_sums_exact(values: np.ndarray) -> bool:
