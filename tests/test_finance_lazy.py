@@ -16,26 +16,12 @@ import pytest
 
 from pmo_xl.engine import finance as F
 from pmo_xl.engine.calendar import Calendar
-from pmo_xl.schema import TABLES
+from support.frames import frame
 
 D = dt.date
 MON = D(2026, 3, 2)
 TABLE_FIELDS = ("by_task", "by_category", "by_month", "by_person", "reserves", "after_status_date", "unrated_people")
 DEFERRED = ("by_task", "by_person", "reserves", "after_status_date", "unrated_people")
-
-
-def frame(name: str, rows: list[dict], first_row: int = 5) -> pd.DataFrame:
-    cols = TABLES[name].headers
-    df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
-    for c in TABLES[name].columns:
-        if c.kind == "date":
-            df[c.name] = pd.to_datetime(df[c.name])
-        elif c.kind == "int":
-            df[c.name] = pd.array([None if pd.isna(v) else int(v) for v in df[c.name]], dtype="Int64")
-        elif c.kind in ("number", "percent"):
-            df[c.name] = pd.to_numeric(df[c.name]).astype(float)
-    df.index = range(first_row, first_row + len(df))
-    return df
 
 
 def project(wbs2: str = "1.1", budget_task: float = 2) -> dict[str, pd.DataFrame]:
