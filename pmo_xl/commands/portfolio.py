@@ -186,8 +186,8 @@ def _project_record(path: Path, status_date: _dt.date | None, detail: bool) -> d
         out["detail"] = {
             "findings": [[f.severity, f.rule, f.sheet, f.cell, f.key, f.message, f.hint] for f in report.findings],
             "changes": _rows(changes, schema.TABLES["tblChanges"].headers),
-            "by_month": _rows(money.by_month, schema.TABLES["tblRollupMonth"].headers),
-            "by_category": _rows(money.by_category, schema.TABLES["tblRollupCategory"].headers),
+            "by_month": _result_rows(money, "by_month", schema.TABLES["tblRollupMonth"].headers),
+            "by_category": _result_rows(money, "by_category", schema.TABLES["tblRollupCategory"].headers),
             "changes_by_status": by_status,
         }
     return out
@@ -231,13 +231,45 @@ def _date(v: Any) -> _dt.date | None:
     return v if isinstance(v, _dt.date) else None
 
 
+def _result_rows(money: Any, name: str, headers: list[str]) -> list[list[Any]]:
+    """:func:`_rows` of the roll-up's table ``name``, from its columns while its frame has
+    not been built (the portfolio never reads these frames)."""
+    columns = money.table_columns(name)
+    if columns and headers:
+        rows = _column_rows(columns, headers, len(next(iter(columns.values()))))
+        if rows is not None:
+            return rows
+    return _rows(getattr(money, name), headers)
+
+
+def _column_rows(columns: dict[Any, Any], headers: list[str], n: int) -> list[list[Any]] | None:
+    """The rows of ``headers`` (a missing column: None) from the table's ``columns`` (by
+    header, arrays of ``n`` values) converted column by column (``plain_column``); None
+    when a column needs the per-value way."""
+    from ..io.portfolio_book import plain_column
+
+    lists = []
+    for h in headers:
+        values = plain_column(columns[h]) if h in columns else [None] * n
+        if values is None:
+            return None
+        lists.append(values)
+    return [list(row) for row in zip(*lists)]
+
+
 def _rows(frame: "pd.DataFrame", headers: list[str]) -> list[list[Any]]:
+    from ..engine._columns import positions
     from ..io.portfolio_book import plain
 
     if not headers:
         return []
-    # one object array for the whole table (a column at a time costs ~15 µs each);
-    # a missing column comes back as NaN, which plain() turns into None
+    at = positions(frame)  # (None when a header repeats)
+    if at is not None:
+        rows = _column_rows({c: frame._get_column_array(k) for c, k in at.items()}, headers, len(frame))
+        if rows is not None:
+            return rows
+    # the other kinds of column: one object array for the whole table, plain() per value
+    # (a missing column comes back as NaN, which plain() turns into None)
     if list(frame.columns) == list(headers):
         sub = frame
     elif frame.columns.is_unique:

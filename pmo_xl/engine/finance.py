@@ -532,6 +532,15 @@ class RollupResult:
             "tblReserves": self.reserves,
         }
 
+    def table_columns(self, name: str) -> dict[str, Any] | None:
+        """Table ``name``'s columns by header, as the arrays its frame will hold (numpy or
+        pandas arrays), while the table has not been read; None once it is a frame (read
+        that). A portfolio turns by month and by category into rows without their frames."""
+        v = self.__dict__[name]
+        if type(v) is not _Later or v.fn is not _result_frame:
+            return None
+        return {k: _column_values(c) for k, c in v.args[0].items()}
+
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (and copied) with every table built."""
         return {k: (getattr(self, k) if type(v) is _Later else v) for k, v in self.__dict__.items()}
@@ -705,6 +714,17 @@ def _result_frame(data: dict[str, Any]) -> pd.DataFrame:
         blocks.append((block, np.array(ks, dtype=np.intp)))
     # a view: the frames share the cached labels, never the Index object (its name can be set)
     return _from_blocks(blocks, index=pd.RangeIndex(n), columns=_column_index(tuple(data)).view())
+
+
+def _column_values(v: Any) -> Any:
+    """A :func:`_result_frame` column's values as an array (numpy or pandas): the values
+    its frame column holds, lists (of None: an empty month) as object."""
+    kind = type(v)
+    if kind is _Objects:
+        return v.values
+    if kind is pd.Series:
+        return v._values
+    return v if isinstance(v, (np.ndarray, _EXTENSION)) else np.array(v, dtype=object)
 
 
 def _constructed(data: dict[str, Any]) -> pd.DataFrame:
@@ -1299,11 +1319,12 @@ def _s_curve(
     status: np.datetime64,
     ev: float,
     w_status: int | None = None,
-) -> pd.DataFrame:
+) -> "_Later":
     """tblRollupMonth: PV, EV, AC per month and cumulative. PV runs to the end of the
     plan; EV and AC stop at the status month (later months are empty). EV per month:
     each task's earned value spread evenly over the working days of its progress window
-    (:func:`_progress_windows`), level-of-effort lines as their PV."""
+    (:func:`_progress_windows`), level-of-effort lines as their PV. Its columns, made a
+    frame when read (a portfolio takes them as rows: :meth:`RollupResult.table_columns`)."""
     before, n, amount = lines.before, lines.n, lines.amount
     active = amount != 0
     if w_status is None:
@@ -1345,7 +1366,7 @@ def _s_curve(
         # after it would be None only (cannot happen: the status month is on the axis)
         return np.where(future, np.nan, a) if not future.all() else [None] * len(a)
 
-    return _result_frame(
+    return _Later(_result_frame,
         {
             "Month": months.astype("datetime64[D]").astype("datetime64[s]"),
             "PV": _steps(cum_pv),
@@ -1380,8 +1401,9 @@ def _earned_schedule_inputs(
     return cum_pv, float(max(w_status - origin, 0))
 
 
-def _by_category(lines: _Budget, line_pv: np.ndarray, counted: Actuals) -> pd.DataFrame:
-    """tblRollupCategory: budget, PV, AC per cost category (hours at the person's)."""
+def _by_category(lines: _Budget, line_pv: np.ndarray, counted: Actuals) -> "_Later":
+    """tblRollupCategory: budget, PV, AC per cost category (hours at the person's); its
+    columns, made a frame when read (as :func:`_s_curve`'s)."""
     labels = lines.category.tolist()
     names = sorted(set(labels))  # the group-by's groups, in its order
     code_of = {c: i for i, c in enumerate(names)}
@@ -1393,7 +1415,8 @@ def _by_category(lines: _Budget, line_pv: np.ndarray, counted: Actuals) -> pd.Da
     budget = np.array([planned[c][0] if c in planned else 0.0 for c in order], dtype=float)
     pv = np.array([planned[c][1] if c in planned else 0.0 for c in order], dtype=float)
     ac = np.array([spent.get(c, 0.0) for c in order], dtype=float)
-    return _result_frame({"Category": _text_column(order, bool(order)), "Budget": budget, "PV": pv, "AC": ac, **_variance(budget, ac)})
+    return _Later(_result_frame, {"Category": _text_column(order, bool(order)), "Budget": budget, "PV": pv, "AC": ac,
+                                  **_variance(budget, ac)})
 
 
 def _by_person(
