@@ -285,7 +285,9 @@ class _Plan:
         key = name + "\0na"
         out = self._cache.get(key)
         if out is None:
-            out = self._cache[key] = np.asarray(pd.isna(self.values(name)), dtype=bool)
+            values = self.values(name)
+            kind = values.dtype.kind  # (numpy's own test for numbers and dates: pd.isna's, without its dispatch)
+            out = self._cache[key] = np.isnan(values) if kind == "f" else np.isnat(values) if kind == "M" else np.asarray(pd.isna(values), dtype=bool)
         return out
 
     def _fast(self, name: str) -> bool:
@@ -542,7 +544,7 @@ def _resources(p: _Plan, t: DcmaThresholds, budget: pd.DataFrame | None) -> Dcma
     n_pop = int(np.count_nonzero(pop))
     if not n_pop:
         return _na(10, t, "no incomplete task with a duration")
-    budgeted = set() if budget is None or budget.empty else _budget_ids(budget["Task ID"])
+    budgeted = set() if budget is None or not len(budget.index) or not len(budget.columns) else _budget_ids(budget, "Task ID")
     ids = p.ids[pop]
     owner_missing = p.missing("Owner")[pop]
     flagged = owner_missing & np.array([i not in budgeted for i in ids.tolist()], dtype=bool)
@@ -555,11 +557,13 @@ def _resources(p: _Plan, t: DcmaThresholds, budget: pd.DataFrame | None) -> Dcma
     return _result(10, t, value, value <= t.resources_max + 1e-9, detail, hit)
 
 
-def _budget_ids(column: pd.Series) -> set[int]:
-    """``set(column.dropna().astype("int64"))`` (numpy for a float column)."""
-    values = column.to_numpy()
-    if values.dtype.kind == "f":
+def _budget_ids(budget: pd.DataFrame, name: str) -> set[int]:
+    """``set(budget[name].dropna().astype("int64"))`` (numpy for a float column, read
+    off the frame without a Series)."""
+    values = _column_values(budget, name)
+    if values is not None and values.dtype == np.float64:
         return set(values[~np.isnan(values)].astype("int64").tolist())
+    column = budget[name]
     return set(column.dropna().astype("int64").tolist())
 
 
