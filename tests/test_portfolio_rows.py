@@ -1,8 +1,10 @@
-"""The portfolio's detail rows converted a column at a time (``portfolio._rows``,
+"""The portfolio record's fast paths. Its detail rows converted a column at a time (``portfolio._rows``,
 ``portfolio_book.plain_column``) and the roll-up's month and category rows taken from
 its columns before their frames exist (``portfolio._result_rows``,
 ``RollupResult.table_columns``): the same values, of the same types, as the frame's
-object array with ``plain`` per value (tests/support/portfolio_rows.py)."""
+object array with ``plain`` per value (tests/support/portfolio_rows.py). The latest
+Baseline Finish by numpy and the CR counts by status from Arrow's list: what the Series
+gave."""
 
 from __future__ import annotations
 
@@ -17,12 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pmo_xl import schema
-from pmo_xl.commands.portfolio import _result_rows, _rows
+from pmo_xl.commands.portfolio import _count_statuses, _latest, _result_rows, _rows
 from pmo_xl.engine import finance as F
 from pmo_xl.engine.calendar import Calendar
 from pmo_xl.io.portfolio_book import plain_column
 from support.frames import frame
-from support.portfolio_rows import rows_by_value
+from support.portfolio_rows import count_statuses_by_series, latest_by_pandas, rows_by_value
 
 D = dt.date
 HEADERS = ["A", "B", "C", "D"]
@@ -49,11 +51,10 @@ objects = st.one_of(texts, st.floats(allow_nan=True), st.integers(-5, 5), st.boo
 
 
 @st.composite
-def columns(draw, n: int):
-    kind = draw(st.sampled_from([
+def columns(draw, n: int, kinds: tuple[str, ...] = (
         "float", "int", "bool", "ns", "unit", "str", "string_na", "object", "Int64", "Float64", "boolean",
-        "category", "tz", "timedelta", "float32", "npext",
-    ]))
+        "category", "tz", "timedelta", "float32", "npext")):
+    kind = draw(st.sampled_from(kinds))
     if kind == "npext":  # (pandas 2's text result column)
         return pd.arrays.NumpyExtensionArray(np.array(draw(st.lists(texts, min_size=n, max_size=n)) + [0], dtype=object)[:n])
     if kind == "float":
@@ -222,3 +223,56 @@ def test_example_workbook_record_rows() -> None:
         want = rows_by_value(getattr(money, name), schema.TABLES[table].headers)
         assert want
         same(detail[name], want)
+
+
+# --------------------------------------------------------------------------- the record's other columns
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_latest_baseline_finish_is_the_series_max(data) -> None:
+    n = data.draw(st.integers(0, 6))
+    kind = data.draw(st.sampled_from(["ns", "unit", "object", "str", "float", "missing", "repeated"]))
+    if kind in ("ns", "unit"):
+        column = data.draw(columns(n, (kind,)))
+    elif kind == "object":
+        column = np.array(data.draw(st.lists(st.one_of(st.none(), st.just(pd.Timestamp("2026-03-02")),
+                                                       st.just(D(2026, 1, 1))), min_size=n, max_size=n)) + [0],
+                          dtype=object)[:n]
+    elif kind == "str":
+        column = pd.array(data.draw(st.lists(texts, min_size=n, max_size=n)), dtype="str")
+    else:
+        column = np.array(data.draw(st.lists(floats, min_size=n, max_size=n)), dtype=float)
+    f = pd.DataFrame({"Baseline Finish": column} if kind != "missing" else {"X": column})
+    if kind == "repeated":
+        f = pd.concat([f, f], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            want = latest_by_pandas(f, "Baseline Finish")
+        except Exception as exc:  # (text beside dates: the same error either way)
+            with pytest.raises(type(exc)):
+                _latest(f, "Baseline Finish")
+            return
+        got = _latest(f, "Baseline Finish")
+    if isinstance(want, pd.Series):
+        assert isinstance(got, pd.Series) and got.equals(want)
+        return
+    assert type(got) is type(want) and (got is want or got == want or (got != got and want != want))
+
+
+def test_latest_baseline_finish_examples() -> None:
+    f = pd.DataFrame({"Baseline Finish": pd.to_datetime(["2026-03-02 18:00", None, "2026-05-01 01:00"])})
+    assert _latest(f, "Baseline Finish") == D(2026, 5, 1) and type(_latest(f, "Baseline Finish")) is D
+    assert _latest(f.iloc[1:2], "Baseline Finish") is None
+    assert _latest(pd.DataFrame({"X": [1]}), "Baseline Finish") is None
+    old = pd.DataFrame({"Baseline Finish": np.array(["1969-12-31T12:00", "1500-06-01"], dtype="datetime64[s]")})
+    assert _latest(old, "Baseline Finish") == latest_by_pandas(old, "Baseline Finish") == D(1969, 12, 31)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(texts, st.sampled_from(["Approved", " Closed ", "Submitted", "draft"])), max_size=8),
+       st.sampled_from(["str", "object", "string"]))
+def test_statuses_are_counted_as_from_the_series(statuses, dtype) -> None:
+    changes = pd.DataFrame({"CR ID": ["x"] * len(statuses), "Status": pd.array(statuses, dtype=dtype)})
+    assert _count_statuses(changes) == count_statuses_by_series(changes)

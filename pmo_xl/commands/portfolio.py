@@ -130,7 +130,6 @@ def project_record(path: str | os.PathLike[str], status_date: _dt.date | None = 
 def _project_record(path: Path, status_date: _dt.date | None, detail: bool) -> dict[str, Any]:
     from .. import schema
     from ..engine.changes import OPEN_STATUSES
-    from ..io.portfolio_book import plain
     from ..io.reader import load
     from ._common import calendar_for, status_date_of
     from .rollup import rollup_book
@@ -153,12 +152,7 @@ def _project_record(path: Path, status_date: _dt.date | None, detail: bool) -> d
             plan = None  # an unusable calendar is reported by validate; the money still counts
     if plan is not None and plan.tasks:
         forecast = plan.project_finish_date
-    frame = book.frame("tblPlan")
-    if "Baseline Finish" in frame.columns:
-        finishes = frame["Baseline Finish"].dropna()
-        if len(finishes):
-            baseline = plain(finishes.max())
-            baseline = baseline.date() if isinstance(baseline, _dt.datetime) else baseline
+    baseline = _latest(book.frame("tblPlan"), "Baseline Finish")
     if forecast is not None and baseline is not None:
         cal = plan.calendar if plan is not None and plan.calendar is not None else calendar_for(book)
         variance = cal.index_of(forecast) - cal.index_of(baseline)
@@ -193,6 +187,32 @@ def _project_record(path: Path, status_date: _dt.date | None, detail: bool) -> d
     return out
 
 
+def _latest(frame: "pd.DataFrame", column: str) -> Any:
+    """The latest value of a date column (a date; None when the column is missing or
+    blank): ``plain(column.dropna().max())``, a datetime as its date."""
+    import numpy as np
+
+    from ..engine._columns import column_array
+    from ..io.portfolio_book import plain
+
+    if column not in frame.columns:
+        return None
+    a = column_array(frame, column)
+    if isinstance(a.dtype, np.dtype) and a.dtype.kind == "M" and a.ndim == 1:  # (the reader's dates: numpy's max)
+        dates = np.asarray(a)
+        dates = dates[~np.isnat(dates)]
+        if not len(dates):
+            return None
+        day = dates.max().astype("datetime64[D]")
+        if np.datetime64("0001-01-01") <= day <= np.datetime64("9999-12-31"):
+            return day.astype(object)
+    finishes = frame[column].dropna()
+    if not len(finishes):
+        return None
+    latest = plain(finishes.max())
+    return latest.date() if isinstance(latest, _dt.datetime) else latest
+
+
 def _count_statuses(changes: "pd.DataFrame") -> dict[str, int]:
     """CRs by status, as :func:`pmo_xl.engine.changes.change_stats` counts them (a blank
     status is Draft; unknown ones are "(other)") without its per-row ageing work."""
@@ -205,9 +225,14 @@ def _count_statuses(changes: "pd.DataFrame") -> dict[str, int]:
 
     import pandas as pd
 
+    from ..engine._columns import column_array
+
+    status = column_array(changes, "Status")
+    # (Arrow text's own list: str, None for a blank; else the Series' list)
+    values = status._pa_array.to_pylist() if hasattr(status, "_pa_array") else changes["Status"].tolist()
     # str.strip() strips what pandas' .str.strip() does; a missing status is blank
     counts = Counter((str(v).strip() or "Draft") if not (v is None or v is pd.NA or v != v) else "Draft"
-                     for v in changes["Status"].tolist())
+                     for v in values)
     for s, n in counts.items():
         key = s if s in out else "(other)"
         out[key] = out.get(key, 0) + int(n)
