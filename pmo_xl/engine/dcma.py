@@ -196,18 +196,19 @@ def _assess(plan: pd.DataFrame, cpm: Any, status_date: _dt.date | None, budget: 
     inc = p.inc
     inc_ids = p.ids[inc]
     constraint = p.values("Constraint")[inc].tolist()
+    state = {s.id: s for s in cpm.tasks} if cpm is not None else {}  # the CPM's tasks by ID, for checks 6, 7, 12
     out = [
         _logic(p, t, links),
         *_relationships(p, t, links),
         _share(5, t, inc_ids, np.array([c in HARD_CONSTRAINTS for c in constraint], dtype=bool),
                t.hard_constraints_max, "with a hard constraint"),
-        *_floats(inc_ids, t, cpm),
+        *_floats(inc_ids, t, cpm, state),
         _share(8, t, inc_ids, p.compare("Duration", ">", t.high_duration_days)[inc], t.high_duration_max,
                f"longer than {t.high_duration_days} working days"),
         _invalid_dates(p, t, status),
         _resources(p, t, budget),
         _missed(p, t, status),
-        _critical_path_test(p, t, cpm),
+        _critical_path_test(p, t, cpm, state),
         _cpli(t, cpm, planned_finish, calendar),
         _bei(p, t, status),
     ]
@@ -505,14 +506,13 @@ def _relationships(p: _Plan, t: DcmaThresholds, links: _Links) -> list[DcmaCheck
     return out
 
 
-def _floats(inc_ids: np.ndarray, t: DcmaThresholds, cpm: Any) -> list[DcmaCheck]:
+def _floats(inc_ids: np.ndarray, t: DcmaThresholds, cpm: Any, state: dict[int, Any]) -> list[DcmaCheck]:
     if cpm is None:
         why = "no schedule (no calendar or no task)"
         return [_na(6, t, why), _na(7, t, why)]
     if not len(inc_ids):
         return [_na(6, t, "no incomplete task"), _na(7, t, "no incomplete task")]
-    tf = {s.id: s.total_float for s in cpm.tasks}
-    pairs = [(i, tf[i]) for i in inc_ids.tolist() if i in tf and tf[i] is not None and tf[i] == tf[i]]
+    pairs = [(i, f) for i in inc_ids.tolist() if i in state and (f := state[i].total_float) is not None and f == f]
     ids = np.array([i for i, _f in pairs], dtype=np.int64)
     f = np.array([x for _i, x in pairs], dtype=float)
     return [
@@ -585,12 +585,11 @@ def _missed(p: _Plan, t: DcmaThresholds, status: pd.Timestamp | None) -> DcmaChe
     return _result(11, t, value, value <= t.missed_max + 1e-9, detail, hit)
 
 
-def _critical_path_test(p: _Plan, t: DcmaThresholds, cpm: Any) -> DcmaCheck:
+def _critical_path_test(p: _Plan, t: DcmaThresholds, cpm: Any, state: dict[int, Any]) -> DcmaCheck:
     if cpm is None:
         return _na(12, t, "no schedule (no calendar or no task)")
     if cpm.cycles:
         return _na(12, t, "the plan has dependency cycles (PL007)")
-    state = {s.id: s for s in cpm.tasks}
     incomplete = set(p.ids[p.inc].tolist())
     candidates = [tid for tid in cpm.critical_path if tid in incomplete and state[tid].status != "summary"]
     if not candidates:
