@@ -477,6 +477,11 @@ _DATETIMES = frozenset(np.dtype(f"datetime64[{unit}]") for unit in ("s", "ms", "
 
 # --------------------------------------------------------------------------- the reader
 
+#: Sheet parts up to this size are looked at for blank rows before a generated table is
+#: bulk-read (:meth:`_Reader._blank_in_xml`); a larger one is simply bulk-read.
+_BLANK_CHECK_MAX = 64 * 1024
+_ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
+
 
 @dataclass
 class _Reader:
@@ -492,6 +497,8 @@ class _Reader:
     #: rows on one sheet: they are bulk-read in one go (see :meth:`share_loads`).
     _spans: dict[tuple[str, int, int], tuple[int, int]] = field(default_factory=dict)
     _loaded: dict[tuple[str, int, int], dict[int, Any]] = field(default_factory=dict)
+    #: sheet part -> the numbers of its row elements, None when unknown (:meth:`_blank_in_xml`)
+    _rows_present: dict[str, frozenset[int] | None] = field(default_factory=dict)
     raw_settings: dict[str, Any] = field(default_factory=dict)  # as read, before defaults
 
     # ---- raw access
@@ -560,7 +567,10 @@ class _Reader:
         issues_before = len(self.issues)
         first, last = part.first_data_row, part.last_data_row
         n = max(0, last - first + 1)
-        raw = self._bulk(part, n) if n else {}
+        # a generated table as the template ships it (blank rows) is known empty from its
+        # sheet's XML: no fastexcel parse of the sheet (three of a typical file's eleven)
+        blank = spec.name in _GENERATED and self._blank_in_xml(part.sheet_part, first, last)
+        raw = self._bulk(part, n) if n and not blank else {}
         height = max((len(a) for a in raw.values()), default=0)
         if not height or all(a.null_count == len(a) for a in raw.values()):
             # no rows, or every cell empty (a generated table's blank row): nothing to type
@@ -609,6 +619,41 @@ class _Reader:
         index = pd.Index._simple_new(rows, name="row")  # rows: this frame's own int64 array (no checks needed)
         # the column labels are the layout's Index, viewed (a frame's own Index object, same labels)
         return _frame_of(arrays, lay.labels.view(), index)
+
+    def _blank_in_xml(self, sheet_part: str, first: int, last: int) -> bool:
+        """Whether the sheet's XML has no row element at all among rows ``first``..``last``
+        (then a bulk read gives no cell there). False whenever in doubt -- a large or
+        unreadable part, a row element without its number first -- so that the bulk read
+        decides."""
+        if sheet_part not in self._rows_present:
+            self._rows_present[sheet_part] = self._row_numbers(sheet_part)
+        numbers = self._rows_present[sheet_part]
+        return numbers is not None and not any(first <= r <= last for r in numbers)
+
+    def _row_numbers(self, sheet_part: str) -> frozenset[int] | None:
+        """The numbers of the row elements of ``sheet_part``'s ``<sheetData>``, or None when
+        the part is not a small transitional sheet whose every ``<row`` tag starts with its
+        number (what Excel, openpyxl and XlsxWriter write): a text scan, no XML parse."""
+        name = self.pkg.find(sheet_part) if sheet_part else None
+        if name is None or self.pkg.info(name).file_size > _BLANK_CHECK_MAX or self.pkg.strict:
+            return None
+        try:
+            data = self.pkg.read(name)
+        except NotAWorkbook:  # the bulk read reports damage in its own words
+            return None
+        start = data.find(b"<sheetData")
+        if start < 0 or data.find(b"<sheetData", start + 1) >= 0:
+            return None
+        if data.startswith(b"<sheetData/>", start):
+            return frozenset()
+        end = data.find(b"</sheetData>", start)
+        if end < 0:
+            return None
+        body = data[start:end]
+        numbers = _ROW_NUMBER.findall(body)
+        if len(numbers) != body.count(b"<row"):
+            return None
+        return frozenset(int(n) for n in numbers)
 
     def share_loads(self, parts: list[TablePart]) -> None:
         """Tables on one sheet over the same data rows (the Rollup sheet's seven one-row
