@@ -1113,14 +1113,72 @@ def _task_table_fails(wbs: list[str], tasks: _Tasks, dkeys: np.ndarray, dmat: np
     ``str.isdigit`` but ``int`` refuses (non-ASCII digits, very long numbers), task IDs
     out of int64's range, amounts whose sums could overflow. Cheap, and False on any
     usual plan."""
-    joined = "".join(wbs)
-    if not joined.isascii() or (len(joined) > 640 and max(map(len, wbs)) > 640):  # (640: the lowest int-digits limit)
-        return True
-    if not (_castable(tasks.ids) and _castable(dkeys)):
+    if _wbs_or_ids_fail(wbs, tasks.ids) or not _castable(dkeys):
         return True
     # a total sums at most every row's values, a variance two totals
     largest = float(np.abs(dmat).max()) if dmat.size else 0.0
     return not largest * (2 * len(dmat) + 2) < 1e308  # (NaN: True)
+
+
+def _task_sums(lines: _Budget, line_pv: np.ndarray, line_ev: np.ndarray, counted: Actuals) -> tuple[np.ndarray, np.ndarray]:
+    """The task IDs that carry amounts (ascending, :data:`PROJECT_KEY` for the project
+    level) and their Budget, PV, EV, AC, Hours booked directly (``dkeys``, ``dmat`` of
+    :func:`_by_task`)."""
+    key = np.where(lines.is_task, lines.task, PROJECT_KEY)
+    a_key = np.where(np.isnan(counted.task), PROJECT_KEY, counted.task)
+    dkeys, key_of = _unique_inverse(np.concatenate([key, a_key]))
+    dmat = np.column_stack([
+        _group_sums(key_of[:len(key)], np.column_stack([lines.amount, line_pv, line_ev]), len(dkeys)),
+        _group_sums(key_of[len(key):], np.column_stack([counted.amount, counted.hours]), len(dkeys)),
+    ])
+    return dkeys, dmat
+
+
+def _task_rollup(wbs: list[str], names: Any, tasks: _Tasks, lines: _Budget, line_pv: np.ndarray,
+                 line_ev: np.ndarray, counted: Actuals) -> pd.DataFrame:
+    """tblRollupTask from the roll-up's own arrays (``names``: :func:`_kept_texts`)."""
+    return _task_table(wbs, _texts_of(names), tasks, *_task_sums(lines, line_pv, line_ev, counted))
+
+
+def _task_rollup_may_fail(wbs: list[str], tasks: _Tasks, lines: _Budget, line_pv: np.ndarray,
+                          line_ev: np.ndarray, counted: Actuals) -> bool:
+    """:func:`_task_table_fails` of :func:`_task_sums` without those sums: True whenever
+    that is (the task IDs are among the lines' and the actuals', and a sum is at most
+    its rows' count times their largest value, twice for Kahan's rounding); False on
+    any usual plan."""
+    values = (lines.amount, line_pv, line_ev, counted.amount, counted.hours)
+    ends = np.array([x for v in values if len(v) for x in (v.max(), v.min())], dtype=float)
+    largest = float(np.abs(ends).max()) if len(ends) else 0.0  # (NaN stays NaN)
+    rows = len(lines.amount) + len(counted.amount) + 1
+    if not largest * 2 * rows * (2 * rows + 2) < 1e308:  # (NaN: True)
+        return True
+    return _wbs_or_ids_fail(wbs, tasks.ids) or not (_castable(lines.task) and _castable(counted.task))
+
+
+def _kept_texts(column: Any) -> Any:
+    """:func:`_text_list` of a text column, to take later (:func:`_texts_of`): an Arrow
+    column's data as it is (immutable: writing into the column replaces it), else the list."""
+    a = _values(column)
+    pa_array = getattr(a, "_pa_array", None)
+    if pa_array is not None and isinstance(a.dtype, pd.StringDtype):
+        return pa_array
+    return _text_list(column)
+
+
+def _texts_of(kept: Any) -> list[str]:
+    """The list :func:`_kept_texts` stands for (what :func:`_text_list` gives: str stripped, "" for a blank)."""
+    if type(kept) is list:
+        return kept
+    return [(v.strip() or "") if type(v) is str else "" for v in kept.to_pylist()]
+
+
+def _wbs_or_ids_fail(wbs: list[str], ids: np.ndarray) -> bool:
+    """Whether some WBS part may ``str.isdigit`` but be refused by ``int`` (non-ASCII
+    digits, very long numbers) or a task ID is out of int64's range."""
+    joined = "".join(wbs)
+    if not joined.isascii() or (len(joined) > 640 and max(map(len, wbs)) > 640):  # (640: the lowest int-digits limit)
+        return True
+    return not _castable(ids)
 
 
 def _task_table(wbs_rows: list[str], name_rows: list[str], tasks: _Tasks, dkeys: np.ndarray, dmat: np.ndarray) -> pd.DataFrame:
@@ -1512,21 +1570,17 @@ def rollup(
     cum_pv, at = _earned_schedule_inputs(axis, lines, start_setting, w_status)
     metrics = compute_evm(bac, pv, ev, ac, cum_pv, at)
 
-    # ---- roll-ups: Budget, PV, EV, AC, Hours booked directly on each task ID (or the project)
-    key = np.where(lines.is_task, lines.task, PROJECT_KEY)
-    a_key = np.where(np.isnan(counted.task), PROJECT_KEY, counted.task)
-    dkeys, key_of = _unique_inverse(np.concatenate([key, a_key]))
-    dmat = np.column_stack([
-        _group_sums(key_of[:len(key)], np.column_stack([lines.amount, line_pv, line_ev]), len(dkeys)),
-        _group_sums(key_of[len(key):], np.column_stack([counted.amount, counted.hours]), len(dkeys)),
-    ])
-
     if np.sum(unrated_hours) != 0:  # (Series.sum of a float column: numpy's)
         notes.append(f"{len(unrated_hours)} person(s) booked hours without a rate: their hours cost 0.")
-    wbs, names = _text_list(plan["WBS"]), _text_list(plan["Task"])
-    by_task = _Later(_task_table, wbs, names, tasks, dkeys, dmat)
-    if _task_table_fails(wbs, tasks, dkeys, dmat):
-        by_task = _built(by_task)
+    # by task, and its sums per task ID, when read; unless building it could fail: then now
+    wbs = _text_list(plan["WBS"])
+    if not _task_rollup_may_fail(wbs, tasks, lines, line_pv, line_ev, counted):
+        by_task = _Later(_task_rollup, wbs, _kept_texts(plan["Task"]), tasks, lines, line_pv, line_ev, counted)
+    else:  # (the exact check, on the sums)
+        dkeys, dmat = _task_sums(lines, line_pv, line_ev, counted)
+        by_task = _Later(_task_table, wbs, _text_list(plan["Task"]), tasks, dkeys, dmat)
+        if _task_table_fails(wbs, tasks, dkeys, dmat):
+            by_task = _built(by_task)
     return RollupResult(
         status_date=status.astype(object),
         currency=str(settings.get("Currency") or "EUR"),
