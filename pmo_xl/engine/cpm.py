@@ -29,7 +29,7 @@ import gc
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import compress
+from itertools import compress, repeat
 from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -135,7 +135,8 @@ class ScheduleResult:
     problems: list[ScheduleProblem]
     calendar: Calendar | None = None
     status_day: int | None = None
-    _inputs: tuple[list[CpmTask], dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+    # the task objects (None when scheduled from the plan's columns) and schedule()'s arguments
+    _inputs: tuple[list[CpmTask] | None, dict[str, Any]] | None = field(default=None, repr=False, compare=False)
     _network: _Network | None = field(default=None, repr=False, compare=False)
     _times: _Times | None = field(default=None, repr=False, compare=False)
 
@@ -303,9 +304,58 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
     when both are there. ``Status = Complete`` without a % Complete counts as 100 %.
     Rows without an ID are skipped (validation reports them).
 
+    The tasks are :func:`_plan_columns`' columns, one :class:`CpmTask` per row.
+    """
+    plan, names, problems = _plan_columns(frame, calendar, with_names=True)
+    durations = [d or 0.0 for d in plan.duration]
+    pcts = [min(max(p or 0.0, 0.0), 1.0) for p in plan.percent_complete]
+    links = [list(v) for v in plan.links]
+    # positional, in field order: id, duration, links, type, wbs, constraint,
+    # constraint_day, percent_complete, actual_start, actual_finish, name, row
+    tasks = list(map(CpmTask, plan.id, durations, links, plan.type, plan.wbs, plan.constraint, plan.constraint_day,
+                     pcts, plan.actual_start, plan.actual_finish, names, plan.row))
+    return tasks, problems
+
+
+@dataclass
+class _Tasks:
+    """The tasks as columns, plan order: :class:`CpmTask`'s fields but the name (the
+    schedule never reads it). What the engine works on; :func:`schedule_plan` makes it
+    from the plan's columns without a task object in between."""
+
+    id: list[int]
+    duration: list[float | None]  # None: no duration (0 days)
+    links: list[Sequence[Link]]
+    type: list[str]
+    wbs: list[str]
+    constraint: list[str]
+    constraint_day: list[int | None]
+    percent_complete: list[float | None]  # not clamped yet (None: 0)
+    actual_start: list[int | None]
+    actual_finish: list[int | None]
+    row: list[int | None]
+
+    @classmethod
+    def of(cls, tasks: Sequence[CpmTask]) -> _Tasks:
+        return cls(*([getattr(t, name) for t in tasks] for name in _TASK_FIELDS))
+
+    def take(self, keep: list[int]) -> _Tasks:
+        """The tasks at positions ``keep``, in that order."""
+        return _Tasks(*([values[k] for k in keep] for values in map(self.__getattribute__, _TASK_FIELDS)))
+
+
+_TASK_FIELDS = ("id", "duration", "links", "type", "wbs", "constraint", "constraint_day", "percent_complete",
+                "actual_start", "actual_finish", "row")
+
+
+def _plan_columns(frame: pd.DataFrame, calendar: Calendar, with_names: bool = False) -> tuple[_Tasks, list[str], list[ScheduleProblem]]:
+    """The plan's tasks as columns (:class:`_Tasks`), their names (when ``with_names``)
+    and the problems found on the way (:func:`tasks_from_plan` says what is read how).
+
     Whole columns are converted at once: numbers and dates by numpy, text once per
     distinct value, and every date that needs a working-day index in one
-    :meth:`Calendar.indices_of` call per kind of rounding.
+    :meth:`Calendar.indices_of` call per kind of rounding; a column only the missing
+    Durations or the dated constraints need is read only when there are some.
     """
     problems: list[ScheduleProblem] = []
     n = len(frame)
@@ -313,50 +363,54 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
     ids = _numbers(frame, "ID")
     durations = _numbers(frame, "Duration")
     pcts = _numbers(frame, "% Complete")
-    kinds = _texts(frame, "Type")
-    constraints = _texts(frame, "Constraint")
-    wbs = _texts(frame, "WBS")
-    names = _texts(frame, "Task")
+    kinds = _texts(frame, "Type", _kind_of)
+    cons = _texts(frame, "Constraint", _constraint_of)
+    wbs = _texts(frame, "WBS", _or_empty)
+    names = _texts(frame, "Task", _or_empty) if with_names else []
     preds = _column(frame, "Predecessors")
 
-    # ---- per distinct value: types, constraints ----------------------------------------
-    kind_of = {v: _KINDS.get((v or "Task").lower(), v or "Task") for v in set(kinds)}
-    constraint_of = {v: (v or "ASAP").upper() for v in set(constraints)}
-
     # ---- the rows that make tasks (a whole ID), and their dates as datetime64[D] -------
-    kept = [k for k, v in enumerate(ids) if v is not None and v.is_integer()]
+    kept = list(compress(range(n), [v is not None and v.is_integer() for v in ids]))
     m = len(kept)
     if m < n:  # the columns at the kept rows only (all of them: the usual case)
-        ids, durations, pcts, kinds, constraints, wbs, names, preds, rows = (
-            [values[k] for k in kept] for values in (ids, durations, pcts, kinds, constraints, wbs, names, preds, rows))
+        ids, durations, pcts, kinds, cons, wbs, preds, rows = (
+            [values[k] for k in kept] for values in (ids, durations, pcts, kinds, cons, wbs, preds, rows))
+        if with_names:
+            names = [names[k] for k in kept]
     at = np.array(kept, dtype=np.intp)
-    kinds = [kind_of[v] for v in kinds]
-    cons = [constraint_of[v] for v in constraints]
-    is_dated = np.array([c in _DATED for c in cons], dtype=bool)
+    distinct_cons = set(cons)
+    dated = not distinct_cons.isdisjoint(_DATED)
+    is_dated = np.fromiter(map(_DATED.__contains__, cons), bool, m) if dated else None
     # Start..Finish only where the Duration is missing (a Task), constraint dates only
     # where the constraint needs one: a column of anything but dates is read only there
-    span_need = np.array([d is None and c == "Task" for d, c in zip(durations, kinds)], dtype=bool)
-    starts = _day_array(frame, "Start", at, span_need)
-    finishes = _day_array(frame, "Finish", at, span_need)
-    constraint_dates = _day_array(frame, "Constraint Date", at, is_dated)
+    span_days: list[Any] | None = None
+    if None in durations:
+        span_need = np.array([d is None and c == "Task" for d, c in zip(durations, kinds)], dtype=bool)
+        starts = _day_array(frame, "Start", at, span_need)
+        finishes = _day_array(frame, "Finish", at, span_need)
+        # spans: NETWORKDAYS(start, finish) = index(finish) - index(start - 1 day)
+        spans = span_need & ~np.isnat(starts) & ~np.isnat(finishes)
+        spans[spans] = finishes[spans] >= starts[spans]
+        if spans.any():
+            span_days = [None] * m
+            days = calendar.indices_of(finishes[spans]) - calendar.indices_of(starts[spans] - np.timedelta64(1, "D"))
+            for j, d in zip(np.flatnonzero(spans).tolist(), days.tolist()):
+                span_days[j] = float(int(d))
+    nat = np.full(m, np.datetime64("NaT"), dtype="datetime64[D]")
+    constraint_dates = _day_array(frame, "Constraint Date", at, is_dated) if dated else nat
     actual_starts = _day_array(frame, "Actual Start", at, None)
     actual_finishes = _day_array(frame, "Actual Finish", at, None)
 
     # ---- whole columns through the calendar ------------------------------------------
-    # spans: NETWORKDAYS(start, finish) = index(finish) - index(start - 1 day)
-    spans = span_need & ~np.isnat(starts) & ~np.isnat(finishes)
-    spans[spans] = finishes[spans] >= starts[spans]
-    span_days: list[Any] = [None] * m
-    if spans.any():
-        days = calendar.indices_of(finishes[spans]) - calendar.indices_of(starts[spans] - np.timedelta64(1, "D"))
-        for j, d in zip(np.flatnonzero(spans).tolist(), days.tolist()):
-            span_days[j] = float(int(d))
     # working-day indices, by rounding of a non-working day: "forward" =
     # index_of(next_working(d)) for SNET/FNET/MSO dates and actual starts, "backward" =
     # index_of(d) for the other constraint dates and actual finishes
-    has_date = is_dated & ~np.isnat(constraint_dates)
-    rolls_forward = np.array([c in _ROLL_FORWARD for c in cons], dtype=bool)
-    c_forward, c_backward = has_date & rolls_forward, has_date & ~rolls_forward
+    if dated:
+        has_date = is_dated & ~np.isnat(constraint_dates)
+        rolls_forward = np.fromiter(map(_ROLL_FORWARD.__contains__, cons), bool, m)
+        c_forward, c_backward = has_date & rolls_forward, has_date & ~rolls_forward
+    else:
+        c_forward = c_backward = np.zeros(m, dtype=bool)
     has_start, has_finish = ~np.isnat(actual_starts), ~np.isnat(actual_finishes)
     # each output an object array of None, its indices put in by mask (Python ints, as
     # .tolist() gives them), instead of a Python loop over the dated rows
@@ -375,24 +429,26 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
             i += len(w)
     cday, astart, afinish = cday_at.tolist(), astart_at.tolist(), afinish_at.tolist()
 
-    # ---- links, problems (in row order), the tasks column by column ---------------------
-    links: list[list[Link]] = []
+    # ---- links, problems (in row order), the columns ----------------------------------
+    links: list[Sequence[Link]] = []
     bad_links: dict[int, tuple[LinkProblem, ...]] = {}
     for j, v in enumerate(preds):
-        if type(v) is str:  # parse_predecessors' own cache, one list copy
+        if type(v) is str:  # parse_predecessors' own cache: its tuples, shared (read only)
             found, wrong = _parse_text(v)
-            links.append(list(found))
         elif v is None:
-            links.append([])
+            links.append(())
             continue
         else:
             found, wrong = parse_predecessors(v)
-            links.append(found)
+        links.append(found)
         if wrong:
             bad_links[j] = wrong
-    if any(c != "ASAP" for c in cons) or bad_links:
-        for j in range(m):
-            task_id = int(ids[j])
+    task_ids = list(map(int, ids))
+    if distinct_cons != {"ASAP"} or bad_links:
+        # the rows with something to report: a bad link or a constraint other than ASAP
+        flagged = sorted(set(bad_links).union(compress(range(m), map("ASAP".__ne__, cons))))
+        for j in flagged:
+            task_id = task_ids[j]
             row = rows[j]
             for p in bad_links.get(j, ()):
                 problems.append(ScheduleProblem("bad_link", task_id, f"task {task_id}: {p.message}", p.text, row))
@@ -410,26 +466,37 @@ def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTa
                 )
                 cons[j] = "ASAP"
     if None in pcts:  # "Complete" without a % Complete: the Status column only then
-        statuses = _texts(frame, "Status")
+        statuses = _texts(frame, "Status", _is_complete)
         if m < n:
             statuses = [statuses[k] for k in kept]
-        complete_of = {v: (v or "").lower() == "complete" for v in set(statuses)}
-        pcts = [(1.0 if complete_of[s] else 0.0) if p is None else p for p, s in zip(pcts, statuses)]
-    task_ids = [int(v) for v in ids]
-    durations = [(d or 0.0) if s is None else s for d, s in zip(durations, span_days)]
-    pcts = [min(max(p, 0.0), 1.0) for p in pcts]
-    wbs = [v or "" for v in wbs]
-    names = [v or "" for v in names]
-    if not all(type(r) is int for r in rows):
+        pcts = [(1.0 if s else 0.0) if p is None else p for p, s in zip(pcts, statuses)]
+    if span_days is not None:
+        durations = [d if s is None else s for d, s in zip(durations, span_days)]
+    if set(map(type, rows)) - {int}:
         rows = [r if type(r) is int else (int(r) if isinstance(r, (int, np.integer)) else None) for r in rows]
-    # positional, in field order: id, duration, links, type, wbs, constraint,
-    # constraint_day, percent_complete, actual_start, actual_finish, name, row
-    tasks = list(map(CpmTask, task_ids, durations, links, kinds, wbs, cons, cday, pcts, astart, afinish, names, rows))
-    return tasks, problems
+    plan = _Tasks(task_ids, durations, links, kinds, wbs, cons, cday, pcts, astart, afinish, rows)
+    return plan, names, problems
 
 
 _KINDS = {"task": "Task", "milestone": "Milestone", "summary": "Summary"}
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+
+
+# what a text column's cleaned cell (:func:`_text`: stripped, None when empty) stands for
+def _kind_of(v: str | None) -> str:
+    return _KINDS.get((v or "Task").lower(), v or "Task")
+
+
+def _constraint_of(v: str | None) -> str:
+    return (v or "ASAP").upper()
+
+
+def _or_empty(v: str | None) -> str:
+    return v or ""
+
+
+def _is_complete(v: str | None) -> bool:
+    return (v or "").lower() == "complete"
 
 
 def _days_of(dates: list[_dt.date]) -> np.ndarray:
@@ -464,25 +531,34 @@ def _numbers(frame: pd.DataFrame, name: str) -> list[float | None]:
     return [_number(v) for v in values.tolist()]
 
 
-def _texts(frame: pd.DataFrame, name: str) -> list[str | None]:
-    """:func:`_text` of every cell of a column: ``str.strip`` for text (what pandas'
-    ``.str.strip`` runs on objects; Arrow's ``utf8_trim_whitespace`` strips the same
-    characters, tests/test_cpm_fast.py), :func:`_text` once per distinct other value."""
-    seen: dict[Any, str | None] = {}
-    out: list[str | None] = []
-    for v in _column(frame, name):
-        if type(v) is str:
-            out.append(v.strip() or None)
-            continue
+def _texts(frame: pd.DataFrame, name: str, meaning: Callable[[str | None], Any]) -> list[Any]:
+    """``meaning(_text(v))`` of every cell ``v`` of a column, computed once per distinct
+    value. :func:`_text` is ``str.strip`` for text (what pandas' ``.str.strip`` runs on
+    objects; Arrow's ``utf8_trim_whitespace`` strips the same characters,
+    tests/test_cpm_fast.py)."""
+    values = _column(frame, name)
+    kinds = set(map(type, values))
+    distinct = set(values) if kinds <= _PLAIN_CELLS else ()
+    if distinct and (float not in kinds or 0.0 not in distinct):
+        # text, empty cells, NaN: no two of them are equal with different texts (as 1,
+        # 1.0 and True or 0.0 and -0.0 are), so one dict keyed by value maps them in C
+        of = {v: meaning(_text(v)) for v in distinct}
+        return list(map(of.__getitem__, values))
+    seen: dict[Any, Any] = {}
+    out: list[Any] = []
+    for v in values:
         key = (type(v), v)
         try:
             t = seen[key]
         except KeyError:
-            t = seen[key] = _text(v)
+            t = seen[key] = meaning(_text(v))
         except TypeError:  # unhashable
-            t = _text(v)
+            t = meaning(_text(v))
         out.append(t)
     return out
+
+
+_PLAIN_CELLS = {str, type(None), float}
 
 
 def _day_array(frame: pd.DataFrame, name: str, at: np.ndarray, need: np.ndarray | None) -> np.ndarray:
@@ -517,18 +593,15 @@ def _whole_of(value: float | None) -> int | None:
 
 
 def schedule_plan(frame: pd.DataFrame, calendar: Calendar, status_date: Any = None) -> ScheduleResult:
-    """:func:`tasks_from_plan` + :func:`schedule`: the whole plan, dated by ``calendar``."""
+    """:func:`tasks_from_plan` + :func:`schedule`: the whole plan, dated by ``calendar``
+    (from the plan's columns straight to the passes: no :class:`CpmTask` is made)."""
     from pmo_xl.engine.calendar import to_date
 
     with collector_paused():
-        tasks, problems = tasks_from_plan(frame, calendar)
+        plan, _names, problems = _plan_columns(frame, calendar)  # the tasks as columns: no task objects
         status = to_date(status_date)
-        return schedule(
-            tasks,
-            status_day=calendar.index_of(status) if status is not None else None,
-            calendar=calendar,
-            problems=problems,
-        )
+        status_day = calendar.index_of(status) if status is not None else None
+        return _schedule(plan, None, status_day, calendar, problems, {})
 
 
 @contextmanager
@@ -608,10 +681,14 @@ def schedule(
         extra: ``{task_id: days}`` added to a task's (remaining) duration — what-if.
     """
     tasks = list(tasks)
-    problems = list(problems)
-    extra = dict(extra or {})
+    return _schedule(_Tasks.of(tasks), tasks, status_day, calendar, list(problems), dict(extra or {}))
+
+
+def _schedule(plan: _Tasks, tasks: list[CpmTask] | None, status_day: int | None, calendar: Calendar | None,
+              problems: list[ScheduleProblem], extra: dict[int, int]) -> ScheduleResult:
+    """:func:`schedule` of the tasks as columns (``tasks``: the task objects, if any)."""
     inputs = (tasks, {"status_day": status_day, "calendar": calendar, "problems": list(problems), "extra": extra})
-    network = _network(tasks)
+    network = _network(plan)
     return _passes(network, status_day, calendar, problems + network.problems, extra, inputs)
 
 
@@ -620,7 +697,7 @@ class _Network:
     """What :func:`schedule` derives from the tasks alone (IDs, summaries, links, cycles,
     topological order, constraints): a what-if on durations re-runs only the passes."""
 
-    tasks: list[CpmTask]  # unique IDs, plan order
+    tasks: _Tasks  # unique IDs, plan order
     is_summary: list[bool]
     leaves_of: dict[int, list[int]]  # summary -> its leaf tasks
     incoming: list[list[tuple[int, int, int]]]  # (pred, type, lag) between leaf tasks
@@ -633,61 +710,80 @@ class _Network:
     problems: list[ScheduleProblem]  # found while building it
 
 
-def _network(tasks: list[CpmTask]) -> _Network:
+def _network(tasks: Sequence[CpmTask] | _Tasks) -> _Network:
+    plan = tasks if isinstance(tasks, _Tasks) else _Tasks.of(tasks)
     problems: list[ScheduleProblem] = []
 
     # ---- unique IDs --------------------------------------------------------------
-    seen: dict[int, int] = {}
-    kept: list[CpmTask] = []
-    for t in tasks:
-        if t.id in seen:
-            problems.append(ScheduleProblem("duplicate_id", t.id, f"task ID {t.id} is used twice; the second is ignored", row=t.row))
-            continue
-        seen[t.id] = len(kept)
-        kept.append(t)
-    tasks = kept
-    n = len(tasks)
-    pos = seen
+    pos = dict(zip(plan.id, range(len(plan.id))))
+    if len(pos) < len(plan.id):  # a repeated ID: the first one is kept
+        pos = {}
+        keep: list[int] = []
+        for k, task_id in enumerate(plan.id):
+            if task_id in pos:
+                problems.append(ScheduleProblem("duplicate_id", task_id, f"task ID {task_id} is used twice; the second is ignored", row=plan.row[k]))
+                continue
+            pos[task_id] = len(keep)
+            keep.append(k)
+        plan = plan.take(keep)
+    ids, wbs, rows = plan.id, plan.wbs, plan.row
+    n = len(ids)
 
     # ---- summaries: span their children, links expand to their leaf tasks --------
-    is_summary = [t.type == "Summary" for t in tasks]
-    by_wbs = {t.wbs: i for i, t in enumerate(tasks) if t.wbs}
-    leaves_of: dict[int, list[int]] = {i: [] for i in range(n) if is_summary[i]}
+    is_summary = [k == "Summary" for k in plan.type]
+    leaves_of: dict[int, list[int]] = {i: [] for i in compress(range(n), is_summary)}
     if leaves_of:
-        for i, t in enumerate(tasks):
-            if not t.wbs or is_summary[i]:
-                continue
-            code = t.wbs
-            while True:  # its ancestors' codes, deepest first: 1.2.3 -> 1.2 -> 1
+        by_wbs = {code: i for i, code in enumerate(wbs) if code}
+        above: dict[str, list[int]] = {}  # WBS code -> the summaries at it and above it, deepest first
+
+        def summaries_from(code: str) -> list[int]:
+            """The summaries of ``code`` and its ancestors' codes (1.2 -> 1), memoised."""
+            chain: list[str] = []  # codes not known yet, deepest first
+            got = above.get(code)
+            while got is None:
+                chain.append(code)
                 cut = code.rfind(".")
                 if cut < 0:
+                    got = []
                     break
                 code = code[:cut]
-                j = by_wbs.get(code)
+                got = above.get(code)
+            for c in reversed(chain):
+                j = by_wbs.get(c)
                 if j is not None and is_summary[j]:
+                    got = [j, *got]
+                above[c] = got
+            return got
+
+        for i, code in enumerate(wbs):
+            if not code or is_summary[i]:
+                continue
+            cut = code.rfind(".")
+            if cut >= 0:  # its ancestors' summaries, deepest first: 1.2.3 -> 1.2 -> 1
+                for j in summaries_from(code[:cut]):
                     leaves_of[j].append(i)
     for j in list(leaves_of):
         if not leaves_of[j]:
             problems.append(
-                ScheduleProblem("empty_summary", tasks[j].id, f"summary task {tasks[j].id} has no tasks under it (WBS {tasks[j].wbs!r}); scheduled as a task", row=tasks[j].row)
+                ScheduleProblem("empty_summary", ids[j], f"summary task {ids[j]} has no tasks under it (WBS {wbs[j]!r}); scheduled as a task", row=rows[j])
             )
             is_summary[j] = False
             del leaves_of[j]
-        elif tasks[j].constraint not in ("ASAP", "ALAP"):
+        elif plan.constraint[j] not in ("ASAP", "ALAP"):
             problems.append(
-                ScheduleProblem("summary_constraint", tasks[j].id, f"summary task {tasks[j].id}: its {tasks[j].constraint} constraint is ignored (summaries span their tasks)", row=tasks[j].row)
+                ScheduleProblem("summary_constraint", ids[j], f"summary task {ids[j]}: its {plan.constraint[j]} constraint is ignored (summaries span their tasks)", row=rows[j])
             )
 
     # ---- edges -------------------------------------------------------------------
     edges: set[tuple[int, int, int, int]] = set()  # (pred, succ, type, lag) between leaf tasks
-    for s, t in enumerate(tasks):
-        for link in t.links:
+    for s, links in enumerate(plan.links):
+        for link in links:
             p = pos.get(link.pred)
             if p is None:
-                problems.append(ScheduleProblem("unknown_predecessor", t.id, f"task {t.id}: predecessor {link.pred} does not exist; link ignored", str(link), t.row))
+                problems.append(ScheduleProblem("unknown_predecessor", ids[s], f"task {ids[s]}: predecessor {link.pred} does not exist; link ignored", str(link), rows[s]))
                 continue
             if p == s:
-                problems.append(ScheduleProblem("self_link", t.id, f"task {t.id} is its own predecessor; link ignored", str(link), t.row))
+                problems.append(ScheduleProblem("self_link", ids[s], f"task {ids[s]} is its own predecessor; link ignored", str(link), rows[s]))
                 continue
             if not is_summary[p] and not is_summary[s]:  # the common case: two leaf tasks
                 edges.add((p, s, _TYPE_CODE[link.type], int(link.lag)))
@@ -695,7 +791,7 @@ def _network(tasks: list[CpmTask]) -> _Network:
             p_ends = leaves_of[p] if is_summary[p] else [p]
             s_ends = leaves_of[s] if is_summary[s] else [s]
             if set(p_ends) & set(s_ends):
-                problems.append(ScheduleProblem("summary_link", t.id, f"task {t.id}: a link between a summary and its own tasks ({link.pred}) is ignored", str(link), t.row))
+                problems.append(ScheduleProblem("summary_link", ids[s], f"task {ids[s]}: a link between a summary and its own tasks ({link.pred}) is ignored", str(link), rows[s]))
                 continue
             for a in p_ends:
                 for b in s_ends:
@@ -726,24 +822,24 @@ def _network(tasks: list[CpmTask]) -> _Network:
         members: dict[int, list[int]] = {}
         for i in range(n):
             if in_cycle[i]:
-                members.setdefault(comp[i], []).append(tasks[i].id)
-        for ids in sorted(sorted(m) for m in members.values()):
-            cycles.append(ids)
+                members.setdefault(comp[i], []).append(ids[i])
+        for loop in sorted(sorted(m) for m in members.values()):
+            cycles.append(loop)
             problems.append(
-                ScheduleProblem("cycle", ids[0], "tasks " + ", ".join(map(str, ids)) + " depend on each other in a loop; the links among them are ignored")
+                ScheduleProblem("cycle", loop[0], "tasks " + ", ".join(map(str, loop)) + " depend on each other in a loop; the links among them are ignored")
             )
         incoming, outgoing, order = graph({e for e in edges if comp[e[0]] != comp[e[1]]})
         if len(order) < n:  # cannot happen once the loops are cut; keep every task anyway
             placed = set(order)
             order.extend(i for i in range(n) if i not in placed)
 
-    cons = [t.constraint if t.constraint in CONSTRAINTS else "ASAP" for t in tasks]
-    cday = [t.constraint_day for t in tasks]
-    for i, t in enumerate(tasks):
-        if cons[i] in _DATED and cday[i] is None:
-            problems.append(ScheduleProblem("constraint_date_missing", t.id, f"task {t.id}: {cons[i]} without a constraint day; ASAP used", row=t.row))
+    cons = [c if c in CONSTRAINTS else "ASAP" for c in plan.constraint]
+    cday = plan.constraint_day
+    for i in compress(range(n), map(_DATED.__contains__, cons)):
+        if cday[i] is None:
+            problems.append(ScheduleProblem("constraint_date_missing", ids[i], f"task {ids[i]}: {cons[i]} without a constraint day; ASAP used", row=rows[i]))
             cons[i] = "ASAP"
-    return _Network(tasks, is_summary, leaves_of, incoming, outgoing, order, cycles, in_cycle, cons, cday, problems)
+    return _Network(plan, is_summary, leaves_of, incoming, outgoing, order, cycles, in_cycle, cons, cday, problems)
 
 
 @dataclass
@@ -767,18 +863,21 @@ class _Times:
 def _times(network: _Network, status_day: int | None, extra: dict[int, int], late: bool = True) -> _Times:
     """Durations and progress, forward pass, backward pass (``late=False``: only when an
     ALAP task needs it — the project finish alone does not)."""
-    tasks, is_summary = network.tasks, network.is_summary
+    plan, is_summary = network.tasks, network.is_summary
     incoming, outgoing, order = network.incoming, network.outgoing, network.order
     cons, cday = network.cons, network.cday
-    n = len(tasks)
+    n = len(plan.id)
 
     # ---- durations and progress ---------------------------------------------------
     dur = [0] * n
     rem = [0] * n
     state = [_NOT_STARTED] * n
-    for i, t in enumerate(tasks):
-        if not is_summary[i]:
-            state[i], dur[i], rem[i] = _progress(t, int(extra.get(t.id, 0)) if extra else 0)
+    if n:  # column by column (map: no Python loop per task); summaries stay 0, not started
+        adds = [int(extra.get(i, 0)) for i in plan.id] if extra else repeat(0, n)
+        progress = zip(*map(_progress, plan.type, plan.duration, plan.percent_complete, plan.actual_start, plan.actual_finish, adds))
+        state, dur, rem = (list(values) for values in progress)
+        for j in network.leaves_of:
+            state[j], dur[j], rem[j] = _NOT_STARTED, 0, 0
     status = None if status_day is None else int(status_day)
 
     # ---- forward pass --------------------------------------------------------------
@@ -851,12 +950,12 @@ def _times(network: _Network, status_day: int | None, extra: dict[int, int], lat
     return _Times(dur, rem, state, es, ef, resume, ls, lf, finish, leaves, status)
 
 
-def _progress(t: CpmTask, add: int) -> tuple[int, int, int]:
+def _progress(kind: str, duration: float | None, percent_complete: float | None, actual_start: int | None,
+              actual_finish: int | None, add: int) -> tuple[int, int, int]:
     """(state, duration, remaining) of a leaf task with ``add`` more days of work."""
-    if t.type == "Milestone":
+    if kind == "Milestone":
         d = 0
-    else:  # _days(t.duration), inline: called for every task of every pass
-        duration = t.duration
+    else:  # _days(duration), inline: called for every task of every pass
         if duration is not None and duration > 0:
             d = int(math.floor(duration + 0.5))
             if d < 1:
@@ -865,14 +964,14 @@ def _progress(t: CpmTask, add: int) -> tuple[int, int, int]:
             d = 0
     # min(max(pct, 0), 1), max(0, x) by comparisons (NaN and -0.0 kept as min/max keep
     # them): builtin calls were half of this function's time
-    pct = float(t.percent_complete or 0.0)
+    pct = float(percent_complete or 0.0)
     if pct < 0.0:
         pct = 0.0
     elif pct > 1.0:
         pct = 1.0
-    if pct >= 1.0 or t.actual_finish is not None:
+    if pct >= 1.0 or actual_finish is not None:
         return _COMPLETE, d, 0
-    if pct > 0.0 or t.actual_start is not None:
+    if pct > 0.0 or actual_start is not None:
         left = math.ceil(d * (1.0 - pct) - 1e-9)
         return _IN_PROGRESS, d + add, (left if left > 0 else 0) + add
     d += add
@@ -894,19 +993,45 @@ def _forward(
     alap_start: list[int] | None,
 ) -> None:
     """The forward pass over ``nodes`` (in topological order), in place."""
-    tasks, is_summary, incoming = network.tasks, network.is_summary, network.incoming
+    is_summary, incoming = network.is_summary, network.incoming
     cons, cday = network.cons, network.cday
+    astart, afinish = network.tasks.actual_start, network.tasks.actual_finish
     for i in nodes:
         if is_summary[i]:
             continue
-        t = tasks[i]
         d = dur[i]
-        if state[i] == _COMPLETE:
-            if t.actual_start is not None:
-                es[i] = int(t.actual_start - 1)
-                ef[i] = int(t.actual_finish) if t.actual_finish is not None else es[i] + d
-            elif t.actual_finish is not None:
-                ef[i] = int(t.actual_finish)
+        st = state[i]
+        if st == _NOT_STARTED:  # the most common case first; _network_start inline
+            start = 0 if status is None or status < 0 else status
+            for p, k, lag in incoming[i]:
+                if k == _FS:
+                    b = ef[p] + lag
+                elif k == _SS:
+                    b = es[p] + lag
+                elif k == _FF:
+                    b = ef[p] + lag - d
+                else:
+                    b = es[p] + lag - d
+                if b > start:
+                    start = b
+            c = cons[i]
+            if c != "ASAP":
+                if c in ("SNET", "MSO"):
+                    start = max(start, _start_bound(cday[i], d))
+                elif c in ("FNET", "MFO"):
+                    start = max(start, int(cday[i]) - d)
+                if alap_start is not None and c == "ALAP":
+                    start = max(start, alap_start[i])
+            es[i] = start
+            ef[i] = start + d
+            resume[i] = start
+            continue
+        if st == _COMPLETE:
+            if astart[i] is not None:
+                es[i] = int(astart[i] - 1)
+                ef[i] = int(afinish[i]) if afinish[i] is not None else es[i] + d
+            elif afinish[i] is not None:
+                ef[i] = int(afinish[i])
                 es[i] = ef[i] - d
             else:  # 100 % without actual dates: where the network puts it
                 es[i] = _network_start(i, d, incoming, es, ef, 0)
@@ -914,41 +1039,27 @@ def _forward(
             ef[i] = max(ef[i], es[i])
             resume[i] = ef[i]
             continue
-        if state[i] == _IN_PROGRESS:
-            done = dur[i] - rem[i]
-            if t.actual_start is not None:
-                es[i] = int(t.actual_start - 1)
-            else:  # started, date unknown: where the network puts it, not after the status date
-                es[i] = _network_start(i, d, incoming, es, ef, 0)
-                if status is not None:
-                    es[i] = min(es[i], max(0, status - done))
-            # the rest of the work starts after the status date (or, without one,
-            # right after the work done), never before the actual start
-            r = es[i] + done if status is None else max(es[i], status)
-            f = 0
-            for p, k, lag in incoming[i]:  # retained logic: FS holds the rest of the work,
-                if k == _FS:  # FF/SF hold its finish; SS is met (it has started)
-                    r = max(r, ef[p] + lag)
-                elif k == _FF:
-                    f = max(f, ef[p] + lag)
-                elif k == _SF:
-                    f = max(f, es[p] + lag)
-            resume[i] = r
-            ef[i] = max(r + rem[i], f)
-            continue
-        start = _network_start(i, d, incoming, es, ef, 0)
-        if status is not None:
-            start = max(start, status)
-        c = cons[i]
-        if c in ("SNET", "MSO"):
-            start = max(start, _start_bound(cday[i], d))
-        elif c in ("FNET", "MFO"):
-            start = max(start, int(cday[i]) - d)
-        if alap_start is not None and c == "ALAP":
-            start = max(start, alap_start[i])
-        es[i] = start
-        ef[i] = start + d
-        resume[i] = start
+        # in progress
+        done = dur[i] - rem[i]
+        if astart[i] is not None:
+            es[i] = int(astart[i] - 1)
+        else:  # started, date unknown: where the network puts it, not after the status date
+            es[i] = _network_start(i, d, incoming, es, ef, 0)
+            if status is not None:
+                es[i] = min(es[i], max(0, status - done))
+        # the rest of the work starts after the status date (or, without one,
+        # right after the work done), never before the actual start
+        r = es[i] + done if status is None else max(es[i], status)
+        f = 0
+        for p, k, lag in incoming[i]:  # retained logic: FS holds the rest of the work,
+            if k == _FS:  # FF/SF hold its finish; SS is met (it has started)
+                r = max(r, ef[p] + lag)
+            elif k == _FF:
+                f = max(f, ef[p] + lag)
+            elif k == _SF:
+                f = max(f, es[p] + lag)
+        resume[i] = r
+        ef[i] = max(r + rem[i], f)
 
 
 def _finish_after_delay(network: _Network, base: _Times, task_id: int, add: int) -> int | None:
@@ -956,12 +1067,15 @@ def _finish_after_delay(network: _Network, base: _Times, task_id: int, add: int)
     the base passes: the forward pass again over that task and what follows it only (the
     rest keeps its dates). None when that shortcut does not apply (ALAP tasks move with
     the late dates; a summary or unknown task)."""
-    tasks, is_summary, outgoing, state = network.tasks, network.is_summary, network.outgoing, base.state
-    at = next((i for i, t in enumerate(tasks) if t.id == task_id), None)
-    if at is None or is_summary[at] or any(network.cons[i] == "ALAP" and state[i] == _NOT_STARTED for i in base.leaves):
+    plan, is_summary, outgoing, state = network.tasks, network.is_summary, network.outgoing, base.state
+    try:
+        at = plan.id.index(task_id)
+    except ValueError:
+        return None
+    if is_summary[at] or ("ALAP" in network.cons and any(network.cons[i] == "ALAP" and state[i] == _NOT_STARTED for i in base.leaves)):
         return None
     dur, rem = list(base.dur), list(base.rem)
-    _state, dur[at], rem[at] = _progress(tasks[at], add)
+    _state, dur[at], rem[at] = _progress(plan.type[at], plan.duration[at], plan.percent_complete[at], plan.actual_start[at], plan.actual_finish[at], add)
     after = {at}
     stack = [at]
     while stack:
@@ -992,9 +1106,10 @@ def _passes(
     inputs: tuple[list[CpmTask], dict[str, Any]],
 ) -> ScheduleResult:
     """Durations, forward and backward passes, floats, summaries, critical paths."""
-    tasks, is_summary = network.tasks, network.is_summary
+    is_summary = network.is_summary
     incoming, outgoing, order = network.incoming, network.outgoing, network.order
-    n = len(tasks)
+    ids = network.tasks.id
+    n = len(ids)
     times = _times(network, status_day, extra)
     dur, rem, state, es, ef, resume, ls, lf = (
         times.dur, times.rem, times.state, times.es, times.ef, times.resume, times.ls, times.lf)
@@ -1044,16 +1159,16 @@ def _passes(
         state[j] = _COMPLETE if kid_states == {_COMPLETE} else (_NOT_STARTED if kid_states == {_NOT_STARTED} else _IN_PROGRESS)
 
     # ---- critical paths -----------------------------------------------------------------
-    paths = _critical_paths(tasks, order, incoming, outgoing, es, ef, resume, state, leaf_critical, total)
+    paths = _critical_paths(ids, order, incoming, outgoing, es, ef, resume, state, leaf_critical, total)
 
     names = {_NOT_STARTED: "not started", _IN_PROGRESS: "in progress", _COMPLETE: "complete"}
-    kinds = [t.type for t in tasks]
+    kinds = network.tasks.type
     # positional, in field order, column by column (map: no Python loop per task): id,
     # type, early/late start/finish, total/free float, critical, duration, remaining,
     # status, in_cycle
     out = list(map(
         TaskSchedule,
-        [t.id for t in tasks],
+        ids,
         [k if k in ("Task", "Milestone", "Summary") else "Task" for k in kinds],
         es, ef, ls, lf, total, free, critical, dur, rem,
         ["summary" if summary else names[st] for summary, st in zip(is_summary, state)],
@@ -1173,7 +1288,7 @@ def _kahn(n: int, outgoing: list[list[tuple[int, int, int]]], incoming: list[lis
 
 
 def _critical_paths(
-    tasks: list[CpmTask],
+    ids: list[int],
     order: list[int],
     incoming: list[list[tuple[int, int, int]]],
     outgoing: list[list[tuple[int, int, int]]],
@@ -1236,6 +1351,6 @@ def _critical_paths(
                 stack.pop()
         if len(paths) >= cap:
             break
-    paths.sort(key=lambda p: (min(int(total[i]) for i in p), -int(ef[p[-1]]), [tasks[i].id for i in p]))
-    return [[tasks[i].id for i in p] for p in paths[:MAX_CRITICAL_PATHS]]
+    paths.sort(key=lambda p: (min(int(total[i]) for i in p), -int(ef[p[-1]]), [ids[i] for i in p]))
+    return [[ids[i] for i in p] for p in paths[:MAX_CRITICAL_PATHS]]
 

@@ -1,0 +1,1245 @@
+# pmo_xl.engine.cpm as it was before the schedule ran on the plan's columns (task objects
+# all the way): the reference tests/test_cpm_columns.py compares the whole schedule
+# against. Nothing but this comment changed; its classes are its own (compare results by
+# value, e.g. to_dict() and vars()).
+"""Critical path method on plain data (SPEC §3). No I/O; see ``docs/schedule.md``.
+
+Time model
+    Time is a whole number of working days elapsed since the project start (time 0).
+    A task with early start ``t`` and duration ``D`` occupies working days ``t+1 … t+D``
+    (1-based, see :class:`~pmo_xl.engine.calendar.Calendar`), so its dates are
+    ``date_of(t+1)`` … ``date_of(t+D)``. A milestone (D = 0) at time ``t`` is dated on
+    working day ``t`` (the end of that day), or on day 1 when ``t = 0``.
+
+Links (lag ``L`` in working days, negative = lead), successor ``s`` of predecessor ``p``:
+    FS ``ES_s >= EF_p + L`` · SS ``ES_s >= ES_p + L`` · FF ``EF_s >= EF_p + L`` ·
+    SF ``EF_s >= ES_p + L``.
+
+Passes (Kelley & Walker 1959; PMBOK Guide 6th ed. §6.5.2.2):
+    forward ``ES = max(0, link bounds, constraint)``, ``EF = ES + D``; project finish
+    ``PF = max EF``; backward ``LF = min(PF, link bounds, constraint)``, ``LS = LF - D``;
+    total float ``TF = LS - ES`` (= ``LF - EF``); free float ``FF = min over successors
+    of the successor's slack on that link`` (``PF - EF`` without successors), capped by
+    TF and never below 0; critical ``TF <= 0``.
+
+Reference (SPEC §3): the 14-task network A..N is 41 working days long, critical path
+A-B-F-I-K-L-N.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gc
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from itertools import compress
+from operator import itemgetter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pmo_xl.engine._columns import column_array
+from pmo_xl.engine.links import Link, LinkProblem, _parse_text, parse_predecessors
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pmo_xl.engine.calendar import Calendar
+
+__all__ = [
+    "CONSTRAINTS",
+    "CpmTask",
+    "ScheduleProblem",
+    "ScheduleResult",
+    "TaskSchedule",
+    "schedule",
+    "schedule_plan",
+    "tasks_from_plan",
+]
+
+CONSTRAINTS: tuple[str, ...] = ("ASAP", "ALAP", "SNET", "SNLT", "FNET", "FNLT", "MSO", "MFO")
+_DATED = {"SNET", "SNLT", "FNET", "FNLT", "MSO", "MFO"}
+# constraints whose date, on a non-working day, moves to the next working day (the
+# others to the previous one): "no earlier than" cannot be met on a holiday itself
+_ROLL_FORWARD = {"SNET", "FNET", "MSO"}
+#: at most this many critical paths are listed (parallel critical branches multiply)
+MAX_CRITICAL_PATHS = 50
+
+_FS, _SS, _FF, _SF = 0, 1, 2, 3
+_TYPE_CODE = {"FS": _FS, "SS": _SS, "FF": _FF, "SF": _SF}
+_NOT_STARTED, _IN_PROGRESS, _COMPLETE = 0, 1, 2
+
+
+@dataclass
+class CpmTask:
+    """One row of the plan, in working-day units.
+
+    ``constraint_day``, ``actual_start`` and ``actual_finish`` are 1-based working-day
+    indices (:meth:`Calendar.index_of`). ``percent_complete`` is a fraction 0..1.
+    """
+
+    id: int
+    duration: float = 0.0
+    links: list[Link] = field(default_factory=list)
+    type: str = "Task"  # Task / Milestone / Summary
+    wbs: str = ""
+    constraint: str = "ASAP"
+    constraint_day: int | None = None
+    percent_complete: float = 0.0
+    actual_start: int | None = None
+    actual_finish: int | None = None
+    name: str = ""
+    row: int | None = None  # Excel row of the plan line, for findings
+
+
+@dataclass(frozen=True)
+class ScheduleProblem:
+    """Something in the plan the schedule had to ignore or approximate."""
+
+    kind: str  # unknown_predecessor, self_link, cycle, bad_link, summary_link, ...
+    task_id: int | None
+    message: str
+    text: str = ""
+    row: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "task_id": self.task_id, "message": self.message, "text": self.text}
+
+
+@dataclass
+class TaskSchedule:
+    """CPM result of one task; times in working days elapsed (see module docstring)."""
+
+    id: int
+    type: str
+    early_start: int
+    early_finish: int
+    late_start: int
+    late_finish: int
+    total_float: int
+    free_float: int
+    critical: bool
+    duration: int
+    remaining: int
+    status: str  # "not started" | "in progress" | "complete" | "summary"
+    in_cycle: bool = False
+
+
+@dataclass
+class ScheduleResult:
+    """The schedule of one plan. ``to_dict()`` is the SPEC §8 ``schedule`` JSON."""
+
+    tasks: list[TaskSchedule]
+    project_start: int  # time of the project start (0, or earlier when actuals are earlier)
+    project_finish: int  # forecast finish: max early finish
+    critical_paths: list[list[int]]
+    cycles: list[list[int]]
+    problems: list[ScheduleProblem]
+    calendar: Calendar | None = None
+    status_day: int | None = None
+    _inputs: tuple[list[CpmTask], dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+    _network: _Network | None = field(default=None, repr=False, compare=False)
+    _times: _Times | None = field(default=None, repr=False, compare=False)
+
+    # ------------------------------------------------------------------ summary figures
+    @property
+    def duration_days(self) -> int:
+        """Working days from the project start to the forecast finish."""
+        return self.project_finish - self.project_start
+
+    @property
+    def critical_path(self) -> list[int]:
+        """The most critical path (lowest float, latest finish): task IDs in order."""
+        return self.critical_paths[0] if self.critical_paths else []
+
+    def task(self, task_id: int) -> TaskSchedule:
+        for t in self.tasks:
+            if t.id == task_id:
+                return t
+        raise KeyError(task_id)
+
+    # ------------------------------------------------------------------ dates
+    def start_date(self, t: TaskSchedule, late: bool = False) -> Any:
+        """The calendar date of a task's (early or late) start."""
+        return self._date(t.late_start if late else t.early_start, t.late_finish if late else t.early_finish, True)
+
+    def finish_date(self, t: TaskSchedule, late: bool = False) -> Any:
+        """The calendar date of a task's (early or late) finish."""
+        return self._date(t.late_start if late else t.early_start, t.late_finish if late else t.early_finish, False)
+
+    def _date(self, start: int, finish: int, want_start: bool) -> Any:
+        cal = self._need_calendar()
+        if finish == start:  # zero duration: dated on its day (day 1 at time 0)
+            return cal.date_of(start if start != 0 else 1)
+        return cal.date_of(start + 1) if want_start else cal.date_of(finish)
+
+    def _need_calendar(self) -> Calendar:
+        if self.calendar is None:
+            raise ValueError("this schedule was computed without a calendar: dates are not available")
+        return self.calendar
+
+    @property
+    def project_start_date(self) -> Any:
+        return self._need_calendar().date_of(self.project_start + 1)
+
+    @property
+    def project_finish_date(self) -> Any:
+        cal = self._need_calendar()
+        return cal.date_of(self.project_finish if self.project_finish != self.project_start else self.project_start + 1)
+
+    # ------------------------------------------------------------------ output
+    def date_columns(self) -> dict[str, np.ndarray]:
+        """Early/late start/finish of every task as ``datetime64[D]`` arrays (vectorised)."""
+        cal = self._need_calendar()
+
+        def pair(start: np.ndarray, finish: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            zero = finish == start
+            start_day = np.where(zero, np.where(start == 0, 1, start), start + 1)
+            finish_day = np.where(zero, start_day, finish)
+            return cal.dates_of(start_day), cal.dates_of(finish_day)
+
+        def col(name: str) -> np.ndarray:
+            return np.array([getattr(t, name) for t in self.tasks], dtype=np.int64)
+
+        es, ef = pair(col("early_start"), col("early_finish"))
+        ls, lf = pair(col("late_start"), col("late_finish"))
+        return {"early_start": es, "early_finish": ef, "late_start": ls, "late_finish": lf}
+
+    def to_dict(self) -> dict[str, Any]:
+        """SPEC §8 ``schedule`` entry: ISO dates when a calendar is known, else times."""
+        if self.calendar is not None:
+            dates = {k: np.datetime_as_string(v, unit="D").tolist() for k, v in self.date_columns().items()}
+            project_start: Any = self.project_start_date.isoformat()
+            project_finish: Any = self.project_finish_date.isoformat()
+        else:
+            dates = {k: [getattr(t, k) for t in self.tasks] for k in ("early_start", "early_finish", "late_start", "late_finish")}
+            project_start, project_finish = self.project_start, self.project_finish
+        return {
+            "project_start": project_start,
+            "project_finish": project_finish,
+            "duration_days": self.duration_days,
+            "critical_path": self.critical_path,
+            "critical_paths": self.critical_paths,
+            "tasks": [
+                {
+                    "id": t.id,
+                    "early_start": dates["early_start"][k],
+                    "early_finish": dates["early_finish"][k],
+                    "late_start": dates["late_start"][k],
+                    "late_finish": dates["late_finish"][k],
+                    "total_float": t.total_float,
+                    "free_float": t.free_float,
+                    "critical": t.critical,
+                }
+                for k, t in enumerate(self.tasks)
+            ],
+            "cycles": self.cycles,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per task: times, dates (when a calendar is known), floats, flags."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {
+                "ID": [t.id for t in self.tasks],
+                "Type": [t.type for t in self.tasks],
+                "ES": [t.early_start for t in self.tasks],
+                "EF": [t.early_finish for t in self.tasks],
+                "LS": [t.late_start for t in self.tasks],
+                "LF": [t.late_finish for t in self.tasks],
+                "Total Float": [t.total_float for t in self.tasks],
+                "Free Float": [t.free_float for t in self.tasks],
+                "Critical": [t.critical for t in self.tasks],
+                "Status": [t.status for t in self.tasks],
+            }
+        )
+        if self.calendar is not None:
+            for key, values in self.date_columns().items():
+                frame[key.replace("_", " ").title()] = pd.to_datetime(values)
+        return frame
+
+    # ------------------------------------------------------------------ what-if
+    def delay(self, task_id: int, days: int) -> ScheduleResult:
+        """Re-run the schedule with ``days`` more working days of (remaining) work on
+        ``task_id`` — the DCMA critical path test delays a critical task and expects the
+        project finish to move by the same amount.
+
+        The tasks' network (IDs, links, summaries, constraints) is the one this result
+        was computed from; only the passes run again."""
+        if self._inputs is None:
+            raise ValueError("this result cannot be re-run")
+        tasks, kwargs = self._inputs
+        extra = dict(kwargs.get("extra") or {})
+        extra[task_id] = extra.get(task_id, 0) + int(days)
+        if self._network is None:
+            return schedule(tasks, **{**kwargs, "extra": extra})
+        # same tasks, same network: only the passes depend on the durations
+        problems = list(kwargs["problems"])
+        inputs = (tasks, {**kwargs, "extra": extra})
+        return _passes(self._network, kwargs["status_day"], kwargs["calendar"], problems + self._network.problems, extra, inputs)
+
+    def delayed_finish(self, task_id: int, days: int) -> int:
+        """``delay(task_id, days).project_finish``, computing only what the finish needs
+        (the DCMA critical path test asks for nothing else)."""
+        if self._inputs is None or self._network is None:
+            return self.delay(task_id, days).project_finish
+        _tasks, kwargs = self._inputs
+        extra = dict(kwargs.get("extra") or {})
+        extra[task_id] = extra.get(task_id, 0) + int(days)
+        if self._times is not None:
+            finish = _finish_after_delay(self._network, self._times, task_id, extra[task_id])
+            if finish is not None:
+                return finish
+        return _project_finish(self._network, kwargs["status_day"], extra)
+
+
+# ====================================================================== building tasks
+def tasks_from_plan(frame: pd.DataFrame, calendar: Calendar) -> tuple[list[CpmTask], list[ScheduleProblem]]:
+    """CPM tasks from a typed ``tblPlan`` frame (reader output, index = Excel rows).
+
+    Dates become working-day indices through ``calendar``. A constraint date on a
+    non-working day moves to the next working day for SNET/FNET/MSO and to the previous
+    one for SNLT/FNLT/MFO. A missing Duration is taken from Start..Finish (NETWORKDAYS)
+    when both are there. ``Status = Complete`` without a % Complete counts as 100 %.
+    Rows without an ID are skipped (validation reports them).
+
+    Whole columns are converted at once: numbers and dates by numpy, text once per
+    distinct value, and every date that needs a working-day index in one
+    :meth:`Calendar.indices_of` call per kind of rounding.
+    """
+    problems: list[ScheduleProblem] = []
+    n = len(frame)
+    rows = frame.index.tolist()
+    ids = _numbers(frame, "ID")
+    durations = _numbers(frame, "Duration")
+    pcts = _numbers(frame, "% Complete")
+    kinds = _texts(frame, "Type")
+    constraints = _texts(frame, "Constraint")
+    wbs = _texts(frame, "WBS")
+    names = _texts(frame, "Task")
+    preds = _column(frame, "Predecessors")
+
+    # ---- per distinct value: types, constraints ----------------------------------------
+    kind_of = {v: _KINDS.get((v or "Task").lower(), v or "Task") for v in set(kinds)}
+    constraint_of = {v: (v or "ASAP").upper() for v in set(constraints)}
+
+    # ---- the rows that make tasks (a whole ID), and their dates as datetime64[D] -------
+    kept = [k for k, v in enumerate(ids) if v is not None and v.is_integer()]
+    m = len(kept)
+    if m < n:  # the columns at the kept rows only (all of them: the usual case)
+        ids, durations, pcts, kinds, constraints, wbs, names, preds, rows = (
+            [values[k] for k in kept] for values in (ids, durations, pcts, kinds, constraints, wbs, names, preds, rows))
+    at = np.array(kept, dtype=np.intp)
+    kinds = [kind_of[v] for v in kinds]
+    cons = [constraint_of[v] for v in constraints]
+    is_dated = np.array([c in _DATED for c in cons], dtype=bool)
+    # Start..Finish only where the Duration is missing (a Task), constraint dates only
+    # where the constraint needs one: a column of anything but dates is read only there
+    span_need = np.array([d is None and c == "Task" for d, c in zip(durations, kinds)], dtype=bool)
+    starts = _day_array(frame, "Start", at, span_need)
+    finishes = _day_array(frame, "Finish", at, span_need)
+    constraint_dates = _day_array(frame, "Constraint Date", at, is_dated)
+    actual_starts = _day_array(frame, "Actual Start", at, None)
+    actual_finishes = _day_array(frame, "Actual Finish", at, None)
+
+    # ---- whole columns through the calendar ------------------------------------------
+    # spans: NETWORKDAYS(start, finish) = index(finish) - index(start - 1 day)
+    spans = span_need & ~np.isnat(starts) & ~np.isnat(finishes)
+    spans[spans] = finishes[spans] >= starts[spans]
+    span_days: list[Any] = [None] * m
+    if spans.any():
+        days = calendar.indices_of(finishes[spans]) - calendar.indices_of(starts[spans] - np.timedelta64(1, "D"))
+        for j, d in zip(np.flatnonzero(spans).tolist(), days.tolist()):
+            span_days[j] = float(int(d))
+    # working-day indices, by rounding of a non-working day: "forward" =
+    # index_of(next_working(d)) for SNET/FNET/MSO dates and actual starts, "backward" =
+    # index_of(d) for the other constraint dates and actual finishes
+    has_date = is_dated & ~np.isnat(constraint_dates)
+    rolls_forward = np.array([c in _ROLL_FORWARD for c in cons], dtype=bool)
+    c_forward, c_backward = has_date & rolls_forward, has_date & ~rolls_forward
+    has_start, has_finish = ~np.isnat(actual_starts), ~np.isnat(actual_finishes)
+    # each output an object array of None, its indices put in by mask (Python ints, as
+    # .tolist() gives them), instead of a Python loop over the dated rows
+    cday_at = np.full(m, None, dtype=object)
+    astart_at = np.full(m, None, dtype=object)
+    afinish_at = np.full(m, None, dtype=object)
+    for roll, parts in (("forward", ((c_forward, constraint_dates, cday_at), (has_start, actual_starts, astart_at))),
+                        ("backward", ((c_backward, constraint_dates, cday_at), (has_finish, actual_finishes, afinish_at)))):
+        wanted = [values[mask] for mask, values, _out in parts]
+        if not sum(len(w) for w in wanted):
+            continue
+        index = calendar.indices_of(np.concatenate(wanted), roll=roll).astype(np.int64, copy=False)
+        i = 0
+        for (mask, _values, out), w in zip(parts, wanted):
+            out[mask] = index[i:i + len(w)]
+            i += len(w)
+    cday, astart, afinish = cday_at.tolist(), astart_at.tolist(), afinish_at.tolist()
+
+    # ---- links, problems (in row order), the tasks column by column ---------------------
+    links: list[list[Link]] = []
+    bad_links: dict[int, tuple[LinkProblem, ...]] = {}
+    for j, v in enumerate(preds):
+        if type(v) is str:  # parse_predecessors' own cache, one list copy
+            found, wrong = _parse_text(v)
+            links.append(list(found))
+        elif v is None:
+            links.append([])
+            continue
+        else:
+            found, wrong = parse_predecessors(v)
+            links.append(found)
+        if wrong:
+            bad_links[j] = wrong
+    if any(c != "ASAP" for c in cons) or bad_links:
+        for j in range(m):
+            task_id = int(ids[j])
+            row = rows[j]
+            for p in bad_links.get(j, ()):
+                problems.append(ScheduleProblem("bad_link", task_id, f"task {task_id}: {p.message}", p.text, row))
+            constraint = cons[j]
+            if constraint == "ASAP":
+                pass
+            elif constraint not in CONSTRAINTS:
+                problems.append(
+                    ScheduleProblem("bad_constraint", task_id, f"task {task_id}: unknown constraint {constraint!r}, ASAP used", constraint, row)
+                )
+                cons[j] = "ASAP"
+            elif constraint in _DATED and cday[j] is None:
+                problems.append(
+                    ScheduleProblem("constraint_date_missing", task_id, f"task {task_id}: {constraint} needs a Constraint Date; ASAP used", "", row)
+                )
+                cons[j] = "ASAP"
+    if None in pcts:  # "Complete" without a % Complete: the Status column only then
+        statuses = _texts(frame, "Status")
+        if m < n:
+            statuses = [statuses[k] for k in kept]
+        complete_of = {v: (v or "").lower() == "complete" for v in set(statuses)}
+        pcts = [(1.0 if complete_of[s] else 0.0) if p is None else p for p, s in zip(pcts, statuses)]
+    task_ids = [int(v) for v in ids]
+    durations = [(d or 0.0) if s is None else s for d, s in zip(durations, span_days)]
+    pcts = [min(max(p, 0.0), 1.0) for p in pcts]
+    wbs = [v or "" for v in wbs]
+    names = [v or "" for v in names]
+    if not all(type(r) is int for r in rows):
+        rows = [r if type(r) is int else (int(r) if isinstance(r, (int, np.integer)) else None) for r in rows]
+    # positional, in field order: id, duration, links, type, wbs, constraint,
+    # constraint_day, percent_complete, actual_start, actual_finish, name, row
+    tasks = list(map(CpmTask, task_ids, durations, links, kinds, wbs, cons, cday, pcts, astart, afinish, names, rows))
+    return tasks, problems
+
+
+_KINDS = {"task": "Task", "milestone": "Milestone", "summary": "Summary"}
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+
+
+def _days_of(dates: list[_dt.date]) -> np.ndarray:
+    """``datetime64[D]`` of dates (by ordinal: numpy converts date objects slowly)."""
+    return (np.array([d.toordinal() for d in dates], dtype=np.int64) - _EPOCH_ORDINAL).astype("datetime64[D]")
+
+
+def _values(frame: pd.DataFrame, name: str) -> Any:
+    """The column's array (:func:`~pmo_xl.engine._columns.column_array`); None when the
+    column is missing."""
+    return column_array(frame, name) if name in frame.columns else None
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[Any]:
+    values = _values(frame, name)  # Series.tolist() is its values' tolist()
+    return values.tolist() if values is not None else [None] * len(frame)
+
+
+def _numbers(frame: pd.DataFrame, name: str) -> list[float | None]:
+    """:func:`_number` of every cell of a column (numpy for a numeric column)."""
+    import pandas as pd
+
+    values = _values(frame, name)
+    if values is None:
+        return [None] * len(frame)
+    if pd.api.types.is_float_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype):
+        if isinstance(values, np.ndarray):  # what Series.to_numpy(float, na_value=nan) gives
+            values = values.astype(float, copy=False).tolist()
+        else:
+            values = values.to_numpy(dtype=float, na_value=np.nan).tolist()
+        return [None if v != v else v for v in values]
+    return [_number(v) for v in values.tolist()]
+
+
+def _texts(frame: pd.DataFrame, name: str) -> list[str | None]:
+    """:func:`_text` of every cell of a column: ``str.strip`` for text (what pandas'
+    ``.str.strip`` runs on objects; Arrow's ``utf8_trim_whitespace`` strips the same
+    characters, tests/test_cpm_fast.py), :func:`_text` once per distinct other value."""
+    seen: dict[Any, str | None] = {}
+    out: list[str | None] = []
+    for v in _column(frame, name):
+        if type(v) is str:
+            out.append(v.strip() or None)
+            continue
+        key = (type(v), v)
+        try:
+            t = seen[key]
+        except KeyError:
+            t = seen[key] = _text(v)
+        except TypeError:  # unhashable
+            t = _text(v)
+        out.append(t)
+    return out
+
+
+def _day_array(frame: pd.DataFrame, name: str, at: np.ndarray, need: np.ndarray | None) -> np.ndarray:
+    """The column's cells at positions ``at`` as ``datetime64[D]`` (NaT when empty): a
+    date column by numpy; any other column by :func:`to_date` (which rejects what is not
+    a date), and only the cells where ``need`` is True."""
+    import pandas as pd
+
+    from pmo_xl.engine.calendar import to_date
+
+    out = np.full(len(at), np.datetime64("NaT"), dtype="datetime64[D]")
+    column = _values(frame, name)
+    if column is None or not len(at):
+        return out
+    if pd.api.types.is_datetime64_dtype(column.dtype):  # naive datetimes: whole days in bulk
+        days = np.asarray(column)[at].astype("datetime64[D]")
+        ok = days[~np.isnat(days)]
+        if not ok.size or (ok.min() >= np.datetime64("0001-01-01") and ok.max() <= np.datetime64("9999-12-31")):
+            return days
+    values = frame[name].to_numpy(dtype=object)[at].tolist()
+    wanted = range(len(at)) if need is None else np.flatnonzero(need).tolist()
+    dates = [(j, d) for j in wanted if (d := to_date(values[j])) is not None]
+    if dates:
+        out[[j for j, _d in dates]] = _days_of([d for _j, d in dates])
+    return out
+
+
+def _whole_of(value: float | None) -> int | None:
+    if value is None or not value.is_integer():
+        return None
+    return int(value)
+
+
+def schedule_plan(frame: pd.DataFrame, calendar: Calendar, status_date: Any = None) -> ScheduleResult:
+    """:func:`tasks_from_plan` + :func:`schedule`: the whole plan, dated by ``calendar``."""
+    from pmo_xl.engine.calendar import to_date
+
+    with collector_paused():
+        tasks, problems = tasks_from_plan(frame, calendar)
+        status = to_date(status_date)
+        return schedule(
+            tasks,
+            status_day=calendar.index_of(status) if status is not None else None,
+            calendar=calendar,
+            problems=problems,
+        )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a plan's objects are made.
+
+    A 5,000-task plan makes some 50,000 small objects (tasks, links, results, findings)
+    that live on; each full collection on the way re-scans every live object of the
+    process (the loaded workbook included): ~40 ms per validation of the big workbook,
+    ~230 ms when it has 178,000 findings. Nothing here makes reference cycles, so the
+    collector is only paused (if it was on), never left off. Used by the schedule, the
+    rules and the DCMA checks.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        if value != value:
+            return None
+    except (TypeError, ValueError):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(out) else out
+
+
+def _whole(value: Any) -> int | None:
+    out = _number(value)
+    if out is None or not out.is_integer():
+        return None
+    return int(out)
+
+
+def _days(duration: float) -> int:
+    """Whole working days: half up, and a positive duration is at least 1 day."""
+    if duration is None or not duration > 0:
+        return 0
+    return max(1, int(math.floor(duration + 0.5)))
+
+
+# ====================================================================== the engine
+def schedule(
+    tasks: Sequence[CpmTask],
+    status_day: int | None = None,
+    calendar: Calendar | None = None,
+    problems: Iterable[ScheduleProblem] = (),
+    extra: dict[int, int] | None = None,
+) -> ScheduleResult:
+    """Forward and backward pass over ``tasks`` (see the module docstring).
+
+    Args:
+        tasks: the plan; IDs unique (a repeated ID is reported and ignored).
+        status_day: the status (data) date as a 1-based working-day index: work up to the
+            end of that day is done. None: no status date (not-started tasks are not held
+            back; in-progress tasks continue from their actual start).
+        calendar: turns times into dates in the result (optional).
+        problems: problems found while building the tasks, carried into the result.
+        extra: ``{task_id: days}`` added to a task's (remaining) duration — what-if.
+    """
+    tasks = list(tasks)
+    problems = list(problems)
+    extra = dict(extra or {})
+    inputs = (tasks, {"status_day": status_day, "calendar": calendar, "problems": list(problems), "extra": extra})
+    network = _network(tasks)
+    return _passes(network, status_day, calendar, problems + network.problems, extra, inputs)
+
+
+@dataclass
+class _Network:
+    """What :func:`schedule` derives from the tasks alone (IDs, summaries, links, cycles,
+    topological order, constraints): a what-if on durations re-runs only the passes."""
+
+    tasks: list[CpmTask]  # unique IDs, plan order
+    is_summary: list[bool]
+    leaves_of: dict[int, list[int]]  # summary -> its leaf tasks
+    incoming: list[list[tuple[int, int, int]]]  # (pred, type, lag) between leaf tasks
+    outgoing: list[list[tuple[int, int, int]]]  # (succ, type, lag)
+    order: list[int]
+    cycles: list[list[int]]
+    in_cycle: list[bool]
+    cons: list[str]
+    cday: list[int | None]
+    problems: list[ScheduleProblem]  # found while building it
+
+
+def _network(tasks: list[CpmTask]) -> _Network:
+    problems: list[ScheduleProblem] = []
+
+    # ---- unique IDs --------------------------------------------------------------
+    seen: dict[int, int] = {}
+    kept: list[CpmTask] = []
+    for t in tasks:
+        if t.id in seen:
+            problems.append(ScheduleProblem("duplicate_id", t.id, f"task ID {t.id} is used twice; the second is ignored", row=t.row))
+            continue
+        seen[t.id] = len(kept)
+        kept.append(t)
+    tasks = kept
+    n = len(tasks)
+    pos = seen
+
+    # ---- summaries: span their children, links expand to their leaf tasks --------
+    is_summary = [t.type == "Summary" for t in tasks]
+    by_wbs = {t.wbs: i for i, t in enumerate(tasks) if t.wbs}
+    leaves_of: dict[int, list[int]] = {i: [] for i in range(n) if is_summary[i]}
+    if leaves_of:
+        for i, t in enumerate(tasks):
+            if not t.wbs or is_summary[i]:
+                continue
+            code = t.wbs
+            while True:  # its ancestors' codes, deepest first: 1.2.3 -> 1.2 -> 1
+                cut = code.rfind(".")
+                if cut < 0:
+                    break
+                code = code[:cut]
+                j = by_wbs.get(code)
+                if j is not None and is_summary[j]:
+                    leaves_of[j].append(i)
+    for j in list(leaves_of):
+        if not leaves_of[j]:
+            problems.append(
+                ScheduleProblem("empty_summary", tasks[j].id, f"summary task {tasks[j].id} has no tasks under it (WBS {tasks[j].wbs!r}); scheduled as a task", row=tasks[j].row)
+            )
+            is_summary[j] = False
+            del leaves_of[j]
+        elif tasks[j].constraint not in ("ASAP", "ALAP"):
+            problems.append(
+                ScheduleProblem("summary_constraint", tasks[j].id, f"summary task {tasks[j].id}: its {tasks[j].constraint} constraint is ignored (summaries span their tasks)", row=tasks[j].row)
+            )
+
+    # ---- edges -------------------------------------------------------------------
+    edges: set[tuple[int, int, int, int]] = set()  # (pred, succ, type, lag) between leaf tasks
+    for s, t in enumerate(tasks):
+        for link in t.links:
+            p = pos.get(link.pred)
+            if p is None:
+                problems.append(ScheduleProblem("unknown_predecessor", t.id, f"task {t.id}: predecessor {link.pred} does not exist; link ignored", str(link), t.row))
+                continue
+            if p == s:
+                problems.append(ScheduleProblem("self_link", t.id, f"task {t.id} is its own predecessor; link ignored", str(link), t.row))
+                continue
+            if not is_summary[p] and not is_summary[s]:  # the common case: two leaf tasks
+                edges.add((p, s, _TYPE_CODE[link.type], int(link.lag)))
+                continue
+            p_ends = leaves_of[p] if is_summary[p] else [p]
+            s_ends = leaves_of[s] if is_summary[s] else [s]
+            if set(p_ends) & set(s_ends):
+                problems.append(ScheduleProblem("summary_link", t.id, f"task {t.id}: a link between a summary and its own tasks ({link.pred}) is ignored", str(link), t.row))
+                continue
+            for a in p_ends:
+                for b in s_ends:
+                    edges.add((a, b, _TYPE_CODE[link.type], int(link.lag)))
+
+    def graph(edges: set[tuple[int, int, int, int]]) -> tuple[list[list[tuple[int, int, int]]], list[list[tuple[int, int, int]]], list[int]]:
+        incoming: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+        outgoing: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+        forward = True
+        for a, b, k, lag in sorted(edges):
+            incoming[b].append((a, k, lag))
+            outgoing[a].append((b, k, lag))
+            if a > b:
+                forward = False
+        # every edge from an earlier task to a later one: plan order is a topological
+        # order and, being the smallest permutation, the one Kahn's min-heap gives
+        return incoming, outgoing, (list(range(n)) if forward else _kahn(n, outgoing, incoming))
+
+    incoming, outgoing, order = graph(edges)
+    in_cycle = [False] * n
+    cycles: list[list[int]] = []
+    if len(order) < n:  # Kahn's order misses the tasks of a loop: find the loops, cut them
+        comp = _tarjan(n, [[b for b, _k, _l in out] for out in outgoing])
+        comp_size: dict[int, int] = {}
+        for c in comp:
+            comp_size[c] = comp_size.get(c, 0) + 1
+        in_cycle = [comp_size[c] > 1 for c in comp]
+        members: dict[int, list[int]] = {}
+        for i in range(n):
+            if in_cycle[i]:
+                members.setdefault(comp[i], []).append(tasks[i].id)
+        for ids in sorted(sorted(m) for m in members.values()):
+            cycles.append(ids)
+            problems.append(
+                ScheduleProblem("cycle", ids[0], "tasks " + ", ".join(map(str, ids)) + " depend on each other in a loop; the links among them are ignored")
+            )
+        incoming, outgoing, order = graph({e for e in edges if comp[e[0]] != comp[e[1]]})
+        if len(order) < n:  # cannot happen once the loops are cut; keep every task anyway
+            placed = set(order)
+            order.extend(i for i in range(n) if i not in placed)
+
+    cons = [t.constraint if t.constraint in CONSTRAINTS else "ASAP" for t in tasks]
+    cday = [t.constraint_day for t in tasks]
+    for i, t in enumerate(tasks):
+        if cons[i] in _DATED and cday[i] is None:
+            problems.append(ScheduleProblem("constraint_date_missing", t.id, f"task {t.id}: {cons[i]} without a constraint day; ASAP used", row=t.row))
+            cons[i] = "ASAP"
+    return _Network(tasks, is_summary, leaves_of, incoming, outgoing, order, cycles, in_cycle, cons, cday, problems)
+
+
+@dataclass
+class _Times:
+    """The passes' results, one list entry per task (Python ints: a numpy scalar per step
+    costs more than the arithmetic while the passes walk task by task)."""
+
+    dur: list[int]
+    rem: list[int]
+    state: list[int]
+    es: list[int]
+    ef: list[int]
+    resume: list[int]  # when the remaining work starts
+    ls: list[int]
+    lf: list[int]
+    finish: int  # project finish: max early finish of the leaf tasks
+    leaves: list[int]
+    status: int | None
+
+
+def _times(network: _Network, status_day: int | None, extra: dict[int, int], late: bool = True) -> _Times:
+    """Durations and progress, forward pass, backward pass (``late=False``: only when an
+    ALAP task needs it — the project finish alone does not)."""
+    tasks, is_summary = network.tasks, network.is_summary
+    incoming, outgoing, order = network.incoming, network.outgoing, network.order
+    cons, cday = network.cons, network.cday
+    n = len(tasks)
+
+    # ---- durations and progress ---------------------------------------------------
+    dur = [0] * n
+    rem = [0] * n
+    state = [_NOT_STARTED] * n
+    for i, t in enumerate(tasks):
+        if not is_summary[i]:
+            state[i], dur[i], rem[i] = _progress(t, int(extra.get(t.id, 0)) if extra else 0)
+    status = None if status_day is None else int(status_day)
+
+    # ---- forward pass --------------------------------------------------------------
+    es = [0] * n
+    ef = [0] * n
+    resume = [0] * n  # when the remaining work starts
+
+    def forward(alap_start: list[int] | None) -> None:
+        _forward(network, order, dur, rem, state, status, es, ef, resume, alap_start)
+
+    leaves = [i for i in range(n) if not is_summary[i]]
+    forward(None)
+    finish = max(map(ef.__getitem__, leaves), default=0)
+
+    # ---- backward pass -------------------------------------------------------------
+    ls = [0] * n
+    lf = [0] * n
+
+    def backward(project_finish: int) -> None:
+        for i in reversed(order):
+            if is_summary[i]:
+                continue
+            if state[i] == _COMPLETE:
+                ls[i], lf[i] = es[i], ef[i]
+                continue
+            d = dur[i]
+            late_finish = project_finish
+            late_start = None
+            for s, k, lag in outgoing[i]:
+                if state[s] == _COMPLETE:
+                    continue
+                if state[s] == _IN_PROGRESS:
+                    if k == _FS:
+                        late_finish = min(late_finish, lf[s] - rem[s] - lag)
+                    elif k == _FF:
+                        late_finish = min(late_finish, lf[s] - lag)
+                    elif k == _SF:
+                        late_start = _min(late_start, lf[s] - lag)
+                    continue
+                if k == _FS:
+                    late_finish = min(late_finish, ls[s] - lag)
+                elif k == _SS:
+                    late_start = _min(late_start, ls[s] - lag)
+                elif k == _FF:
+                    late_finish = min(late_finish, lf[s] - lag)
+                else:
+                    late_start = _min(late_start, lf[s] - lag)
+            c = cons[i]
+            if c in ("SNLT", "MSO"):
+                late_start = _min(late_start, _start_bound(cday[i], d))
+            elif c in ("FNLT", "MFO"):
+                late_finish = min(late_finish, int(cday[i]))
+            if state[i] == _IN_PROGRESS:  # its start is history: only the finish is bounded
+                lf[i] = late_finish
+                ls[i] = es[i]
+                continue
+            if late_start is not None:
+                late_finish = min(late_finish, late_start + d)
+            lf[i] = late_finish
+            ls[i] = late_finish - d
+
+    alap = any(cons[i] == "ALAP" for i in leaves if state[i] == _NOT_STARTED)
+    if late or alap:
+        backward(finish)
+    if alap:  # ALAP tasks start as late as their float allows: forward again from the late starts
+        forward(list(ls))
+        finish = max(map(ef.__getitem__, leaves), default=0)
+        if late:
+            backward(finish)
+    return _Times(dur, rem, state, es, ef, resume, ls, lf, finish, leaves, status)
+
+
+def _progress(t: CpmTask, add: int) -> tuple[int, int, int]:
+    """(state, duration, remaining) of a leaf task with ``add`` more days of work."""
+    if t.type == "Milestone":
+        d = 0
+    else:  # _days(t.duration), inline: called for every task of every pass
+        duration = t.duration
+        if duration is not None and duration > 0:
+            d = int(math.floor(duration + 0.5))
+            if d < 1:
+                d = 1
+        else:
+            d = 0
+    # min(max(pct, 0), 1), max(0, x) by comparisons (NaN and -0.0 kept as min/max keep
+    # them): builtin calls were half of this function's time
+    pct = float(t.percent_complete or 0.0)
+    if pct < 0.0:
+        pct = 0.0
+    elif pct > 1.0:
+        pct = 1.0
+    if pct >= 1.0 or t.actual_finish is not None:
+        return _COMPLETE, d, 0
+    if pct > 0.0 or t.actual_start is not None:
+        left = math.ceil(d * (1.0 - pct) - 1e-9)
+        return _IN_PROGRESS, d + add, (left if left > 0 else 0) + add
+    d += add
+    if d < 0:
+        d = 0
+    return _NOT_STARTED, d, d
+
+
+def _forward(
+    network: _Network,
+    nodes: Iterable[int],
+    dur: list[int],
+    rem: list[int],
+    state: list[int],
+    status: int | None,
+    es: list[int],
+    ef: list[int],
+    resume: list[int],
+    alap_start: list[int] | None,
+) -> None:
+    """The forward pass over ``nodes`` (in topological order), in place."""
+    tasks, is_summary, incoming = network.tasks, network.is_summary, network.incoming
+    cons, cday = network.cons, network.cday
+    for i in nodes:
+        if is_summary[i]:
+            continue
+        t = tasks[i]
+        d = dur[i]
+        if state[i] == _COMPLETE:
+            if t.actual_start is not None:
+                es[i] = int(t.actual_start - 1)
+                ef[i] = int(t.actual_finish) if t.actual_finish is not None else es[i] + d
+            elif t.actual_finish is not None:
+                ef[i] = int(t.actual_finish)
+                es[i] = ef[i] - d
+            else:  # 100 % without actual dates: where the network puts it
+                es[i] = _network_start(i, d, incoming, es, ef, 0)
+                ef[i] = es[i] + d
+            ef[i] = max(ef[i], es[i])
+            resume[i] = ef[i]
+            continue
+        if state[i] == _IN_PROGRESS:
+            done = dur[i] - rem[i]
+            if t.actual_start is not None:
+                es[i] = int(t.actual_start - 1)
+            else:  # started, date unknown: where the network puts it, not after the status date
+                es[i] = _network_start(i, d, incoming, es, ef, 0)
+                if status is not None:
+                    es[i] = min(es[i], max(0, status - done))
+            # the rest of the work starts after the status date (or, without one,
+            # right after the work done), never before the actual start
+            r = es[i] + done if status is None else max(es[i], status)
+            f = 0
+            for p, k, lag in incoming[i]:  # retained logic: FS holds the rest of the work,
+                if k == _FS:  # FF/SF hold its finish; SS is met (it has started)
+                    r = max(r, ef[p] + lag)
+                elif k == _FF:
+                    f = max(f, ef[p] + lag)
+                elif k == _SF:
+                    f = max(f, es[p] + lag)
+            resume[i] = r
+            ef[i] = max(r + rem[i], f)
+            continue
+        start = _network_start(i, d, incoming, es, ef, 0)
+        if status is not None:
+            start = max(start, status)
+        c = cons[i]
+        if c in ("SNET", "MSO"):
+            start = max(start, _start_bound(cday[i], d))
+        elif c in ("FNET", "MFO"):
+            start = max(start, int(cday[i]) - d)
+        if alap_start is not None and c == "ALAP":
+            start = max(start, alap_start[i])
+        es[i] = start
+        ef[i] = start + d
+        resume[i] = start
+
+
+def _finish_after_delay(network: _Network, base: _Times, task_id: int, add: int) -> int | None:
+    """The project finish once ``task_id`` has ``add`` extra days (its whole extra), from
+    the base passes: the forward pass again over that task and what follows it only (the
+    rest keeps its dates). None when that shortcut does not apply (ALAP tasks move with
+    the late dates; a summary or unknown task)."""
+    tasks, is_summary, outgoing, state = network.tasks, network.is_summary, network.outgoing, base.state
+    at = next((i for i, t in enumerate(tasks) if t.id == task_id), None)
+    if at is None or is_summary[at] or any(network.cons[i] == "ALAP" and state[i] == _NOT_STARTED for i in base.leaves):
+        return None
+    dur, rem = list(base.dur), list(base.rem)
+    _state, dur[at], rem[at] = _progress(tasks[at], add)
+    after = {at}
+    stack = [at]
+    while stack:
+        for s, _k, _l in outgoing[stack.pop()]:
+            if s not in after:
+                after.add(s)
+                stack.append(s)
+    es, ef, resume = list(base.es), list(base.ef), list(base.resume)
+    _forward(network, [i for i in network.order if i in after], dur, rem, state, base.status, es, ef, resume, None)
+    finish = max(map(ef.__getitem__, base.leaves), default=0)
+    start = min(0, min(map(es.__getitem__, base.leaves))) if base.leaves else 0
+    return max(finish, start)
+
+
+def _project_finish(network: _Network, status_day: int | None, extra: dict[int, int]) -> int:
+    """``schedule(...).project_finish`` without the floats, summaries and critical paths."""
+    times = _times(network, status_day, extra, late=False)
+    start = min(0, min(map(times.es.__getitem__, times.leaves))) if times.leaves else 0
+    return max(times.finish, start)
+
+
+def _passes(
+    network: _Network,
+    status_day: int | None,
+    calendar: Calendar | None,
+    problems: list[ScheduleProblem],
+    extra: dict[int, int],
+    inputs: tuple[list[CpmTask], dict[str, Any]],
+) -> ScheduleResult:
+    """Durations, forward and backward passes, floats, summaries, critical paths."""
+    tasks, is_summary = network.tasks, network.is_summary
+    incoming, outgoing, order = network.incoming, network.outgoing, network.order
+    n = len(tasks)
+    times = _times(network, status_day, extra)
+    dur, rem, state, es, ef, resume, ls, lf = (
+        times.dur, times.rem, times.state, times.es, times.ef, times.resume, times.ls, times.lf)
+    finish, leaves, status = times.finish, times.leaves, times.status
+
+    # ---- floats ------------------------------------------------------------------------
+    total = [0 if state[i] == _COMPLETE else (lf[i] - ef[i] if state[i] == _IN_PROGRESS else ls[i] - es[i]) for i in range(n)]
+    free = [0] * n
+    for i in leaves:
+        if state[i] == _COMPLETE:
+            continue
+        slack = finish - ef[i]
+        for s, k, lag in outgoing[i]:
+            if state[s] == _COMPLETE:
+                continue
+            if k == _FS:
+                slack = min(slack, resume[s] - ef[i] - lag)
+            elif k == _SS:
+                if state[s] == _IN_PROGRESS:
+                    continue
+                slack = min(slack, es[s] - es[i] - lag)
+            elif k == _FF:
+                slack = min(slack, ef[s] - ef[i] - lag)
+            else:
+                slack = min(slack, ef[s] - es[i] - lag)
+        free[i] = max(0, min(slack, total[i]))
+    critical = [total[i] <= 0 and state[i] != _COMPLETE for i in range(n)]
+    leaf_critical = [critical[i] and not is_summary[i] for i in range(n)]
+
+    # ---- summaries span their leaves -----------------------------------------------------
+    not_complete = _COMPLETE.__ne__
+    for j, kids in network.leaves_of.items():
+        pick = _picker(kids)  # the kids' values of a list, as a tuple (C speed)
+        es[j], ef[j] = min(pick(es)), max(pick(ef))
+        ls[j], lf[j] = min(pick(ls)), max(pick(lf))
+        kid_state = pick(state)
+        open_ = list(map(not_complete, kid_state))  # floats of the work still to do (by compress: C speed)
+        if any(open_):
+            total[j] = min(compress(pick(total), open_))
+            free[j] = min(compress(pick(free), open_))
+        else:
+            total[j] = free[j] = 0
+        critical[j] = any(pick(critical))
+        dur[j] = ef[j] - es[j]
+        rem[j] = max(pick(rem))
+        kid_states = set(kid_state)
+        state[j] = _COMPLETE if kid_states == {_COMPLETE} else (_NOT_STARTED if kid_states == {_NOT_STARTED} else _IN_PROGRESS)
+
+    # ---- critical paths -----------------------------------------------------------------
+    paths = _critical_paths(tasks, order, incoming, outgoing, es, ef, resume, state, leaf_critical, total)
+
+    names = {_NOT_STARTED: "not started", _IN_PROGRESS: "in progress", _COMPLETE: "complete"}
+    kinds = [t.type for t in tasks]
+    # positional, in field order, column by column (map: no Python loop per task): id,
+    # type, early/late start/finish, total/free float, critical, duration, remaining,
+    # status, in_cycle
+    out = list(map(
+        TaskSchedule,
+        [t.id for t in tasks],
+        [k if k in ("Task", "Milestone", "Summary") else "Task" for k in kinds],
+        es, ef, ls, lf, total, free, critical, dur, rem,
+        ["summary" if summary else names[st] for summary, st in zip(is_summary, state)],
+        network.in_cycle,
+    ))
+    start = min(0, min(map(es.__getitem__, leaves))) if leaves else 0
+    return ScheduleResult(
+        tasks=out,
+        project_start=start,
+        project_finish=max(finish, start),
+        critical_paths=paths,
+        cycles=network.cycles,
+        problems=problems,
+        calendar=calendar,
+        status_day=status,
+        _inputs=inputs,
+        _network=network,
+        _times=times,
+    )
+
+
+def _picker(indices: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """``pick(values) == tuple(values[i] for i in indices)``, by ``operator.itemgetter``."""
+    get = itemgetter(*indices)
+    return get if len(indices) > 1 else (lambda values: (get(values),))
+
+
+def _min(a: int | None, b: int) -> int:
+    return b if a is None else min(a, b)
+
+
+def _start_bound(day: int | None, duration: int) -> int:
+    """Early-start time of a start constraint on working day ``day``: the task occupies
+    that day, so it starts at ``day - 1``; a milestone is dated at the end of its day."""
+    return int(day) - 1 if duration > 0 else int(day)
+
+
+def _network_start(i: int, d: int, incoming: list[list[tuple[int, int, int]]], es: np.ndarray, ef: np.ndarray, floor: int) -> int:
+    start = floor
+    for p, k, lag in incoming[i]:
+        if k == _FS:
+            b = int(ef[p]) + lag
+        elif k == _SS:
+            b = int(es[p]) + lag
+        elif k == _FF:
+            b = int(ef[p]) + lag - d
+        else:
+            b = int(es[p]) + lag - d
+        if b > start:
+            start = b
+    return start
+
+
+def _tarjan(n: int, succ: list[list[int]]) -> list[int]:
+    """Strongly connected component number of each node (iterative Tarjan, O(n + m))."""
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    comp = [-1] * n
+    stack: list[int] = []
+    counter = 0
+    ncomp = 0
+    for root in range(n):
+        if index[root] != -1:
+            continue
+        work = [(root, 0)]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        while work:
+            v, k = work[-1]
+            if k < len(succ[v]):
+                work[-1] = (v, k + 1)
+                w = succ[v][k]
+                if index[w] == -1:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, 0))
+                elif on_stack[w]:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                low[u] = min(low[u], low[v])
+            if low[v] == index[v]:
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    comp[w] = ncomp
+                    if w == v:
+                        break
+                ncomp += 1
+    return comp
+
+
+def _kahn(n: int, outgoing: list[list[tuple[int, int, int]]], incoming: list[list[tuple[int, int, int]]]) -> list[int]:
+    """Kahn's topological order, ties in plan order so results are stable. The tasks of
+    a loop (and those after it) are missing from it."""
+    import heapq
+
+    indegree = [len(incoming[i]) for i in range(n)]
+    ready = [i for i in range(n) if indegree[i] == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(i)
+        for s, _k, _l in outgoing[i]:
+            indegree[s] -= 1
+            if indegree[s] == 0:
+                heapq.heappush(ready, s)
+    return order
+
+
+def _critical_paths(
+    tasks: list[CpmTask],
+    order: list[int],
+    incoming: list[list[tuple[int, int, int]]],
+    outgoing: list[list[tuple[int, int, int]]],
+    es: np.ndarray,
+    ef: np.ndarray,
+    resume: np.ndarray,
+    state: np.ndarray,
+    critical: np.ndarray,
+    total: np.ndarray,
+) -> list[list[int]]:
+    """Chains of critical tasks joined by driving links (the link that sets the
+    successor's date in the forward pass), from a task no critical link drives to one
+    that drives no critical task. Most critical first (lowest float, then latest finish)."""
+
+    def driving(p: int, s: int, k: int, lag: int) -> bool:
+        if state[s] == _IN_PROGRESS:
+            if k == _FS:
+                return int(ef[p]) + lag == int(resume[s])
+            if k == _FF:
+                return int(ef[p]) + lag == int(ef[s])
+            if k == _SF:
+                return int(es[p]) + lag == int(ef[s])
+            return False
+        if k == _FS:
+            return int(ef[p]) + lag == int(es[s])
+        if k == _SS:
+            return int(es[p]) + lag == int(es[s])
+        if k == _FF:
+            return int(ef[p]) + lag == int(ef[s])
+        return int(es[p]) + lag == int(ef[s])
+
+    nexts: dict[int, list[int]] = {}
+    has_prev: set[int] = set()
+    for p in order:
+        if not critical[p]:
+            continue
+        for s, k, lag in outgoing[p]:
+            if critical[s] and state[s] != _COMPLETE and driving(p, s, k, lag):
+                nexts.setdefault(p, []).append(s)
+                has_prev.add(s)
+    starts = [i for i in order if critical[i] and i not in has_prev]
+    paths: list[list[int]] = []
+    cap = MAX_CRITICAL_PATHS * 4  # enumerate a few more than listed, then keep the most critical
+    for root in starts:
+        path = [root]
+        stack = [0]
+        while stack and len(paths) < cap:
+            node = path[-1]
+            kids = nexts.get(node, [])
+            k = stack[-1]
+            if not kids and k == 0:
+                paths.append(list(path))
+                stack[-1] = 1
+            if k < len(kids):
+                stack[-1] = k + 1
+                path.append(kids[k])
+                stack.append(0)
+            else:
+                path.pop()
+                stack.pop()
+        if len(paths) >= cap:
+            break
+    paths.sort(key=lambda p: (min(int(total[i]) for i in p), -int(ef[p[-1]]), [tasks[i].id for i in p]))
+    return [[tasks[i].id for i in p] for p in paths[:MAX_CRITICAL_PATHS]]
+
