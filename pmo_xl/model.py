@@ -13,7 +13,7 @@ row, and :attr:`TableData.letters` maps each header to its column letter, so
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pandas is imported lazily by whoever builds frames
     import pandas as pd
@@ -48,11 +48,41 @@ class StructureIssue:
     severity: str = "error"
 
 
+class Deferred:
+    """A frame made on its first read: ``TableData(frame=Deferred(make, *args))`` calls
+    ``make(*args)`` when (and only if) ``table.frame`` is read. The reader hands this for
+    the empty tables nobody may look at (the generated ones, in a portfolio)."""
+
+    __slots__ = ("make", "args")
+
+    def __init__(self, make: Callable[..., "pd.DataFrame"], *args: Any) -> None:
+        self.make, self.args = make, args
+
+
+class _FrameField:
+    """The ``frame`` field of :class:`TableData` (a dataclass field that is a descriptor):
+    holds a frame, or a :class:`Deferred` one, made and kept on first read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            raise AttributeError(self.slot)  # no default: the dataclass field stays required
+        value = instance.__dict__[self.slot]
+        if type(value) is Deferred:
+            value = instance.__dict__[self.slot] = value.make(*value.args)
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.slot] = value
+
+
 @dataclass
 class TableData:
     name: str
     sheet: str
-    frame: "pd.DataFrame"  # index = Excel row numbers; columns = headers (typed)
+    frame: "pd.DataFrame" = _FrameField()  # type: ignore[assignment]  # index = Excel row numbers; columns = headers (typed)
     letters: dict[str, str] = field(default_factory=dict)  # header -> column letter
     ref: str = ""  # the table's range including its header row, e.g. "A4:R60"
     header_row: int = 0

@@ -37,7 +37,7 @@ import pandas as pd
 
 from .. import schema
 from ..errors import NotAPmoWorkbook, NotAWorkbook
-from ..model import Book, CellIssue, StructureIssue, TableData
+from ..model import Book, CellIssue, Deferred, StructureIssue, TableData
 from .package import Package, TablePart, column_letter, open_package, split_cell
 
 # fastexcel logs a warning for every all-empty column ("Could not determine dtype").
@@ -572,9 +572,11 @@ class _Reader:
         blank = spec.name in _GENERATED and self._blank_in_xml(part.sheet_part, first, last)
         raw = self._bulk(part, n) if n and not blank else {}
         height = max((len(a) for a in raw.values()), default=0)
+        frame: Any
         if not height or all(a.null_count == len(a) for a in raw.values()):
-            # no rows, or every cell empty (a generated table's blank row): nothing to type
-            frame = empty_frame(spec, lay.extras)
+            # no rows, or every cell empty (a generated table's blank row): nothing to type,
+            # and its empty frame made only if someone reads it (a portfolio never does)
+            frame = Deferred(empty_frame, spec, list(lay.extras))
         else:
             frame = self._frame(spec, part, raw, height, lay, issues_before)
         return TableData(
@@ -969,7 +971,7 @@ def missing_table(name: str, spec: schema.Table) -> tuple[StructureIssue, TableD
         message=f"the workbook has no table {name} (expected on sheet {spec.sheet})",
         severity="warning" if name in _GENERATED else "error",
     )
-    return issue, TableData(name=name, sheet=spec.sheet, frame=empty_frame(spec), present=False)
+    return issue, TableData(name=name, sheet=spec.sheet, frame=Deferred(empty_frame, spec), present=False)
 
 
 def _rows_from(rows: list[list[Any]], first: int, n: int) -> list[list[Any]]:
