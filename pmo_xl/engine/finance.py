@@ -22,7 +22,8 @@ How money is placed in time (details and sources in ``docs/finance.md``):
 Everything is vectorised: the budget is phased over an array of working days
 (difference arrays + cumulative sums), actuals are grouped by pandas' own group-sum
 kernel on code arrays, and the tables are read (and the result frames built) as arrays;
-the result tables a portfolio does not read are built when first read.
+the result tables are built when first read (a portfolio takes by month and by category
+as rows from their columns, and builds no frame).
 """
 
 from __future__ import annotations
@@ -483,9 +484,10 @@ class RollupResult:
     """Everything ``pmo-xl rollup`` reports for one workbook (SPEC §5, §8).
 
     The DataFrames have the headers of the Rollup sheet's tables (schema.TABLES);
-    :meth:`to_dict` gives the JSON, :meth:`tables` the frames to write. Tables a caller
-    may never read (by task, by person, reserves, after status date, unrated people) are
-    built on their first read, from what :func:`rollup` had read (see :class:`_Later`).
+    :meth:`to_dict` gives the JSON, :meth:`tables` the frames to write. The seven tables
+    are built on their first read, from what :func:`rollup` had read (see :class:`_Later`;
+    one whose building could fail or warn is built in :func:`rollup`);
+    :meth:`table_columns` hands over by month's and by category's columns unbuilt.
     """
 
     status_date: _dt.date
@@ -560,7 +562,7 @@ class _Later:
 
 class _TableField:
     """A :class:`RollupResult` table field: a :class:`_Later` value is built on its first
-    read and kept (a portfolio reads two of the seven tables; each costs ~0.03–0.4 ms)."""
+    read and kept (a portfolio reads none of the seven frames; each costs ~0.03–0.4 ms)."""
 
     __slots__ = ("name",)
 
