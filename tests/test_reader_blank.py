@@ -98,6 +98,9 @@ def test_same_book_as_the_bulk_read(pokes, tmp_path: Path, monkeypatch: pytest.M
         (lambda x: re.sub(rb"<sheetData>.*</sheetData>", b"<sheetData/>", x, flags=re.S), True),
         (lambda x: x.replace(b"<sheetData>", b"<sheetData><!-- <sheetData> -->"), False),
         (lambda x: x.replace(b"<sheetData>", b'<sheetData><!-- <row r="4"> -->'), True),
+        # a strict-OOXML sheet: the bulk read decides
+        (lambda x: x.replace(b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                             b"http://purl.oclc.org/ooxml/spreadsheetml/main"), False),
     ],
 )
 def test_sheet_xml_variants(edit, known: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

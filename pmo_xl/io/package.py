@@ -332,6 +332,7 @@ class Package:
         self._rels: dict[str, tuple[Relationship, ...]] = {}
         self._by_name: dict[str, TablePart] | None = None
         self._lookup: dict[str, TablePart] | None = None
+        self._fd: tuple[int, int] | None = None  # (file descriptor, file size): see _read_small
 
     # ---- raw access
 
@@ -407,8 +408,13 @@ class Package:
         if info.compress_size > info.file_size + info.file_size // 1000 + 64:
             return None
         try:
-            fd = self._zip.fp.fileno()  # type: ignore[union-attr]
-            if info.header_offset + info.compress_size > os.fstat(fd).st_size:
+            if self._fd is None:  # the file and its size, looked up once for all its small parts
+                fd = self._zip.fp.fileno()  # type: ignore[union-attr]
+                self._fd = fd, os.fstat(fd).st_size
+            fd, file_size = self._fd
+            if self._zip.fp is None:  # closed: the long way says so
+                return None
+            if info.header_offset + info.compress_size > file_size:
                 return None
             name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
             size = _LOCAL_HEADER.size + len(name) + info.compress_size

@@ -637,11 +637,13 @@ class _Reader:
         the part is not a small transitional sheet whose every ``<row`` tag starts with its
         number (what Excel, openpyxl and XlsxWriter write): a text scan, no XML parse."""
         name = self.pkg.find(sheet_part) if sheet_part else None
-        if name is None or self.pkg.info(name).file_size > _BLANK_CHECK_MAX or self.pkg.strict:
+        if name is None or self.pkg.info(name).file_size > _BLANK_CHECK_MAX:
             return None
         try:
             data = self.pkg.read(name)
         except NotAWorkbook:  # the bulk read reports damage in its own words
+            return None
+        if b"purl.oclc.org/ooxml" in data:  # strict OOXML: the bulk read decides
             return None
         start = data.find(b"<sheetData")
         if start < 0 or data.find(b"<sheetData", start + 1) >= 0:
