@@ -163,12 +163,14 @@ class Calendar:
         self._cover_years(lo - _YEAR_MARGIN, hi + _YEAR_MARGIN)
         return True
 
-    def _cover_array(self, arr: np.ndarray) -> None:
+    def _cover_array(self, arr: np.ndarray) -> bool:
+        """:meth:`_cover` of an array's dates; True if it changed."""
         if self.country is None or arr.size == 0:
-            return
+            return False
         valid = arr[~np.isnat(arr)]
         if valid.size:
-            self._cover(valid.min(), valid.max())
+            return self._cover(valid.min(), valid.max())
+        return False
 
     @property
     def holidays(self) -> list[_dt.date]:
@@ -270,26 +272,41 @@ class Calendar:
         out[ok] = res
         return out
 
-    def indices_of(self, dates: Iterable[Any] | np.ndarray, roll: str = "backward") -> np.ndarray:
+    def indices_of(self, dates: Iterable[Any] | np.ndarray, roll: str = "backward",
+                   forward: np.ndarray | None = None) -> np.ndarray:
         """Vectorised :meth:`index_of`: a float array (NaN for empty dates).
 
         ``roll="forward"`` gives ``index_of(next_working(d))`` instead: a non-working day
-        takes the index of the working day after it.
+        takes the index of the working day after it. ``forward``, a boolean array like
+        ``dates``: the forward rounding where it is True, the backward one elsewhere
+        (two kinds of dates in one call).
         """
         if roll not in ("backward", "forward"):
             raise ValueError(f"roll must be 'backward' or 'forward', not {roll!r}")
         arr = _to_datetime64(dates)
-        out = np.full(arr.shape, np.nan)
         ok = ~np.isnat(arr)
-        if not ok.any():
-            return out
-        self._cover_array(arr[ok])
+        everywhere = bool(ok.all())
+        if not everywhere and not ok.any():
+            return np.full(arr.shape, np.nan)
+        valid = arr if everywhere else arr[ok]
+        self._cover_array(valid)
         self._cover(self.first_day)
-        day = np.busday_offset(arr[ok], 0, roll=roll, busdaycal=self._busdaycal)
-        self._cover_array(day)
-        day = np.busday_offset(arr[ok], 0, roll=roll, busdaycal=self._busdaycal)
+        if forward is not None:
+            roll = "backward"
+        day = np.busday_offset(valid, 0, roll=roll, busdaycal=self._busdaycal)
+        if self._cover_array(day):  # rolled into a year whose holidays were not known: again
+            day = np.busday_offset(valid, 0, roll=roll, busdaycal=self._busdaycal)
         first = np.datetime64(self.first_day, "D")
-        out[ok] = np.busday_count(first, day, busdaycal=self._busdaycal) + 1
+        index = np.busday_count(first, day, busdaycal=self._busdaycal) + 1
+        if forward is not None:
+            # index_of(next_working(d)) = index_of(d) + 1 on a non-working day: the working
+            # day after the one before it
+            ahead = forward if everywhere else forward[ok]
+            index[ahead] += ~np.is_busday(valid[ahead], busdaycal=self._busdaycal)
+        if everywhere:
+            return index.astype(float)
+        out = np.full(arr.shape, np.nan)
+        out[ok] = index
         return out
 
     def __repr__(self) -> str:
