@@ -366,8 +366,8 @@ def _plan_columns(frame: pd.DataFrame, calendar: Calendar, with_names: bool = Fa
     pcts = _numbers(frame, "% Complete", where)
     kinds = _texts(frame, "Type", _kind_of, where)
     cons = _texts(frame, "Constraint", _constraint_of, where)
-    wbs = _texts(frame, "WBS", _or_empty, where)
-    names = _texts(frame, "Task", _or_empty, where) if with_names else []
+    wbs = _texts(frame, "WBS", None, where)
+    names = _texts(frame, "Task", None, where) if with_names else []
     preds = _column(frame, "Predecessors", where)
 
     # ---- the rows that make tasks (a whole ID), and their dates as datetime64[D] -------
@@ -537,13 +537,18 @@ def _numbers(frame: pd.DataFrame, name: str, where: dict[Any, int] | None = None
     return [_number(v) for v in values.tolist()]
 
 
-def _texts(frame: pd.DataFrame, name: str, meaning: Callable[[str | None], Any], where: dict[Any, int] | None = None) -> list[Any]:
+def _texts(frame: pd.DataFrame, name: str, meaning: Callable[[str | None], Any] | None,
+           where: dict[Any, int] | None = None) -> list[Any]:
     """``meaning(_text(v))`` of every cell ``v`` of a column, computed once per distinct
-    value. :func:`_text` is ``str.strip`` for text (what pandas' ``.str.strip`` runs on
-    objects; Arrow's ``utf8_trim_whitespace`` strips the same characters,
-    tests/test_cpm_fast.py)."""
+    value (``meaning`` None: the text, "" when empty). :func:`_text` is ``str.strip`` for
+    text (what pandas' ``.str.strip`` runs on objects; Arrow's ``utf8_trim_whitespace``
+    strips the same characters, tests/test_cpm_fast.py)."""
     values = _column(frame, name, where)
     kinds = set(map(type, values))
+    if meaning is None:
+        if kinds == {str}:  # text in every cell (WBS codes, names: all distinct): strip in C
+            return list(map(str.strip, values))
+        meaning = _or_empty
     distinct = set(values) if kinds <= _PLAIN_CELLS else ()
     if distinct and (float not in kinds or 0.0 not in distinct):
         # text, empty cells, NaN: no two of them are equal with different texts (as 1,
@@ -768,7 +773,9 @@ def _network(tasks: Sequence[CpmTask] | _Tasks) -> _Network:
                 continue
             cut = code.rfind(".")
             if cut >= 0:  # its ancestors' summaries, deepest first: 1.2.3 -> 1.2 -> 1
-                for j in summaries_from(code[:cut]):
+                parent = code[:cut]
+                got = above.get(parent)
+                for j in summaries_from(parent) if got is None else got:
                     leaves_of[j].append(i)
     for j in list(leaves_of):
         if not leaves_of[j]:
