@@ -437,8 +437,11 @@ def _arrow_text(arr: Any) -> Any:
 
 
 try:  # pandas >= 3: a frame straight from its blocks (see _frame_of)
-    from pandas.api.internals import create_dataframe_from_blocks as _from_blocks
+    from pandas._libs.internals import BlockPlacement as _Placement
+    from pandas.api.internals import create_dataframe_from_blocks as _from_blocks  # noqa: F401 - pandas 3's marker
     from pandas.core.arrays import DatetimeArray as _DatetimeArray
+    from pandas.core.internals.blocks import get_block_type as _block_type
+    from pandas.core.internals.managers import BlockManager as _BlockManager
 except ImportError:  # pragma: no cover - pandas 2
     _from_blocks = None
 
@@ -449,18 +452,21 @@ def _frame_of(arrays: list[Any], columns: pd.Index, index: pd.Index) -> pd.DataF
     consolidates them: one 2-D block per numpy dtype (the columns copied into it, so a
     view of Arrow memory becomes the frame's own), one block per extension array. Built
     from the blocks at once: without the constructor's per-column checks and inference,
-    a quarter of ``DataFrame._from_arrays``."""
+    a quarter of ``DataFrame._from_arrays``; the blocks made as
+    ``pandas.api.internals.create_dataframe_from_blocks`` makes them, without its checks
+    of what is true by construction here (equal lengths, every column placed once: half
+    its time)."""
     groups: dict[Any, list[int]] = {}
-    blocks: list[tuple[Any, np.ndarray]] = []
+    blocks: list[Any] = []
     plain = _from_blocks is not None and _COW
     for k, a in enumerate(arrays):
         if isinstance(a, np.ndarray):
             groups.setdefault(a.dtype, []).append(k)
             plain = plain and (a.dtype.kind in "fiubO" or a.dtype in _DATETIMES)
-        elif isinstance(a.dtype, np.dtype):  # (an extension array of a numpy dtype: pandas decides)
-            plain = False
-        else:
-            blocks.append((a, np.array([k], dtype=np.intp)))
+        elif isinstance(a.dtype, np.dtype) or getattr(a.dtype, "_supports_2d", True):
+            plain = False  # (a numpy-dtype or 2-D extension array: pandas decides)
+        elif plain:
+            blocks.append(_block_type(a.dtype)(a, ndim=2, placement=_Placement(slice(k, k + 1))))
     if not plain:
         arrays = [a.copy() if isinstance(a, np.ndarray) and not a.flags.writeable else a for a in arrays]
         return pd.DataFrame._from_arrays(arrays, columns=columns, index=index, verify_integrity=False)
@@ -468,8 +474,9 @@ def _frame_of(arrays: list[Any], columns: pd.Index, index: pd.Index) -> pd.DataF
         block: Any = np.stack([arrays[k] for k in ks])
         if dtype.kind == "M":
             block = _DatetimeArray._simple_new(block, dtype=dtype)
-        blocks.append((block, np.array(ks, dtype=np.intp)))
-    return _from_blocks(blocks, index=index, columns=columns)
+        blocks.append(_block_type(dtype)(block, ndim=2, placement=_Placement(np.array(ks, dtype=np.intp))))
+    mgr = _BlockManager(tuple(blocks), [columns, index], verify_integrity=False)
+    return pd.DataFrame._from_mgr(mgr, mgr.axes)
 
 
 _DATETIMES = frozenset(np.dtype(f"datetime64[{unit}]") for unit in ("s", "ms", "us", "ns"))
