@@ -33,3 +33,14 @@ def test_demo_defects_are_found_and_nothing_else_is_an_error(tmp_path, seed):
     stray = [f for f in report.findings if f.severity == "error" and (f.sheet, f.cell) not in expected_cells]
     assert stray == []
     assert report.summary["error"] >= 1 and len(report.dcma) == 14
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_without_dcma_the_findings_are_the_same(tmp_path, seed):
+    """The portfolio validates with ``dcma=False``: the same findings, no DCMA checks."""
+    path = demo_workbook(tmp_path / f"demo{seed}.xlsx", seed=seed)
+    full = validate_book(load(path))
+    bare = validate_book(load(path), dcma=False)
+    assert len(full.dcma) == 14 and bare.dcma == []
+    assert bare.findings == full.findings and bare.summary == full.summary
+    assert bare.schedule is not None and bare.schedule.project_finish_date == full.schedule.project_finish_date

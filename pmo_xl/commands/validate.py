@@ -91,18 +91,22 @@ def validate_book(
     status_date: Any = None,
     *,
     thresholds: "DcmaThresholds | None" = None,
+    dcma: bool = True,
 ) -> ValidationReport:
     """All rules (docs/rules.md) and the DCMA 14-point checks on ``book``.
 
     ``status_date`` (a date or ISO text) overrides the workbook's ``StatusDate``.
+    ``dcma=False`` skips the DCMA checks (``report.dcma`` is then empty) for callers that
+    read only the findings, such as the portfolio; the findings are the same either way.
     """
     from ..engine.cpm import collector_paused
 
     with collector_paused():  # the whole validation: see collector_paused
-        return _validate_book(book, status_date, thresholds)
+        return _validate_book(book, status_date, thresholds, dcma)
 
 
-def _validate_book(book: "Book", status_date: Any, thresholds: "DcmaThresholds | None") -> ValidationReport:
+def _validate_book(book: "Book", status_date: Any, thresholds: "DcmaThresholds | None",
+                   with_dcma: bool = True) -> ValidationReport:
     from ..engine.dcma import assess
     from ..engine.rules import run_rules
     from ..engine.rules._context import RuleContext
@@ -116,6 +120,8 @@ def _validate_book(book: "Book", status_date: Any, thresholds: "DcmaThresholds |
     ctx = RuleContext(book, status_date)
     findings = run_rules(book, context=ctx)
     plan_ok = ctx.has("tblPlan")
+    if not with_dcma:
+        return ValidationReport(findings, [], ctx.status_date, ctx.cpm if plan_ok else None)
     dcma = assess(
         ctx.plan if plan_ok else _empty_plan(),
         ctx.cpm if plan_ok else None,
