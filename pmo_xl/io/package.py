@@ -408,12 +408,12 @@ class Package:
         if info.compress_size > info.file_size + info.file_size // 1000 + 64:
             return None
         try:
-            if self._fd is None:  # the file and its size, looked up once for all its small parts
-                fd = self._zip.fp.fileno()  # type: ignore[union-attr]
-                self._fd = fd, os.fstat(fd).st_size
-            fd, file_size = self._fd
             if self._zip.fp is None:  # closed: the long way says so
                 return None
+            if self._fd is None:  # the file and its size, looked up once for all its small parts
+                fd = self._zip.fp.fileno()
+                self._fd = fd, os.fstat(fd).st_size
+            fd, file_size = self._fd
             if info.header_offset + info.compress_size > file_size:
                 return None
             name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")

@@ -438,7 +438,7 @@ def _arrow_text(arr: Any) -> Any:
 
 try:  # pandas >= 3: a frame straight from its blocks (see _frame_of)
     from pandas._libs.internals import BlockPlacement as _Placement
-    from pandas.api.internals import create_dataframe_from_blocks as _from_blocks  # noqa: F401 - pandas 3's marker
+    from pandas.api.internals import create_dataframe_from_blocks as _from_blocks  # (present: pandas 3)
     from pandas.core.arrays import DatetimeArray as _DatetimeArray
     from pandas.core.internals.blocks import get_block_type as _block_type
     from pandas.core.internals.managers import BlockManager as _BlockManager
@@ -574,8 +574,9 @@ class _Reader:
         issues_before = len(self.issues)
         first, last = part.first_data_row, part.last_data_row
         n = max(0, last - first + 1)
-        # a generated table as the template ships it (blank rows) is known empty from its
-        # sheet's XML: no fastexcel parse of the sheet (three of a typical file's eleven)
+        # a generated table as the template ships it (no row elements in its data rows) is
+        # known empty from its sheet's XML: no fastexcel parse of that sheet (three of a
+        # typical file's eleven)
         blank = spec.name in _GENERATED and self._blank_in_xml(part.sheet_part, first, last)
         raw = self._bulk(part, n) if n and not blank else {}
         height = max((len(a) for a in raw.values()), default=0)
