@@ -713,6 +713,7 @@ class _Network:
     tasks: _Tasks  # unique IDs, plan order
     is_summary: list[bool]
     leaves_of: dict[int, list[int]]  # summary -> its leaf tasks
+    spans: list[tuple[int, list[int]]]  # (summary, the leaves and summaries right under it), bottom-up
     incoming: list[list[tuple[int, int, int]]]  # (pred, type, lag) between leaf tasks
     outgoing: list[list[tuple[int, int, int]]]  # (succ, type, lag)
     order: list[int]
@@ -745,6 +746,8 @@ def _network(tasks: Sequence[CpmTask] | _Tasks) -> _Network:
     # ---- summaries: span their children, links expand to their leaf tasks --------
     is_summary = [k == "Summary" for k in plan.type]
     leaves_of: dict[int, list[int]] = {i: [] for i in compress(range(n), is_summary)}
+    kids_of: dict[int, list[int]] = {i: [] for i in leaves_of}  # the leaves and summaries right under each
+    spans: list[tuple[int, list[int]]] = []
     if leaves_of:
         by_wbs = {code: i for i, code in enumerate(wbs) if code}
         above: dict[str, list[int]] = {}  # WBS code -> the summaries at it and above it, deepest first
@@ -775,8 +778,12 @@ def _network(tasks: Sequence[CpmTask] | _Tasks) -> _Network:
             if cut >= 0:  # its ancestors' summaries, deepest first: 1.2.3 -> 1.2 -> 1
                 parent = code[:cut]
                 got = above.get(parent)
-                for j in summaries_from(parent) if got is None else got:
+                if got is None:
+                    got = summaries_from(parent)
+                for j in got:
                     leaves_of[j].append(i)
+                if got:
+                    kids_of[got[0]].append(i)
     for j in list(leaves_of):
         if not leaves_of[j]:
             problems.append(
@@ -788,6 +795,17 @@ def _network(tasks: Sequence[CpmTask] | _Tasks) -> _Network:
             problems.append(
                 ScheduleProblem("summary_constraint", ids[j], f"summary task {ids[j]}: its {plan.constraint[j]} constraint is ignored (summaries span their tasks)", row=rows[j])
             )
+    if leaves_of:
+        # a summary spans its leaves = its own leaves and the summaries right under it
+        # (their own spans): computed bottom-up, deepest WBS codes first, each value is
+        # read once per level instead of once per summary above it
+        for j in leaves_of:
+            cut = wbs[j].rfind(".")
+            if cut >= 0:
+                got = summaries_from(wbs[j][:cut])
+                if got:  # (an ancestor of a summary with tasks has them too: never empty)
+                    kids_of[got[0]].append(j)
+        spans = [(j, kids_of[j]) for j in sorted(leaves_of, key=lambda j: -wbs[j].count("."))]
 
     # ---- edges -------------------------------------------------------------------
     into: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]  # (pred, type, lag) of each leaf task
@@ -854,7 +872,7 @@ def _network(tasks: Sequence[CpmTask] | _Tasks) -> _Network:
         if cday[i] is None:
             problems.append(ScheduleProblem("constraint_date_missing", ids[i], f"task {ids[i]}: {cons[i]} without a constraint day; ASAP used", row=rows[i]))
             cons[i] = "ASAP"
-    return _Network(plan, is_summary, leaves_of, incoming, outgoing, order, cycles, in_cycle, cons, cday, problems)
+    return _Network(plan, is_summary, leaves_of, spans, incoming, outgoing, order, cycles, in_cycle, cons, cday, problems)
 
 
 @dataclass
@@ -1154,9 +1172,9 @@ def _passes(
     critical = [total[i] <= 0 and state[i] != _COMPLETE for i in range(n)]
     leaf_critical = [critical[i] and not is_summary[i] for i in range(n)]
 
-    # ---- summaries span their leaves -----------------------------------------------------
+    # ---- summaries span their leaves (bottom-up: min, max, any of the kids' spans) -------
     not_complete = _COMPLETE.__ne__
-    for j, kids in network.leaves_of.items():
+    for j, kids in network.spans:
         pick = _picker(kids)  # the kids' values of a list, as a tuple (C speed)
         es[j], ef[j] = min(pick(es)), max(pick(ef))
         ls[j], lf[j] = min(pick(ls)), max(pick(lf))
