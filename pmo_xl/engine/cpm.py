@@ -771,19 +771,26 @@ def _network(tasks: Sequence[CpmTask] | _Tasks) -> _Network:
                 above[c] = got
             return got
 
+        # the leaf tasks by parent code (1.2.3 -> 1.2), then each group goes to the
+        # summaries of its parent's code and above it (deepest first: 1.2 -> 1) at once
+        groups: dict[str, list[int]] = {}
         for i, code in enumerate(wbs):
             if not code or is_summary[i]:
                 continue
             cut = code.rfind(".")
-            if cut >= 0:  # its ancestors' summaries, deepest first: 1.2.3 -> 1.2 -> 1
+            if cut >= 0:
                 parent = code[:cut]
-                got = above.get(parent)
-                if got is None:
-                    got = summaries_from(parent)
-                for j in got:
-                    leaves_of[j].append(i)
-                if got:
-                    kids_of[got[0]].append(i)
+                group = groups.get(parent)
+                if group is None:
+                    groups[parent] = [i]
+                else:
+                    group.append(i)
+        for parent, group in groups.items():
+            got = summaries_from(parent)
+            for j in got:
+                leaves_of[j].extend(group)
+            if got:
+                kids_of[got[0]].extend(group)
     for j in list(leaves_of):
         if not leaves_of[j]:
             problems.append(
