@@ -190,3 +190,22 @@ def test_random_demo_plans():
         cal = Calendar(demo.settings["StartDate"], holidays=[dt.date(2026, 5, 1)], country=rng.choice([None, "DE"]))
         status = rng.choice([None, demo.settings.get("StatusDate"), dt.date(2026, 9, 1)])
         same_schedule(cpm.schedule_plan(plan, cal, status), cpm_before.schedule_plan(plan, cal, status), None)
+
+
+def test_dates_outside_the_nanosecond_years():
+    # a datetime64[us] column holds years a datetime64[ns] one cannot (1500, 2500): read
+    # as dates like any other; a row without an ID leaves the rest at their positions
+    rows = [{"ID": 1, "Duration": None, "Start": dt.datetime(2025, 12, 15), "Finish": dt.datetime(2026, 1, 9),
+             "Constraint": "SNET", "Constraint Date": dt.datetime(2500, 1, 4), "Actual Start": dt.datetime(1500, 3, 2)},
+            {"ID": None, "Duration": 2.0, "Actual Finish": dt.datetime(2026, 1, 2)},
+            {"ID": 3, "Duration": 2.0, "Predecessors": "1", "Constraint": "FNLT", "Constraint Date": dt.datetime(2026, 2, 2),
+             "Actual Start": dt.datetime(2025, 12, 16)}]
+    frame = pd.DataFrame(rows, index=[5, 6, 7], columns=COLUMNS)
+    for name in DATES:
+        frame[name] = pd.Series([r.get(name) for r in rows], index=frame.index, dtype="datetime64[us]")
+    for status in (None, dt.date(2026, 1, 5)):
+        new = cpm.schedule_plan(frame, calendar("DE"), status)
+        old = cpm_before.schedule_plan(frame, calendar("DE"), status)
+        assert result_of(new) == result_of(old)
+    assert [vars(t) for t in cpm.tasks_from_plan(frame, calendar(None))[0]] == \
+        [vars(t) for t in cpm_before.tasks_from_plan(frame, calendar(None))[0]]

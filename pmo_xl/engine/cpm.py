@@ -378,7 +378,7 @@ def _plan_columns(frame: pd.DataFrame, calendar: Calendar, with_names: bool = Fa
             [values[k] for k in kept] for values in (ids, durations, pcts, kinds, cons, wbs, preds, rows))
         if with_names:
             names = [names[k] for k in kept]
-    at = np.array(kept, dtype=np.intp)
+    at = np.array(kept, dtype=np.intp) if m < n else None  # (None: every row)
     distinct_cons = set(cons)
     dated = not distinct_cons.isdisjoint(_DATED)
     is_dated = np.fromiter(map(_DATED.__contains__, cons), bool, m) if dated else None
@@ -572,31 +572,40 @@ def _texts(frame: pd.DataFrame, name: str, meaning: Callable[[str | None], Any] 
 _PLAIN_CELLS = {str, type(None), float}
 
 
-def _day_array(frame: pd.DataFrame, name: str, at: np.ndarray, need: np.ndarray | None,
+def _day_array(frame: pd.DataFrame, name: str, at: np.ndarray | None, need: np.ndarray | None,
                where: dict[Any, int] | None = None) -> np.ndarray:
-    """The column's cells at positions ``at`` as ``datetime64[D]`` (NaT when empty): a
-    date column by numpy; any other column by :func:`to_date` (which rejects what is not
-    a date), and only the cells where ``need`` is True."""
+    """The column's cells at positions ``at`` (None: every row) as ``datetime64[D]`` (NaT
+    when empty): a date column by numpy; any other column by :func:`to_date` (which
+    rejects what is not a date), and only the cells where ``need`` is True."""
     import pandas as pd
 
-    out = np.full(len(at), np.datetime64("NaT"), dtype="datetime64[D]")
+    size = len(frame) if at is None else len(at)
     column = _values(frame, name, where)
-    if column is None or not len(at):
-        return out
-    if (column.dtype.kind == "M" if isinstance(column.dtype, np.dtype)  # (pandas' dtype test costs ~5 µs)
+    if column is not None and size and (
+            column.dtype.kind == "M" if isinstance(column.dtype, np.dtype)  # (pandas' dtype test costs ~5 µs)
             else pd.api.types.is_datetime64_dtype(column.dtype)):  # naive datetimes: whole days in bulk
-        days = np.asarray(column)[at].astype("datetime64[D]")
+        values = np.asarray(column)
+        days = (values if at is None else values[at]).astype("datetime64[D]")
+        if values.dtype == _NANOSECONDS:  # years 1677..2262 at most: always a date
+            return days
         ok = days[~np.isnat(days)]
         if not ok.size or (ok.min() >= np.datetime64("0001-01-01") and ok.max() <= np.datetime64("9999-12-31")):
             return days
+    out = np.full(size, np.datetime64("NaT"), dtype="datetime64[D]")
+    if column is None or not size:
+        return out
     from pmo_xl.engine.calendar import to_date
 
-    values = frame[name].to_numpy(dtype=object)[at].tolist()
-    wanted = range(len(at)) if need is None else np.flatnonzero(need).tolist()
+    cells = frame[name].to_numpy(dtype=object)
+    values = (cells if at is None else cells[at]).tolist()
+    wanted = range(size) if need is None else np.flatnonzero(need).tolist()
     dates = [(j, d) for j in wanted if (d := to_date(values[j])) is not None]
     if dates:
         out[[j for j, _d in dates]] = _days_of([d for _j, d in dates])
     return out
+
+
+_NANOSECONDS = np.dtype("datetime64[ns]")
 
 
 def _whole_of(value: float | None) -> int | None:
