@@ -348,9 +348,12 @@ _TASK_FIELDS = ("id", "duration", "links", "type", "wbs", "constraint", "constra
                 "actual_start", "actual_finish", "row")
 
 
-def _plan_columns(frame: pd.DataFrame, calendar: Calendar, with_names: bool = False) -> tuple[_Tasks, list[str], list[ScheduleProblem]]:
+def _plan_columns(frame: pd.DataFrame, calendar: Calendar, with_names: bool = False,
+                  columns: PlanColumns | None = None) -> tuple[_Tasks, list[str], list[ScheduleProblem]]:
     """The plan's tasks as columns (:class:`_Tasks`), their names (when ``with_names``)
     and the problems found on the way (:func:`tasks_from_plan` says what is read how).
+    ``columns``: the frame's columns as arrays and codes, when the caller has them
+    (:func:`schedule_plan`).
 
     Whole columns are converted at once: numbers and dates by numpy, text once per
     distinct value, and every date that needs a working-day index in one
@@ -360,7 +363,8 @@ def _plan_columns(frame: pd.DataFrame, calendar: Calendar, with_names: bool = Fa
     problems: list[ScheduleProblem] = []
     n = len(frame)
     rows = frame.index.tolist()
-    where = positions(frame)  # each column by position (None: a repeated header)
+    # each column by position (None: a repeated header), or the caller's arrays
+    where: _Where = positions(frame) if columns is None else columns
     ids = _numbers(frame, "ID", where)
     durations = _numbers(frame, "Duration", where)
     pcts = _numbers(frame, "% Complete", where)
@@ -368,7 +372,9 @@ def _plan_columns(frame: pd.DataFrame, calendar: Calendar, with_names: bool = Fa
     cons = _texts(frame, "Constraint", _constraint_of, where)
     wbs = _texts(frame, "WBS", None, where)
     names = _texts(frame, "Task", None, where) if with_names else []
-    preds = _column(frame, "Predecessors", where)
+    # (each row's code of its distinct Predecessors text, when the caller has them)
+    coded = columns.codes("Predecessors") if columns is not None else None
+    preds = _column(frame, "Predecessors", where) if coded is None else coded[0].tolist()
 
     # ---- the rows that make tasks (a whole ID), and their dates as datetime64[D] -------
     kept = list(compress(range(n), [v is not None and v.is_integer() for v in ids]))
@@ -434,17 +440,23 @@ def _plan_columns(frame: pd.DataFrame, calendar: Calendar, with_names: bool = Fa
     # ---- links, problems (in row order), the columns ----------------------------------
     links: list[Sequence[Link]] = []
     bad_links: dict[int, tuple[LinkProblem, ...]] = {}
-    for j, v in enumerate(preds):
-        if type(v) is str:  # parse_predecessors' own cache: its tuples, shared (read only)
-            found, wrong = _parse_text(v)
-        elif v is None:
-            links.append(())
-            continue
-        else:
-            found, wrong = parse_predecessors(v)
-        links.append(found)
-        if wrong:
-            bad_links[j] = wrong
+    if coded is not None:  # codes: each distinct text parsed once, handed to its rows
+        parsed = [*map(_parse_text, coded[1]), ((), ())]  # (-1: blank)
+        links = [parsed[c][0] for c in preds]
+        if any(wrong for _found, wrong in parsed):
+            bad_links = {j: parsed[c][1] for j, c in enumerate(preds) if parsed[c][1]}
+    else:
+        for j, v in enumerate(preds):
+            if type(v) is str:  # parse_predecessors' own cache: its tuples, shared (read only)
+                found, wrong = _parse_text(v)
+            elif v is None:
+                links.append(())
+                continue
+            else:
+                found, wrong = parse_predecessors(v)
+            links.append(found)
+            if wrong:
+                bad_links[j] = wrong
     task_ids = list(map(int, ids))
     if distinct_cons != {"ASAP"} or bad_links:
         # the rows with something to report: a bad link or a constraint other than ASAP
@@ -506,21 +518,42 @@ def _days_of(dates: list[_dt.date]) -> np.ndarray:
     return (np.array([d.toordinal() for d in dates], dtype=np.int64) - _EPOCH_ORDINAL).astype("datetime64[D]")
 
 
-def _values(frame: pd.DataFrame, name: str, where: dict[Any, int] | None = None) -> Any:
+class PlanColumns:
+    """A normalised plan's columns as the rule context holds them: ``array(name)`` is
+    ``frame[name].to_numpy()`` (every schema column of ``tblPlan``: numbers float64,
+    dates datetime64[ns], texts stripped objects with NaN for blank), ``codes(name)``
+    a text column as ``(codes, texts)`` (``texts[codes[k]]`` is row k's text, -1 blank)
+    or None when the caller has not coded it (its array is read then).
+    The CPM reads them instead of the frame (no column looked up, no text hashed twice)."""
+
+    __slots__ = ("array", "codes")
+
+    def __init__(self, array: Callable[[str], np.ndarray],
+                 codes: Callable[[str], tuple[np.ndarray, list[str]] | None]) -> None:
+        self.array, self.codes = array, codes
+
+
+#: how a column is found: its position in the frame, or the caller's arrays
+_Where = dict[Any, int] | PlanColumns | None
+
+
+def _values(frame: pd.DataFrame, name: str, where: _Where = None) -> Any:
     """The column's array (:func:`~pmo_xl.engine._columns.column_array`); None when the
     column is missing. ``where``: the frame's :func:`~pmo_xl.engine._columns.positions`,
-    when the caller reads many columns."""
+    when the caller reads many columns, or the plan's :class:`PlanColumns`."""
+    if type(where) is PlanColumns:
+        return where.array(name)
     if where is not None:
         return column_array(frame, name, where) if name in where else None
     return column_array(frame, name) if name in frame.columns else None
 
 
-def _column(frame: pd.DataFrame, name: str, where: dict[Any, int] | None = None) -> list[Any]:
+def _column(frame: pd.DataFrame, name: str, where: _Where = None) -> list[Any]:
     values = _values(frame, name, where)  # Series.tolist() is its values' tolist()
     return values.tolist() if values is not None else [None] * len(frame)
 
 
-def _numbers(frame: pd.DataFrame, name: str, where: dict[Any, int] | None = None) -> list[float | None]:
+def _numbers(frame: pd.DataFrame, name: str, where: _Where = None) -> list[float | None]:
     """:func:`_number` of every cell of a column (numpy for a numeric column)."""
     import pandas as pd
 
@@ -538,11 +571,18 @@ def _numbers(frame: pd.DataFrame, name: str, where: dict[Any, int] | None = None
 
 
 def _texts(frame: pd.DataFrame, name: str, meaning: Callable[[str | None], Any] | None,
-           where: dict[Any, int] | None = None) -> list[Any]:
+           where: _Where = None) -> list[Any]:
     """``meaning(_text(v))`` of every cell ``v`` of a column, computed once per distinct
     value (``meaning`` None: the text, "" when empty). :func:`_text` is ``str.strip`` for
     text (what pandas' ``.str.strip`` runs on objects; Arrow's ``utf8_trim_whitespace``
     strips the same characters, tests/test_cpm_fast.py)."""
+    coded = where.codes(name) if type(where) is PlanColumns else None
+    if coded is not None:  # stripped texts already, and coded: one meaning per text
+        codes, texts = coded
+        of = [*texts, None] if meaning is None else [*map(meaning, texts), meaning(None)]
+        if meaning is None:
+            of[-1] = ""
+        return [of[c] for c in codes.tolist()]
     values = _column(frame, name, where)
     kinds = set(map(type, values))
     if meaning is None:
@@ -573,7 +613,7 @@ _PLAIN_CELLS = {str, type(None), float}
 
 
 def _day_array(frame: pd.DataFrame, name: str, at: np.ndarray | None, need: np.ndarray | None,
-               where: dict[Any, int] | None = None) -> np.ndarray:
+               where: _Where = None) -> np.ndarray:
     """The column's cells at positions ``at`` (None: every row) as ``datetime64[D]`` (NaT
     when empty): a date column by numpy; any other column by :func:`to_date` (which
     rejects what is not a date), and only the cells where ``need`` is True."""
@@ -614,13 +654,16 @@ def _whole_of(value: float | None) -> int | None:
     return int(value)
 
 
-def schedule_plan(frame: pd.DataFrame, calendar: Calendar, status_date: Any = None) -> ScheduleResult:
+def schedule_plan(frame: pd.DataFrame, calendar: Calendar, status_date: Any = None,
+                  columns: PlanColumns | None = None) -> ScheduleResult:
     """:func:`tasks_from_plan` + :func:`schedule`: the whole plan, dated by ``calendar``
-    (from the plan's columns straight to the passes: no :class:`CpmTask` is made)."""
+    (from the plan's columns straight to the passes: no :class:`CpmTask` is made).
+    ``columns`` (optional): ``frame``'s columns as :class:`PlanColumns`, when ``frame``
+    is a normalised plan whose arrays the caller holds (the rule context)."""
     from pmo_xl.engine.calendar import to_date
 
     with collector_paused():
-        plan, _names, problems = _plan_columns(frame, calendar)  # the tasks as columns: no task objects
+        plan, _names, problems = _plan_columns(frame, calendar, columns=columns)  # the tasks as columns: no task objects
         status = to_date(status_date)
         status_day = calendar.index_of(status) if status is not None else None
         return _schedule(plan, None, status_day, calendar, problems, {})

@@ -305,16 +305,20 @@ class RuleContext:
     @cached_property
     def cpm(self) -> Any:
         """The CPM result for the plan (None when there is no calendar or no task)."""
-        from ..cpm import schedule_plan
+        from ..cpm import PlanColumns, schedule_plan
 
         cal = self.calendar
         if cal is None or self.plan.empty:
             return None
         plan = self.plan
         # the schedule of the rows the reader typed: a malformed ID or duplicate is DT's
-        # (every row has an ID in a sound plan: no filtered copy then)
+        # (every row has an ID in a sound plan: no filtered copy then, and the CPM reads
+        # this context's arrays, and the text codes the rules have made, not the frame)
         has_id = pd.notna(self.array("tblPlan", "ID"))
-        return schedule_plan(plan if has_id.all() else plan[has_id], cal, status_date=self.status_date)
+        if has_id.all():
+            columns = PlanColumns(lambda name: self.array("tblPlan", name), lambda name: self._codes_cache.get(("tblPlan", name)))
+            return schedule_plan(plan, cal, status_date=self.status_date, columns=columns)
+        return schedule_plan(plan[has_id], cal, status_date=self.status_date)
 
     # ------------------------------------------------------------------ findings
     def finding(
