@@ -148,6 +148,7 @@ declare("PL030", "info", "No status date",
          "Fill in StatusDate on sheet Project, or pass --status-date."))
 
 _WBS = re.compile(r"^\d+(\.\d+)*$")
+_ALL_WBS = re.compile(r"(?:\d+(?:\.\d+)*\n)*\d+(?:\.\d+)*")  # WBS codes, one a line
 WORK_TYPES = ("Task", "Milestone")
 
 
@@ -451,116 +452,99 @@ def _a_cycle(comp: list[int], succ: dict[int, list[int]]) -> list[int]:
 def _wbs(ctx: RuleContext, t: _Plan) -> list[Finding]:
     out: list[Finding] = []
     ids, rows = t.ids, t.rows
-    wbs = t.text["WBS"]
-    present = np.flatnonzero(~t.text_na["WBS"]).tolist()
-    texts = [v if type(v) is str else str(v) for v in wbs[present].tolist()]  # as astype(str)
-    ok = [_WBS.match(v) is not None for v in texts]
-    code_ks: list[int] = []  # plan position of each well-formed code
-    code_list: list[str] = []
-    for k, text, good in zip(present, texts, ok):
-        if good:
-            code_ks.append(k)
-            code_list.append(text)
-            continue
-        row = rows[k]
-        out.append(_f(ctx, "PL009", row, "WBS", ids[k],
-                      f"{ctx.where(P, row, 'WBS')}: WBS '{text}' is not of the form 1, 1.2, 1.2.3."))
+    present = np.flatnonzero(~t.text_na["WBS"])
+    texts = [v if type(v) is str else str(v) for v in t.text["WBS"][present].tolist()]  # as astype(str)
+    # one regular expression on all the codes at once (the usual case: every code is
+    # well formed); code by code only when one is not ("\n" in a code: also code by code)
+    joined = "\n".join(texts)
+    if joined.count("\n") == len(texts) - 1 and _ALL_WBS.fullmatch(joined):
+        code_ks, code_list = present, texts
+    else:
+        good = [_WBS.match(v) is not None for v in texts]
+        for k, text, ok in zip(present.tolist(), texts, good):
+            if not ok:
+                row = rows[k]
+                out.append(_f(ctx, "PL009", row, "WBS", ids[k],
+                              f"{ctx.where(P, row, 'WBS')}: WBS '{text}' is not of the form 1, 1.2, 1.2.3."))
+        code_ks = present[np.array(good, dtype=bool)]
+        code_list = [v for v, ok in zip(texts, good) if ok]
+    ks = code_ks.tolist()
     known = set(code_list)
     # Python strings and sets: 5,000 look-ups, cheaper than rpartition/isin on Arrow text
     parent_list = [c.rpartition(".")[0] for c in code_list]
-    for j, parent in enumerate(parent_list):
-        if parent != "" and parent not in known:
-            k = code_ks[j]
-            row = rows[k]
-            out.append(_f(ctx, "PL008", row, "WBS", ids[k],
-                          f"{ctx.where(P, row, 'WBS')}: WBS {code_list[j]} has no parent {parent} in the plan."))
+    has_child = set(parent_list)
+    if not has_child <= known | {""}:  # only then the search for the rows missing a parent
+        for j, parent in enumerate(parent_list):
+            if parent != "" and parent not in known:
+                k = ks[j]
+                row = rows[k]
+                out.append(_f(ctx, "PL008", row, "WBS", ids[k],
+                              f"{ctx.where(P, row, 'WBS')}: WBS {code_list[j]} has no parent {parent} in the plan."))
     if ctx.errors_only:  # PL011 and PL010 (below) are warnings
         return out
     # children of each code: rows whose WBS starts with code + "."
-    has_child = {p for p in parent_list if p != ""}
-    summary = t.summary
-    for j, code in enumerate(code_list):
-        k = code_ks[j]
-        if code in has_child and not summary[k]:
-            row = rows[k]
-            out.append(_f(ctx, "PL011", row, "Type", ids[k],
-                          f"{ctx.where(P, row, 'Type')}: task {fmt(ids[k])} (WBS {code}) has children "
-                          f"({code}.1…) but its Type is {t.typ(k)}."))
-    summaries = [j for j, k in enumerate(code_ks) if summary[k]]
-    if summaries:
-        out += _summary_spans(ctx, t, code_ks, code_list, summaries)
-    return out
-
-
-def _summary_spans(ctx: RuleContext, t: _Plan, code_ks: list[int], code_list: list[str], summary_js: list[int]) -> list[Finding]:
-    """Summary Start/Finish against the earliest Start / latest Finish of the rows under
-    it (every row whose WBS has the summary's WBS as a prefix; ties: the first row), in
-    one pass over the codes (``code_ks[j]``: plan position of ``code_list[j]``;
-    ``summary_js``: the codes of Summary rows)."""
-    ids, rows = t.ids, t.rows
-    summaries = {code_list[j] for j in summary_js}
-    start_ns = t.dates["Start"].view("int64").tolist()  # Python ints: cheap to index
-    finish_ns = t.dates["Finish"].view("int64").tolist()
-    has_start, has_finish = (~t.nat["Start"]).tolist(), (~t.nat["Finish"]).tolist()
-    first: dict[str, tuple[int, int, int]] = {}  # summary code -> (start, row, k) of its earliest child
-    last: dict[str, tuple[int, int, int]] = {}  # summary code -> (-finish, row, k) of its latest child
-    above: dict[str, list[str]] = {"": []}  # code -> the summaries among it and its prefixes (once per code)
-    for k, code in zip(code_ks, code_list):
-        parent = code[:max(code.rfind("."), 0)]
-        ancestors = above.get(parent)
-        if ancestors is None:
-            ancestors = _summaries_above(parent, summaries, above)
-        if not ancestors:
-            continue
+    summary = t.summary[code_ks]
+    for j in [j for j, (code, s) in enumerate(zip(code_list, summary.tolist())) if not s and code in has_child]:
+        k, code = ks[j], code_list[j]
         row = rows[k]
-        if has_start[k]:
-            key = (start_ns[k], row, k)
-            for ancestor in ancestors:
-                got = first.get(ancestor)
-                if got is None or key < got:
-                    first[ancestor] = key
-        if has_finish[k]:
-            key = (-finish_ns[k], row, k)
-            for ancestor in ancestors:
-                got = last.get(ancestor)
-                if got is None or key < got:
-                    last[ancestor] = key
-    if not first and not last:
-        return []
-    out: list[Finding] = []
-    own = [(code_ks[j], code_list[j]) for j in summary_js]
-    for k, code in own:
-        child = first.get(code)
-        if child is None or not has_start[k] or not start_ns[k] > start_ns[child[2]]:
-            continue
-        row, c = rows[k], child[2]
-        out.append(_f(ctx, "PL010", row, "Start", ids[k],
-                      f"{ctx.where(P, row, 'Start')}: summary {fmt(ids[k])} starts on {fmt(t.ts('Start', k))} but its "
-                      f"child {fmt(ids[c])} starts on {fmt(t.ts('Start', c))}."))
-    for k, code in own:
-        child = last.get(code)
-        if child is None or not has_finish[k] or not finish_ns[k] < finish_ns[child[2]]:
-            continue
-        row, c = rows[k], child[2]
-        out.append(_f(ctx, "PL010", row, "Finish", ids[k],
-                      f"{ctx.where(P, row, 'Finish')}: summary {fmt(ids[k])} finishes on {fmt(t.ts('Finish', k))} but its "
-                      f"child {fmt(ids[c])} finishes on {fmt(t.ts('Finish', c))}."))
+        out.append(_f(ctx, "PL011", row, "Type", ids[k],
+                      f"{ctx.where(P, row, 'Type')}: task {fmt(ids[k])} (WBS {code}) has children "
+                      f"({code}.1…) but its Type is {t.typ(k)}."))
+    if summary.any():
+        out += _summary_spans(ctx, t, code_ks, code_list, summary)
     return out
 
 
-def _summaries_above(code: str, summaries: set[str], above: dict[str, list[str]]) -> list[str]:
-    """The summary codes among ``code`` and its prefixes (1.2.3, 1.2, 1), memoised in
-    ``above`` for every prefix on the way (``above[""]`` must be ``[]``)."""
-    chain = []  # the prefixes not yet in ``above``, longest first
-    while code not in above:
-        chain.append(code)
-        cut = code.rfind(".")
-        code = code[:cut] if cut >= 0 else ""
-    got = above[code]
-    for c in reversed(chain):
-        got = [c] + got if c in summaries else got
-        above[c] = got
-    return got
+def _summary_spans(ctx: RuleContext, t: _Plan, code_ks: np.ndarray, code_list: list[str],
+                   summary: np.ndarray) -> list[Finding]:
+    """Summary Start/Finish against the earliest Start / latest Finish of the rows under
+    it (every row whose WBS has the summary's WBS as a prefix; ties: the first row)
+    (``code_ks[j]``: plan position of ``code_list[j]``; ``summary[j]``: a Summary row).
+
+    In code point order the codes that start with ``S.`` are one run of the sorted codes
+    (from ``S.`` up to ``S/``, "/" following "."), so each summary's earliest child is a
+    minimum over a slice: one ``minimum.reduceat`` over the rows ranked by (Start, row),
+    instead of a walk up every code's prefixes."""
+    ids, rows = t.ids, t.rows
+    codes = np.array(code_list, dtype=str)  # (well-formed codes: digits and dots, no NUL numpy would drop)
+    order = np.argsort(codes, kind="stable")
+    in_order = codes[order]
+    js = np.flatnonzero(summary)
+    heads = codes[js]
+    lo = np.searchsorted(in_order, np.char.add(heads, "."))
+    hi = np.searchsorted(in_order, np.char.add(heads, "/"))
+    under = lo < hi  # the summary has rows under it
+    if not under.any():
+        return []
+    js, lo, hi = js[under], lo[under], hi[under]
+    bounds = np.column_stack([lo, hi]).ravel()
+    m = len(code_list)
+    n_ks = np.arange(m)
+    plan_rows = ctx.rows(P)[code_ks]
+    out: list[Finding] = []
+    for col, sign, later in (("Start", 1, False), ("Finish", -1, True)):
+        ns = t.dates[col].view("int64")[code_ks]
+        has = ~t.nat[col][code_ks]
+        # each row's rank by (Start, row, position) — by (-Finish, row, position) for the
+        # latest Finish — the rows without a date last
+        by = np.lexsort((n_ks, plan_rows, np.where(has, ns * sign, 0)))
+        rank = np.empty(m, dtype=np.int64)
+        rank[by] = n_ks
+        rank[~has] = m
+        best = np.minimum.reduceat(np.append(rank[order], m), bounds)[::2]
+        child_of = np.full(m + 1, -1)
+        child_of[:m] = by
+        child = child_of[best]  # -1: no row under it has the date
+        own_ns, own_has = ns[js], has[js]
+        bad = (child >= 0) & own_has & ((own_ns < ns[child]) if later else (own_ns > ns[child]))
+        verb = "finishes" if later else "starts"
+        for j, c in zip(js[bad].tolist(), child[bad].tolist()):
+            k, kc = int(code_ks[j]), int(code_ks[c])
+            row = rows[k]
+            out.append(_f(ctx, "PL010", row, col, ids[k],
+                          f"{ctx.where(P, row, col)}: summary {fmt(ids[k])} {verb} on {fmt(t.ts(col, k))} but its "
+                          f"child {fmt(ids[kc])} {verb} on {fmt(t.ts(col, kc))}."))
+    return out
 
 
 def _progress(ctx: RuleContext, t: _Plan) -> list[Finding]:
