@@ -487,6 +487,14 @@ def thresholds_for(book: Book) -> Thresholds:
     """The RAG and DCMA thresholds (and drop-down lists) stored in ``book``'s workbook by
     ``pmo-xl new --config``; the standard's defaults when it stores none or cannot be
     read again. Cached on the book (``book.config``)."""
+    cfg = stored_config(book)
+    return Thresholds(cfg.rag_thresholds(), cfg.dcma_thresholds(), cfg.lists, cfg.source)
+
+
+def stored_config(book: Book) -> OrgConfig:
+    """The :class:`OrgConfig` :func:`thresholds_for` reads its limits from (``book.config``,
+    read from the workbook on the first call): a caller wanting one limit (the roll-up's
+    RAG) takes it from here without building the DCMA limits and the lists."""
     cfg = getattr(book, "config", None)
     if not isinstance(cfg, OrgConfig):
         cfg = None
@@ -504,7 +512,7 @@ def thresholds_for(book: Book) -> Thresholds:
             book.config = cfg  # type: ignore[attr-defined]
         except AttributeError:  # pragma: no cover - a Book with slots
             pass
-    return Thresholds(cfg.rag_thresholds(), cfg.dcma_thresholds(), cfg.lists, cfg.source)
+    return cfg
 
 
 __all__ = [
@@ -516,6 +524,7 @@ __all__ = [
     "load_config",
     "parse_config",
     "read_stored",
+    "stored_config",
     "stored_names",
     "thresholds_for",
 ]

@@ -134,13 +134,12 @@ def _project_record(path: Path, status_date: _dt.date | None, detail: bool) -> d
     from ._common import calendar_for, status_date_of
     from .rollup import rollup_book
     from .schedule import schedule_book
-    from .validate import validate_book
 
     book = load(path)
     day = status_date_of(book, status_date)
-    report = validate_book(book, day, dcma=False)  # the record counts findings; DCMA is not in it
+    report, context = _validated(book, day)
     summary = report.summary
-    money = rollup_book(book, day, error_count=summary["error"])
+    money = rollup_book(book, day, error_count=summary["error"], context=context)
     evm = money.evm.to_dict()
 
     forecast = baseline = variance = None
@@ -185,6 +184,23 @@ def _project_record(path: Path, status_date: _dt.date | None, detail: bool) -> d
             "changes_by_status": by_status,
         }
     return out
+
+
+def _validated(book: Any, day: _dt.date | None) -> tuple[Any, Any]:
+    """``validate_book(book, day, dcma=False)`` (the record counts findings; DCMA is not in
+    it) and the rule context it ran on, which the roll-up reads the validator's coded
+    columns from (``rollup_book(context=)``)."""
+    from ..config import stored_config
+    from ..engine.cpm import collector_paused
+    from ..engine.rules import run_rules
+    from ..engine.rules._context import RuleContext
+    from .validate import ValidationReport
+
+    with collector_paused():  # (as validate_book)
+        stored_config(book)  # the organisation's lists stored in the workbook (as validate_book)
+        ctx = RuleContext(book, day)
+        findings = run_rules(book, context=ctx)
+        return ValidationReport(findings, [], ctx.status_date, ctx.cpm if ctx.has("tblPlan") else None), ctx
 
 
 def _latest(frame: "pd.DataFrame", column: str) -> Any:

@@ -25,6 +25,7 @@ from . import for_each_file, print_heading
 if TYPE_CHECKING:
     from ..engine.evm import RagThresholds
     from ..engine.finance import RollupResult
+    from ..engine.rules._context import RuleContext
     from ..model import Book
 
 
@@ -53,29 +54,49 @@ def rollup_book(
     *,
     error_count: int | None = None,
     thresholds: "RagThresholds | None" = None,
+    context: "RuleContext | None" = None,
 ) -> "RollupResult":
     """EVM, roll-up tables and RAG of ``book`` at ``status_date`` (default: StatusDate,
     else today). ``error_count`` is the number of validation errors for the RAG; None
-    runs the validator to count them."""
+    runs the validator to count them. ``context``: the rule context that validated
+    ``book`` (as the portfolio has it), whose coded columns the roll-up takes instead of
+    coding them again; the result is the same without it."""
     from ..engine.cpm import collector_paused
 
     with collector_paused():  # tens of thousands of objects that live on: see collector_paused
-        return _rollup_book(book, status_date, error_count, thresholds)
+        return _rollup_book(book, status_date, error_count, thresholds, context)
 
 
-def _rollup_book(book: "Book", status_date: Any, error_count: int | None, thresholds: "RagThresholds | None") -> "RollupResult":
+def _rollup_book(book: "Book", status_date: Any, error_count: int | None, thresholds: "RagThresholds | None",
+                 context: "RuleContext | None" = None) -> "RollupResult":
     from ..engine.finance import rollup
     from ._common import calendar_for, require_plan, status_date_of
 
-    from ..config import thresholds_for
+    from ..config import stored_config
 
     require_plan(book)
-    thresholds = thresholds or thresholds_for(book).rag  # stored by pmo-xl new --config
+    thresholds = thresholds or stored_config(book).rag_thresholds()  # stored by pmo-xl new --config
     day = status_date_of(book, status_date)
     if error_count is None:
         error_count = validation_errors(book, day) or 0
     # (the roll-up takes the book's TableData as they are: each table's frame is read there)
-    return rollup(book.tables, book.settings, calendar_for(book), day, error_count, thresholds)
+    return rollup(book.tables, book.settings, calendar_for(book), day, error_count, thresholds,
+                  person_codes=_person_codes(book, context))
+
+
+def _person_codes(book: "Book", context: "RuleContext | None") -> Any:
+    """tblTimesheet's Person codes from the rule context that validated ``book`` (None
+    without one, or when the context's timesheet rows are not the book's: the frame was
+    replaced since, or the validator dropped empty rows — its rows keep the book's index
+    object only when it took every row of this very frame)."""
+    if context is None or context.book is not book or not context.has("tblTimesheet"):
+        return None
+    if context.frame("tblTimesheet").index is not book.tables["tblTimesheet"].frame.index:
+        return None
+    try:
+        return context.codes("tblTimesheet", "Person")
+    except KeyError:  # (not a text column)
+        return None
 
 
 def rollup_file(path: str | Path, status_date: Any = None, *, write: bool = False, wait: float | None = None) -> dict[str, Any]:
