@@ -194,6 +194,9 @@ def _row_keys(ctx: RuleContext, name: str, positions: np.ndarray) -> list[Any]:
     frame = ctx.frame(name)
     if not (k and k in frame.columns):
         return [""] * len(positions)
+    values = ctx.array(name, k)
+    if values.dtype.kind in "fO":  # the Python floats and objects Series.tolist gives, without a Series
+        return values[positions].tolist()
     return frame[k].iloc[positions].tolist()
 
 
@@ -202,10 +205,13 @@ def _required(ctx: RuleContext, name: str, col: schema.Column) -> list[Finding]:
     if not missing.any():
         return []
     positions = np.flatnonzero(missing)
+    issue_cells = ctx.issue_cells
+    rows = ctx.rows(name)[positions].tolist()
+    kept = [j for j, row in enumerate(rows) if (name, int(row), col.name) not in issue_cells]
+    if not kept:  # (a cell the reader could not type is DT001's: its row's key is not needed)
+        return []
     out = []
-    for row, key in zip(ctx.rows(name)[positions].tolist(), _row_keys(ctx, name, positions)):
-        if (name, int(row), col.name) in ctx.issue_cells:
-            continue
+    for row, key in zip([rows[j] for j in kept], _row_keys(ctx, name, positions[kept])):
         out.append(ctx.finding(
             "DT003", name, row, col.name, key,
             f"{ctx.where(name, row, col.name)} ({col.name}) is empty; every row of {name} needs one.",
@@ -217,6 +223,8 @@ def choice_findings(ctx: RuleContext, rid: str, name: str, col: schema.Column, f
     cfg = ctx.book.config  # organisation lists stored in the workbook (pmo.toml), if read
     allowed = cfg.lists[col.choices or ""] if cfg is not None else schema.LISTS[col.choices or ""]
     if frame is ctx.frame(name):  # on the distinct texts
+        if _all_allowed(ctx.array(name, col.name), allowed):
+            return []
         bad = ~ctx.isna(name, col.name) & ~ctx.isin(name, col.name, allowed)
         if not bad.any():
             return []
@@ -236,6 +244,15 @@ def choice_findings(ctx: RuleContext, rid: str, name: str, col: schema.Column, f
             hint,
         ))
     return out
+
+
+def _all_allowed(values: np.ndarray, allowed: Any) -> bool:
+    """True when every value of a normalised text column is in ``allowed`` or NaN (no
+    finding): a set of the column's values, cheaper than coding it to test each code."""
+    if values.dtype != object:
+        return False
+    wanted = set(allowed)
+    return all(v in wanted or v != v for v in set(values.tolist()))
 
 
 def duplicate_findings(ctx: RuleContext, rid: str, name: str, column: str, frame: pd.DataFrame) -> list[Finding]:
@@ -261,19 +278,21 @@ def duplicate_findings(ctx: RuleContext, rid: str, name: str, column: str, frame
 
 
 def _may_repeat(ctx: RuleContext, name: str, column: str) -> bool:
-    """False when ``ctx.frame(name)[column]`` surely has no value twice: its codes (text)
-    or its sorted values (equal values are equal for pandas' ``duplicated`` too) all
-    differ. True sends the column to pandas, which finds the repeats."""
-    try:
-        codes, _ = ctx.codes(name, column)
-    except KeyError:
-        values = ctx.array(name, column)
-        if values.dtype.kind not in "fM":
-            return True
-        values = values[~ctx.isna(name, column)]
-        return len(np.unique(values)) < len(values)
-    present = codes[codes >= 0]
-    return bool(len(present)) and int(np.bincount(present).max()) > 1
+    """False when ``ctx.frame(name)[column]`` surely has no value twice: its texts or its
+    sorted values (equal values are equal for pandas' ``duplicated`` too) all differ.
+    True sends the column to pandas, which finds the repeats."""
+    values = ctx.array(name, column)
+    if schema.TABLES[name].column(column).kind not in _NOT_TEXT:  # str or NaN: a set of the texts,
+        present = values[~ctx.isna(name, column)].tolist()  # cheaper than making codes to count
+        return len(set(present)) < len(present)
+    if values.dtype.kind not in "fM":
+        return True
+    values = values[~ctx.isna(name, column)]
+    return len(np.unique(values)) < len(values)
+
+
+#: Column kinds the normaliser does not make text of (every other kind is str or NaN).
+_NOT_TEXT = ("date", "datetime", "int", "number", "percent", "bool")
 
 
 def _range(ctx: RuleContext, name: str, col: schema.Column) -> list[Finding]:
@@ -290,7 +309,7 @@ def _range(ctx: RuleContext, name: str, col: schema.Column) -> list[Finding]:
         if mask is None or not mask.any():
             continue
         positions = np.flatnonzero(mask)
-        shown = ctx.frame(name)[col.name].iloc[positions].tolist()
+        shown = values[positions].tolist() if values.dtype.kind == "f" else ctx.frame(name)[col.name].iloc[positions].tolist()
         for row, key, value in zip(ctx.rows(name)[positions].tolist(), _row_keys(ctx, name, positions), shown):
             out.append(ctx.finding(
                 rid, name, row, col.name, key,
