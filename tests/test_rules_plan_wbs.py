@@ -12,7 +12,7 @@ from pmo_xl.engine.rules import _load_families
 from pmo_xl.engine.rules._context import RuleContext
 from pmo_xl.engine.rules.plan import _Plan, _wbs
 from support.books import make_book, task
-from support.plan_wbs_before import _wbs as _wbs_before
+from support.plan_before import _wbs as _wbs_before
 
 _load_families()
 

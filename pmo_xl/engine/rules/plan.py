@@ -301,6 +301,7 @@ def _predecessors(ctx: RuleContext, t: _Plan) -> list[Finding]:
     out: list[Finding] = []
     known = ctx.task_ids
     id_of = dict(zip(t.rows, t.ids))
+    backward = False  # a link from a task to a higher ID (see _cycles)
     for row, (links, problems) in ctx.links.items():
         tid = id_of[row]
         if not problems:
@@ -308,8 +309,11 @@ def _predecessors(ctx: RuleContext, t: _Plan) -> list[Finding]:
             for link in links:
                 if link.pred == own or link.pred not in known:
                     break
+                if link.pred > tid:
+                    backward = True
             else:
                 continue  # the common case: nothing to report on this row
+        backward = backward or any(link.pred > tid for link in links)
         where = ctx.where(P, row, "Predecessors")
         for p in problems:
             out.append(_f(ctx, "PL004", row, "Predecessors", tid,
@@ -323,7 +327,8 @@ def _predecessors(ctx: RuleContext, t: _Plan) -> list[Finding]:
             elif link.pred not in known:
                 out.append(_f(ctx, "PL005", row, "Predecessors", tid,
                               f"{where}: task {fmt(tid)} depends on task {link.pred}, which is not in the plan."))
-    out += _cycles(ctx, t)
+    if backward:  # no link to a higher ID on any row: no loop (_cycles would find that out slower)
+        out += _cycles(ctx, t)
     return out
 
 

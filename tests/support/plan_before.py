@@ -1,5 +1,7 @@
-"""The WBS checks of ``pmo_xl.engine.rules.plan`` (PL008-PL011) before the one-regex
-and sorted-codes rewrite, frozen as the reference the fast ones are tested against."""
+"""Checks of ``pmo_xl.engine.rules.plan`` as they were before their fast rewrites, frozen
+as the references the fast ones are tested against: the WBS checks (PL008-PL011) before
+the one-regex and sorted-codes search, the predecessor checks before the cycle search
+was skipped for plans without a link to a higher task ID."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import re
 import numpy as np
 
 from pmo_xl.engine.rules._context import RuleContext, fmt
-from pmo_xl.engine.rules.plan import P, _f, _Plan
+from pmo_xl.engine.rules.plan import P, _cycles, _f, _Plan
 from pmo_xl.model import Finding
 
 _WBS = re.compile(r"^\d+(\.\d+)*$")
@@ -127,3 +129,33 @@ def _summaries_above(code: str, summaries: set[str], above: dict[str, list[str]]
         got = [c] + got if c in summaries else got
         above[c] = got
     return got
+
+
+def _predecessors(ctx: RuleContext, t: _Plan) -> list[Finding]:
+    out: list[Finding] = []
+    known = ctx.task_ids
+    id_of = dict(zip(t.rows, t.ids))
+    for row, (links, problems) in ctx.links.items():
+        tid = id_of[row]
+        if not problems:
+            own = int(tid) if links and tid == tid else None
+            for link in links:
+                if link.pred == own or link.pred not in known:
+                    break
+            else:
+                continue  # the common case: nothing to report on this row
+        where = ctx.where(P, row, "Predecessors")
+        for p in problems:
+            out.append(_f(ctx, "PL004", row, "Predecessors", tid,
+                          f"{where}: task {fmt(tid)} predecessor {p.message}."
+                          if p.message.startswith(repr(p.text)) else
+                          f"{where}: task {fmt(tid)} predecessor '{p.text}': {p.message}."))
+        for link in links:
+            if tid == tid and link.pred == int(tid):
+                out.append(_f(ctx, "PL006", row, "Predecessors", tid,
+                              f"{where}: task {fmt(tid)} lists itself as a predecessor."))
+            elif link.pred not in known:
+                out.append(_f(ctx, "PL005", row, "Predecessors", tid,
+                              f"{where}: task {fmt(tid)} depends on task {link.pred}, which is not in the plan."))
+    out += _cycles(ctx, t)
+    return out
