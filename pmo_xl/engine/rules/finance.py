@@ -567,16 +567,23 @@ def _first_seen(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _factorize_ids(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize`` of a float Task ID column: (codes, distinct values), -1 for NaN;
-    through :func:`_first_seen` when the IDs are whole numbers in a small range."""
+    through :func:`_first_seen` when the IDs (NaN aside) are whole numbers in a small range."""
     n = len(values)
     if n and values.dtype.kind == "f":
-        with np.errstate(invalid="ignore"):
-            lo, hi = values.min(), values.max()  # NaN when any value is NaN
-        if -2.0 ** 53 < lo <= hi < 2.0 ** 53 and _small_range(int(hi - lo) + 1, n):  # False for NaN
-            keys = values.astype(np.int64)
-            if (keys == values).all():  # whole numbers (0.0 and -0.0 one ID, spelled as first seen)
+        present = ~np.isnan(values)  # (a cost or budget line without a task: code -1)
+        every = bool(present.all())
+        known = values if every else values[present]
+        m = len(known)
+        lo, hi = (known.min(), known.max()) if m else (np.nan, np.nan)
+        if -2.0 ** 53 < lo <= hi < 2.0 ** 53 and _small_range(int(hi - lo) + 1, m):  # False for NaN
+            keys = known.astype(np.int64)
+            if (keys == known).all():  # whole numbers (0.0 and -0.0 one ID, spelled as first seen)
                 codes, first_at = _first_seen(keys - int(lo), int(hi - lo) + 1)
-                return codes, values[first_at]
+                if not every:
+                    full = np.full(n, -1, dtype=np.int64)
+                    full[present] = codes
+                    codes = full
+                return codes, known[first_at]
     return pd.factorize(values)
 
 
