@@ -485,7 +485,8 @@ class RollupResult:
 
     The DataFrames have the headers of the Rollup sheet's tables (schema.TABLES);
     :meth:`to_dict` gives the JSON, :meth:`tables` the frames to write. The seven tables
-    are built on their first read, from what :func:`rollup` had read (see :class:`_Later`;
+    (and the notes, whose last one needs the unrated people's hours) are built on their
+    first read, from what :func:`rollup` had read (see :class:`_Later`;
     one whose building could fail or warn is built in :func:`rollup`);
     :meth:`table_columns` hands over by month's and by category's columns unbuilt.
     """
@@ -561,8 +562,9 @@ class _Later:
 
 
 class _TableField:
-    """A :class:`RollupResult` table field: a :class:`_Later` value is built on its first
-    read and kept (a portfolio reads none of the seven frames; each costs ~0.03–0.4 ms)."""
+    """A :class:`RollupResult` table field (or its notes): a :class:`_Later` value is built
+    on its first read and kept (a portfolio reads none of the seven frames, nor the notes;
+    each costs ~0.03–0.4 ms)."""
 
     __slots__ = ("name",)
 
@@ -584,7 +586,7 @@ class _TableField:
         obj.__dict__[self.name] = value
 
 
-for _name in ("by_task", "by_category", "by_month", "by_person", "reserves", "after_status_date", "unrated_people"):
+for _name in ("by_task", "by_category", "by_month", "by_person", "reserves", "after_status_date", "unrated_people", "notes"):
     setattr(RollupResult, _name, _TableField(_name))
 del _name
 
@@ -850,16 +852,39 @@ def _actuals(
         excluded = _built(excluded)
 
     flagged = unrated_line[ok] & (counted.hours != 0)
-    who = sorted(set(people[counted.person[flagged]].tolist()))  # the group-by on names: sorted
-    if who:
-        rank = np.zeros(len(people), dtype=np.intp)
-        rank[[person_of[p] for p in who]] = np.arange(len(who))
-        unrated_hours = _group_sums(rank[counted.person[flagged]], counted.hours[flagged], len(who))
-        unrated = _Later(_unrated_frame, who, unrated_hours, [("no rate" if p in rate else "not in tblResources") for p in who])
-    else:  # typed as pandas' group-by of no row types it (Person as the column would be)
-        unrated_hours = np.zeros(0)
-        unrated = _Later(_no_unrated_frame, n_ts > 0 and not n_co)
-    return counted, excluded, unrated, unrated_hours
+    # (who they are and their hours are worked out when the table or the roll-up's notes are read)
+    booked = _Unrated(people, person_of, rate, counted.person[flagged], counted.hours[flagged], n_ts > 0 and not n_co)
+    return counted, excluded, _Later(booked.frame), booked
+
+
+class _Unrated:
+    """The people whose counted hours have no rate (``person``, ``hours``: those lines),
+    from the roll-up's own arrays and dicts: :meth:`frame` the table, :meth:`hours` the
+    Hours per person (each worked out when asked)."""
+
+    __slots__ = ("people", "person_of", "rate", "person", "booked", "text")
+
+    def __init__(self, people: np.ndarray, person_of: dict[str, int], rate: dict[str, float], person: np.ndarray,
+                 hours: np.ndarray, text: bool):
+        self.people, self.person_of, self.rate, self.person, self.booked, self.text = people, person_of, rate, person, hours, text
+
+    def sums(self) -> tuple[list[str], np.ndarray]:
+        """The people (sorted, as the group-by on names orders them) and their hours."""
+        who = sorted(set(self.people[self.person].tolist()))
+        if not who:
+            return who, np.zeros(0)
+        rank = np.zeros(len(self.people), dtype=np.intp)
+        rank[[self.person_of[p] for p in who]] = np.arange(len(who))
+        return who, _group_sums(rank[self.person], self.booked, len(who))
+
+    def hours(self) -> np.ndarray:
+        return self.sums()[1]
+
+    def frame(self) -> pd.DataFrame:
+        who, hours = self.sums()
+        if not who:  # typed as pandas' group-by of no row types it (Person as the column would be)
+            return _no_unrated_frame(self.text)
+        return _unrated_frame(who, hours, [("no rate" if p in self.rate else "not in tblResources") for p in who])
 
 
 def _shared_person_codes(person: Any, person_codes: tuple[np.ndarray, list[str]] | None) -> tuple[np.ndarray, list[str]] | None:
@@ -1600,8 +1625,6 @@ def rollup(
     cum_pv, at = _earned_schedule_inputs(axis, lines, start_setting, w_status)
     metrics = compute_evm(bac, pv, ev, ac, cum_pv, at)
 
-    if np.sum(unrated_hours) != 0:  # (Series.sum of a float column: numpy's)
-        notes.append(f"{len(unrated_hours)} person(s) booked hours without a rate: their hours cost 0.")
     # by task, and its sums per task ID, when read; unless building it could fail: then now
     wbs = _text_list(plan["WBS"])
     if not _task_rollup_may_fail(wbs, tasks, lines, line_pv, line_ev, counted):
@@ -1620,13 +1643,22 @@ def rollup(
         by_category=_by_category(lines, line_pv, counted),
         by_month=_s_curve(axis, lines, ev_task, ev_before, ev_n, counted, status, ev, w_status),
         by_person=_Later(_by_person, None, counted, people_table),
-        reserves=_Later(_reserves_frame, *_reserve_amounts(_table(tables, "tblChanges"), budget, settings)),
+        reserves=_Later(_reserves_later, *_reserve_inputs(_table(tables, "tblChanges"), budget, settings)),
         after_status_date=excluded,
         unrated_people=unrated,
         planned_duration=float(len(cum_pv)) if len(cum_pv) else None,
         actual_time=at,
-        notes=notes,
+        notes=_Later(_with_unrated_note, notes, unrated_hours),
     )
+
+
+def _with_unrated_note(notes: list[str], unrated: _Unrated) -> list[str]:
+    """The roll-up's notes, then the one on hours without a rate (when they add up to
+    something: :class:`_Unrated` works them out when the notes are read)."""
+    hours = unrated.hours()
+    if np.sum(hours) != 0:  # (Series.sum of a float column: numpy's)
+        return [*notes, f"{len(hours)} person(s) booked hours without a rate: their hours cost 0."]
+    return notes
 
 
 def _reserves(changes: pd.DataFrame, budget: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
@@ -1638,22 +1670,44 @@ def _reserves(changes: pd.DataFrame, budget: pd.DataFrame, settings: Mapping[str
 
 def _reserve_amounts(changes: pd.DataFrame, budget: pd.DataFrame, settings: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """Each reserve's amount and what approved changes drew from it (:func:`_reserves`)."""
-    status = _text_list(changes["Status"])
+    return _drawn(*_reserve_inputs(changes, budget, settings))
+
+
+def _reserve_inputs(changes: pd.DataFrame, budget: pd.DataFrame, settings: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What :func:`_drawn` reads of the tables and settings, as the roll-up's own values
+    (text columns by :func:`_kept_texts`), so the reserves can be worked out when read."""
+    implemented = _values(changes["Implemented Date"])
+    if isinstance(implemented, np.ndarray) and implemented.dtype.kind == "M":
+        implemented = implemented.copy()  # (the reader's dates: a copy, tested when needed)
+    else:
+        implemented = _notna_list(implemented)
+    return (_kept_texts(changes["Status"]), _kept_texts(budget["Source"]), _kept_texts(changes["CR ID"]), implemented,
+            _kept_texts(changes["Funding"]), _zero_nan(_floats(changes["Cost Impact"])),
+            np.array([_setting_number(settings, setting) for _, setting in RESERVES]))
+
+
+def _drawn(status: Any, sources: Any, cr: Any, implemented: Any, funding: Any, impact: np.ndarray,
+           amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The reserves' amounts and what was drawn from each (:func:`_reserve_inputs`' values)."""
+    status = _texts_of(status)
     drawing = [s in DRAWING_STATUSES for s in status]
     closed = [i for i, s in enumerate(status) if s == "Closed"]
     if closed:  # approved before it was closed: implemented, or funded by a budget line
-        sources = set(_text_list(budget["Source"]))
-        cr = _text_list(changes["CR ID"])
-        implemented = _notna_list(changes["Implemented Date"])
+        sources = set(_texts_of(sources))
+        cr = _texts_of(cr)
+        if type(implemented) is not list:
+            implemented = _notna_list(implemented)
         for i in closed:
             drawing[i] = implemented[i] or cr[i] in sources
-    funding = _text_list(changes["Funding"])
-    impact = _zero_nan(_floats(changes["Cost Impact"]))
-    amounts, drawns = [], []
-    for name, setting in RESERVES:
-        amounts.append(_setting_number(settings, setting))
-        drawns.append(float(impact[np.array([d and f == name for d, f in zip(drawing, funding)], dtype=bool)].sum()))
-    return np.array(amounts), np.array(drawns)
+    funding = _texts_of(funding)
+    drawns = [float(impact[np.array([d and f == name for d, f in zip(drawing, funding)], dtype=bool)].sum())
+              for name, _ in RESERVES]
+    return amounts, np.array(drawns)
+
+
+def _reserves_later(*inputs: Any) -> pd.DataFrame:
+    """tblReserves from :func:`_reserve_inputs`' values."""
+    return _reserves_frame(*_drawn(*inputs))
 
 
 def _reserves_frame(amount: np.ndarray, drawn: np.ndarray) -> pd.DataFrame:

@@ -1,0 +1,109 @@
+"""The roll-up's notes (their last one needs the unrated people's hours) and its reserves
+are worked out when read: the same as at roll-up time, whatever the caller does to its
+tables afterwards; the reserves' inputs as ``_reserves`` reads them at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pmo_xl.engine import finance as F
+from pmo_xl.engine.calendar import Calendar
+from support.frames import frame
+
+D = dt.date
+MON = D(2026, 3, 2)
+SETTINGS = {"StartDate": MON, "StatusDate": D(2026, 3, 18), "ContingencyReserve": 1000, "ManagementReserve": 500}
+
+
+def tables(hours: list[float], changes: list[dict]) -> dict[str, pd.DataFrame]:
+    plan = frame("tblPlan", [{"ID": 1, "WBS": "1", "Task": "Build", "Type": "Task", "Start": MON, "Finish": D(2026, 3, 13)}])
+    resources = frame("tblResources", [{"Person": "Ann", "Role": "Dev", "Rate": 50.0}, {"Person": "Bob", "Role": "QA"}])
+    people = ["Ann", "Bob", "Cy"]
+    timesheet = frame("tblTimesheet", [{"Date": D(2026, 3, 3 + i % 10), "Person": people[i % 3], "Task ID": 1, "Hours": h}
+                                       for i, h in enumerate(hours)])
+    budget = frame("tblBudget", [{"Task ID": 1, "Category": "Labour", "Amount": 1000.0, "Source": "CR-001"}])
+    return {"tblPlan": plan, "tblResources": resources, "tblTimesheet": timesheet, "tblBudget": budget,
+            "tblChanges": frame("tblChanges", changes)}
+
+
+CHANGE = st.fixed_dictionaries({
+    "CR ID": st.sampled_from(["CR-001", "CR-002", " CR-001 ", None]),
+    "Status": st.sampled_from(["Closed", "Approved", "Implemented", "Draft", " Closed", None]),
+    "Funding": st.sampled_from(["Contingency", "Management Reserve", " Contingency", None]),
+    "Cost Impact": st.one_of(st.none(), st.floats(-1e6, 1e6)),
+    "Implemented Date": st.sampled_from([None, D(2026, 3, 10)]),
+})
+
+
+def _reference_reserves(changes: pd.DataFrame, budget: pd.DataFrame, settings_: dict) -> pd.DataFrame:
+    """tblReserves as the roll-up computed it at once before (frozen)."""
+    status = F._text_list(changes["Status"])
+    drawing = [s in F.DRAWING_STATUSES for s in status]
+    closed = [i for i, s in enumerate(status) if s == "Closed"]
+    if closed:
+        sources = set(F._text_list(budget["Source"]))
+        cr = F._text_list(changes["CR ID"])
+        implemented = F._notna_list(changes["Implemented Date"])
+        for i in closed:
+            drawing[i] = implemented[i] or cr[i] in sources
+    funding = F._text_list(changes["Funding"])
+    impact = F._zero_nan(F._floats(changes["Cost Impact"]))
+    amounts, drawns = [], []
+    for name, setting in F.RESERVES:
+        amounts.append(F._setting_number(settings_, setting))
+        drawns.append(float(impact[np.array([d and f == name for d, f in zip(drawing, funding)], dtype=bool)].sum()))
+    return F._reserves_frame(np.array(amounts), np.array(drawns))
+
+
+def _reference_notes(r: F.RollupResult, hours: np.ndarray) -> list[str]:
+    """The notes as rollup() made them at once: its own, then the unrated one."""
+    notes = list(r.__dict__["notes"].args[0])
+    if np.sum(hours) != 0:
+        notes.append(f"{len(hours)} person(s) booked hours without a rate: their hours cost 0.")
+    return notes
+
+
+@settings(max_examples=60, deadline=None)
+@given(hours=st.lists(st.sampled_from([8.0, -8.0, 0.0, 0.1, 0.2, -0.3, 4.5]), max_size=12),
+       changes=st.lists(CHANGE, max_size=6))
+def test_notes_and_reserves_read_later_are_those_of_the_roll_up_time(hours, changes):
+    t = tables(hours, changes)
+    r = F.rollup(t, SETTINGS, Calendar(MON))
+    assert type(r.__dict__["notes"]) is F._Later and type(r.__dict__["reserves"]) is F._Later
+    want_reserves = _reference_reserves(t["tblChanges"], t["tblBudget"], SETTINGS)
+    # (the table of the unrated people is the same when read first: test_finance_lazy)
+    want_notes = _reference_notes(r, F._built(r.__dict__["unrated_people"])["Hours"].to_numpy())
+    # the caller changes its tables in place before reading the result
+    if len(t["tblTimesheet"]):
+        t["tblTimesheet"].loc[5, "Hours"] = 123.0
+    t["tblResources"].loc[5, "Rate"] = np.nan
+    if len(t["tblChanges"]):
+        t["tblChanges"].loc[5, "Status"] = "Approved"
+        t["tblChanges"].loc[5, "Cost Impact"] = 7.0
+        t["tblChanges"].loc[5, "Implemented Date"] = pd.Timestamp("2026-03-11")
+    t["tblBudget"].loc[5, "Source"] = "CR-002"
+    assert r.notes == want_notes and r.notes is r.notes
+    pd.testing.assert_frame_equal(r.reserves, want_reserves, check_exact=True)
+
+
+def test_the_unrated_note_as_before():
+    r = F.rollup(tables([8.0, 4.0, 2.0], []), SETTINGS, Calendar(MON))
+    assert r.notes[-1] == "2 person(s) booked hours without a rate: their hours cost 0."
+    assert r.unrated_people["Person"].tolist() == ["Bob", "Cy"]
+    # hours that add up to nothing: no note, the people still listed
+    r = F.rollup(tables([8.0, 8.0, 0.0, 0.0, -8.0], []), SETTINGS, Calendar(MON))
+    assert not any("without a rate" in n for n in r.notes)
+    assert r.unrated_people["Person"].tolist() == ["Bob"]
+    assert pickle.loads(pickle.dumps(r)).notes == r.notes
+
+
+def test_notes_can_be_given():
+    r = F.rollup(tables([8.0], []), SETTINGS, Calendar(MON))
+    r.notes = ["mine"]
+    assert r.notes == ["mine"] and r.to_dict()["notes"] == ["mine"]
