@@ -218,7 +218,7 @@ def change_register(ctx: RuleContext) -> list[Finding]:
             if type(value) is not str:
                 continue
             try:
-                tasks = parse_task_ids(value)
+                tasks = _task_ids(value)
             except RefusedChange as exc:
                 out.append(ctx.finding("CR009", T, row, "Affected Tasks", v,
                                        f"{where(row, 'Affected Tasks')}: {exc.message}."))
@@ -240,25 +240,36 @@ def change_register(ctx: RuleContext) -> list[Finding]:
     return out
 
 
+def _task_ids(text: str) -> list[int]:
+    """:func:`parse_task_ids` of a text: plain digits ("3, 5", "3;5") read here, anything
+    else (signs, decimals, zero, Unicode digits, numbers a float rounds, an error to
+    report) by parse_task_ids."""
+    parts = text.replace(",", " ").replace(";", " ").split()  # (split's whitespace is the regex's \s)
+    if all(p.isascii() and p.isdigit() and len(p) <= 15 and p.strip("0") for p in parts):
+        return list(dict.fromkeys(int(p) for p in parts))
+    return parse_task_ids(text)
+
+
 def _budget_sources(ctx: RuleContext, rows: list[int], ids: list[Any], status: list[Any], approved: list[bool],
                     cost: np.ndarray) -> list[Finding]:
     """CR016, CR017 on the register's columns (as lists) and tblBudget's Source."""
     if not ctx.has("tblBudget"):
         return []
     name = "tblBudget"
-    budget = ctx.frame(name)
     out: list[Finding] = []
     status_by_cr: dict[str, Any] = {}  # the first row of each CR ID
     for cr, s in zip(ids, status):
         if type(cr) is str and cr not in status_by_cr:
             status_by_cr[cr] = s
-    # Source on its distinct texts: a large budget has thousands of lines, a few sources
-    codes, texts = ctx.codes(name, "Source")
-    from_cr = np.array([t.upper().startswith("CR") for t in texts] + [False], dtype=bool)[codes]
+    # Source on its distinct texts (str or NaN): a large budget has thousands of lines, a few sources
+    sources = ctx.array(name, "Source").tolist()
+    lined = {t for t in set(sources) if type(t) is str}
+    from_cr = {t for t in lined if t.upper().startswith("CR")}
     where = ctx.table(name).where
-    budget_rows = budget.index
-    for k in np.flatnonzero(from_cr).tolist():
-        row, cr = budget_rows[k], texts[codes[k]]
+    budget_rows = ctx.rows(name).tolist()
+    cited = [k for k, t in enumerate(sources) if t in from_cr] if from_cr else []
+    for k in cited:
+        row, cr = budget_rows[k], sources[k]
         if cr not in status_by_cr:
             msg = f"{where(int(row), 'Source')}: Source {cr} is not in the change register."
         elif status_by_cr[cr] not in ("Approved", "Implemented", "Closed"):
@@ -266,7 +277,6 @@ def _budget_sources(ctx: RuleContext, rows: list[int], ids: list[Any], status: l
         else:
             continue
         out.append(ctx.finding("CR016", name, row, "Source", cr, msg))
-    lined = {texts[c] for c in np.unique(codes[codes >= 0]).tolist()}
     where = ctx.table(T).where
     for k, row in enumerate(rows):
         c = cost[k]
@@ -292,15 +302,20 @@ def _against_log(ctx: RuleContext, rows: list[int], ids: list[Any], status: list
         return []
     out: list[Finding] = []
     log_ids = ctx.array(LOG, "CR ID").tolist()
-    added = {cr for cr, a in zip(log_ids, ctx.array(LOG, "Action").tolist())
-             if type(cr) is str and type(a) is str and a.strip().lower().startswith("add")}
+    # Action and Field tested on their distinct texts (a log has a handful), each row then
+    # a set look-up
+    actions = ctx.array(LOG, "Action").tolist()
+    adds = {a for a in set(actions) if type(a) is str and a.strip().lower().startswith("add")}
+    added = {cr for cr, a in zip(log_ids, actions) if a in adds and type(cr) is str}
+    fields = ctx.array(LOG, "Field").tolist()
+    status_fields = {f for f in set(fields) if type(f) is str and f.strip().lower() == "status"}
+    at = [k for k, (cr, f) in enumerate(zip(log_ids, fields)) if f in status_fields and type(cr) is str]
     # the latest entry: by timestamp (ISO text sorts), then by row order (append-only);
     # as groupby(...).last(): the last non-empty New Value, NaN when a CR has none
+    stamps, log_rows, news = ctx.array(LOG, "Timestamp"), ctx.rows(LOG), ctx.array(LOG, "New Value")
     entries = sorted(
-        (ts if type(ts) is str else "", r, cr, new)
-        for ts, r, cr, f, new in zip(ctx.array(LOG, "Timestamp").tolist(), ctx.rows(LOG).tolist(), log_ids,
-                                     ctx.array(LOG, "Field").tolist(), ctx.array(LOG, "New Value").tolist())
-        if type(cr) is str and type(f) is str and f.strip().lower() == "status"
+        (ts if type(ts) is str else "", r, log_ids[k], new)
+        for k, ts, r, new in zip(at, stamps[at].tolist(), log_rows[at].tolist(), news[at].tolist())
     )
     latest: dict[str, Any] = {}
     for _ts, _r, cr, new in entries:
@@ -337,10 +352,13 @@ def _orphan_log(ctx: RuleContext, reg: pd.DataFrame) -> list[Finding]:
     if log is None or log.empty:
         return []
     known = {v for v in ctx.array(T, "CR ID").tolist() if type(v) is str}
+    log_ids = ctx.array(LOG, "CR ID").tolist()
+    if not any(type(cr) is str for cr in set(log_ids).difference(known)):  # the usual case: every log entry's CR is known
+        return []
     where = ctx.table(LOG).where
     out: list[Finding] = []
     seen: set[str] = set()  # the first log row of each unknown CR ID
-    for r, cr in zip(ctx.rows(LOG).tolist(), ctx.array(LOG, "CR ID").tolist()):
+    for r, cr in zip(ctx.rows(LOG).tolist(), log_ids):
         if type(cr) is str and cr not in known and cr not in seen:
             seen.add(cr)
             out.append(ctx.finding("CR012", LOG, r, "CR ID", cr,
