@@ -79,3 +79,24 @@ def test_all_allowed_on_numbers_and_nan_only():
     assert not _all_allowed(np.array(["Task", "Other"], dtype=object), ["Task"])
     assert _all_allowed(np.array([], dtype=object), ["Task"])
     assert pd.isna(np.nan)
+
+
+raw_st = st.lists(st.tuples(st.one_of(st.none(), st.integers(-3, 9)), st.sampled_from([None, "a", " b ", "CR-0001"]),
+                            st.sampled_from([None, "2026-01-05"]), st.sampled_from([None, 1.5, 2.0])), max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw_st, st.integers(0, 14), st.sampled_from(["ID", "Text", "Day", "Number", "Gone"]), st.booleans())
+def test_raw_key_is_at(rows, row, k, shifted):
+    from pmo_xl.engine.rules.data import _raw_key
+
+    frame = pd.DataFrame({
+        "ID": pd.array([r[0] for r in rows], dtype="Int64"),
+        "Text": pd.Series([r[1] for r in rows], dtype="str"),
+        "Day": pd.to_datetime(pd.Series([r[2] for r in rows], dtype=object)),
+        "Number": pd.Series([r[3] for r in rows], dtype="float64"),
+    })
+    frame.index = pd.Index(range(5, 5 + len(rows))) if shifted else pd.Index([5 + 2 * j for j in range(len(rows))], name="row")
+    expected = fmt(frame.at[row, k]) if k in frame.columns and row in frame.index else ""
+    assert _raw_key(frame, k, row) == expected
+    assert _raw_key(frame, None, row) == ""

@@ -136,15 +136,25 @@ def wrong_types(ctx: RuleContext) -> list[Finding]:
             message = f"{where} holds {shown}, expected {_KIND_WORDS.get(issue.expected, issue.expected)}."
         key = ""
         if issue.table in schema.TABLES and ctx.has(issue.table):
-            frame = ctx.table(issue.table).frame
-            k = row_key(issue.table)
-            if k and k in frame.columns and issue.row in frame.index:
-                key = fmt(frame.at[issue.row, k])
+            key = _raw_key(ctx.table(issue.table).frame, row_key(issue.table), issue.row)
         elif not issue.table:
             key = issue.column
         r = RULES[rid]
         out.append(Finding(r.severity, rid, issue.sheet, issue.cell, key, message, r.hint))
     return out
+
+
+def _raw_key(frame: pd.DataFrame, k: str | None, row: Any) -> str:
+    """``fmt(frame.at[row, k])`` of the reader's frame ("" when the row or the column is
+    not there): by position (``iat``), without the hash table ``.at`` and ``in`` build on
+    the frame's index; the label way when the row or the column is not there once."""
+    if not k or k not in frame.columns:
+        return ""
+    at = np.flatnonzero(frame.index.to_numpy() == row)
+    loc = frame.columns.get_loc(k)
+    if len(at) == 1 and isinstance(loc, int):
+        return fmt(frame.iat[int(at[0]), loc])
+    return fmt(frame.at[row, k]) if row in frame.index else ""
 
 
 _ISO = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2})?)?\s*$")
