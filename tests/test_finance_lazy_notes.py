@@ -107,3 +107,15 @@ def test_notes_can_be_given():
     r = F.rollup(tables([8.0], []), SETTINGS, Calendar(MON))
     r.notes = ["mine"]
     assert r.notes == ["mine"] and r.to_dict()["notes"] == ["mine"]
+
+
+def test_category_texts_kept_as_a_list_until_asked():
+    r = F.rollup(tables([8.0, 4.0], []), SETTINGS, Calendar(MON))
+    lists = r.table_columns("by_category", text_lists=True)
+    arrays = r.table_columns("by_category")
+    assert type(lists["Category"]) is list and all(type(v) is str for v in lists["Category"])
+    frame = r.by_category  # built now
+    column = frame["Category"]
+    assert type(arrays["Category"]) is type(column.array) and pd.Series(arrays["Category"]).dtype == column.dtype
+    assert lists["Category"] == column.tolist() == list(arrays["Category"])
+    assert r.table_columns("by_category", text_lists=True) is None  # a frame now

@@ -275,7 +275,7 @@ def _date(v: Any) -> _dt.date | None:
 def _result_rows(money: Any, name: str, headers: list[str]) -> list[list[Any]]:
     """:func:`_rows` of the roll-up's table ``name``, from its columns while its frame has
     not been built (the portfolio never reads these frames)."""
-    columns = money.table_columns(name)
+    columns = money.table_columns(name, text_lists=True)
     if columns and headers:
         rows = _column_rows(columns, headers, len(next(iter(columns.values()))))
         if rows is not None:
@@ -285,13 +285,14 @@ def _result_rows(money: Any, name: str, headers: list[str]) -> list[list[Any]]:
 
 def _column_rows(columns: dict[Any, Any], headers: list[str], n: int) -> list[list[Any]] | None:
     """The rows of ``headers`` (a missing column: None) from the table's ``columns`` (by
-    header, arrays of ``n`` values) converted column by column (``plain_column``); None
-    when a column needs the per-value way."""
+    header, arrays of ``n`` values, or lists of str/None: text as it is) converted column
+    by column (``plain_column``); None when a column needs the per-value way."""
     from ..io.portfolio_book import plain_column
 
     lists = []
     for h in headers:
-        values = plain_column(columns[h]) if h in columns else [None] * n
+        c = columns.get(h)
+        values = [None] * n if c is None else c if type(c) is list else plain_column(c)
         if values is None:
             return None
         lists.append(values)

@@ -535,14 +535,16 @@ class RollupResult:
             "tblReserves": self.reserves,
         }
 
-    def table_columns(self, name: str) -> dict[str, Any] | None:
+    def table_columns(self, name: str, *, text_lists: bool = False) -> dict[str, Any] | None:
         """Table ``name``'s columns by header, as the arrays its frame will hold (numpy or
         pandas arrays), while the table has not been read; None once it is a frame (read
-        that). A portfolio turns by month and by category into rows without their frames."""
+        that). A portfolio turns by month and by category into rows without their frames.
+        ``text_lists``: a text column as the list of its values (str, None for a blank:
+        the Arrow column's ``to_pylist()``) instead of that column."""
         v = self.__dict__[name]
         if type(v) is not _Later or v.fn is not _result_frame:
             return None
-        return {k: _column_values(c) for k, c in v.args[0].items()}
+        return {k: list(c.values) if text_lists and type(c) is _Texts else _column_values(c) for k, c in v.args[0].items()}
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (and copied) with every table built."""
@@ -656,6 +658,21 @@ class _Objects:
         self.values = np.array(values, dtype=object)
 
 
+class _Texts:
+    """A result column of text (str or None) kept as the list it is made of, typed by
+    :func:`_text_column` when its frame is built or its array asked for: a portfolio
+    takes the list itself (:meth:`RollupResult.table_columns`; a handful of names cost
+    ~60 µs to put into Arrow cold)."""
+
+    __slots__ = ("values", "text")
+
+    def __init__(self, values: list[Any], text: bool = True):
+        self.values, self.text = values, text
+
+    def column(self) -> Any:
+        return _text_column(self.values, self.text)
+
+
 def _text_column(values: list[Any] | np.ndarray, text: bool = True) -> Any:
     """A frame column of text typed ``_TEXT``, else object (which a bare object array
     would not keep: pandas 3 types a column of strings str). ``values``: str or None."""
@@ -686,7 +703,10 @@ def _result_frame(data: dict[str, Any]) -> pd.DataFrame:
     blocks: the constructor's checks, inference and block building cost ~40–150 µs a
     frame. Each column gets the type the constructor gives it: numbers, bools, dates[s]
     and extension arrays as they are, a Series its values, :class:`_Objects` object,
-    anything else through pandas' own conversion of a column (sanitize_array)."""
+    anything else through pandas' own conversion of a column (sanitize_array);
+    :class:`_Texts` by :func:`_text_column`."""
+    if any(type(v) is _Texts for v in data.values()):
+        data = {k: v.column() if type(v) is _Texts else v for k, v in data.items()}
     if _from_blocks is None:
         return _constructed(data)
     arrays = []
@@ -724,6 +744,9 @@ def _column_values(v: Any) -> Any:
     """A :func:`_result_frame` column's values as an array (numpy or pandas): the values
     its frame column holds, lists (of None: an empty month) as object."""
     kind = type(v)
+    if kind is _Texts:
+        v = v.column()
+        kind = type(v)
     if kind is _Objects:
         return v.values
     if kind is pd.Series:
@@ -1522,7 +1545,7 @@ def _by_category(lines: _Budget, line_pv: np.ndarray, counted: Actuals) -> "_Lat
     budget = np.array([planned[c][0] if c in planned else 0.0 for c in order], dtype=float)
     pv = np.array([planned[c][1] if c in planned else 0.0 for c in order], dtype=float)
     ac = np.array([spent.get(c, 0.0) for c in order], dtype=float)
-    return _Later(_result_frame, {"Category": _text_column(order, bool(order)), "Budget": budget, "PV": pv, "AC": ac,
+    return _Later(_result_frame, {"Category": _Texts(order, bool(order)), "Budget": budget, "PV": pv, "AC": ac,
                                   **_variance(budget, ac)})
 
 
