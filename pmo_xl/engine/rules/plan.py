@@ -301,7 +301,7 @@ def _predecessors(ctx: RuleContext, t: _Plan) -> list[Finding]:
     out: list[Finding] = []
     known = ctx.task_ids
     id_of = dict(zip(t.rows, t.ids))
-    backward = False  # a link from a task to a higher ID (see _cycles)
+    backward = False  # a link from a task to a higher ID in the plan (see _cycles)
     for row, (links, problems) in ctx.links.items():
         tid = id_of[row]
         if not problems:
@@ -313,7 +313,7 @@ def _predecessors(ctx: RuleContext, t: _Plan) -> list[Finding]:
                     backward = True
             else:
                 continue  # the common case: nothing to report on this row
-        backward = backward or any(link.pred > tid for link in links)
+        backward = backward or any(link.pred > tid and link.pred in known for link in links)
         where = ctx.where(P, row, "Predecessors")
         for p in problems:
             out.append(_f(ctx, "PL004", row, "Predecessors", tid,
