@@ -45,3 +45,30 @@ def test_a_loop_through_a_higher_id_is_found():
     got = _tuples(_predecessors(ctx, _Plan(ctx)))
     assert [f[1] for f in got] == ["PL007"]
     assert got == _tuples(_predecessors_before(ctx, _Plan(ctx)))
+
+
+start_st = st.fixed_dictionaries({
+    "id": st.one_of(st.integers(1, 6), st.none()),
+    "start": st.sampled_from(["2026-01-05", "2026-01-06", "2026-01-12", "2026-01-20"]),
+    "preds": st.one_of(st.none(), st.integers(1, 6).map(str), st.just("2FS+5")),
+    "actual": st.sampled_from([None, "2026-01-05"]),
+})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(start_st, max_size=8), st.sampled_from([None, "2026-01-07"]))
+def test_logic_start_matches_the_by_id_walk(rows, status_date):
+    from pmo_xl.engine.rules.plan import _logic_start
+    from support.plan_before import _logic_start as _logic_start_before
+
+    plan = []
+    for r in rows:
+        row = task(1, start=r["start"], finish=r["start"], preds=r["preds"], Actual_Start=r["actual"],
+                   status="In Progress" if r["actual"] else "Not Started")
+        row["ID"] = r["id"]
+        plan.append(row)
+    ctx = RuleContext(make_book(plan_rows=plan, settings={"StatusDate": status_date}))
+    t = _Plan(ctx)
+    assert _tuples(_logic_start(ctx, t)) == _tuples(_logic_start_before(ctx, _Plan(ctx)))
+    by_id = [(tid, row) for tid, row in zip(ctx.plan_by_id.index.tolist(), ctx.plan_by_id["row"].tolist())]
+    assert [(tid, row) for tid, row, _k in t.by_id(ctx)] == by_id

@@ -1,7 +1,8 @@
 """Checks of ``pmo_xl.engine.rules.plan`` as they were before their fast rewrites, frozen
 as the references the fast ones are tested against: the WBS checks (PL008-PL011) before
 the one-regex and sorted-codes search, the predecessor checks before the cycle search
-was skipped for plans without a link to a higher task ID."""
+was skipped for plans without a link to a higher task ID, PL029 before it picked its
+candidates off the first rows' positions."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 import numpy as np
 
 from pmo_xl.engine.rules._context import RuleContext, fmt
-from pmo_xl.engine.rules.plan import P, _cycles, _f, _Plan
+from pmo_xl.engine.rules.plan import P, _cmp, _cycles, _day_texts, _f, _Plan
 from pmo_xl.model import Finding
 
 _WBS = re.compile(r"^\d+(\.\d+)*$")
@@ -158,4 +159,38 @@ def _predecessors(ctx: RuleContext, t: _Plan) -> list[Finding]:
                 out.append(_f(ctx, "PL005", row, "Predecessors", tid,
                               f"{where}: task {fmt(tid)} depends on task {link.pred}, which is not in the plan."))
     out += _cycles(ctx, t)
+    return out
+
+
+def _logic_start(ctx: RuleContext, t: _Plan) -> list[Finding]:
+    """Start < CPM early start, for tasks not yet started (their Start is a forecast)."""
+    if ctx.errors_only:  # PL029 is a warning: no schedule needed to count errors
+        return []
+    res = ctx.cpm
+    if res is None or res.calendar is None:
+        return []
+    cal = res.calendar
+    es = {task.id: (task.early_start, task.early_finish) for task in res.tasks if task.status == "not started" and not task.in_cycle}
+    if not es:
+        return []
+    ok = t.work & t.nat["Actual Start"] & ~t.nat["Start"]
+    if ctx.status_ts is not None:  # a start already past is PL020's: the schedule moves it after the status date
+        ok &= _cmp(t.dates["Start"], "__gt__", ctx.status_ts)
+    ok_list = ok.tolist()
+    cand = [(tid, row, k) for tid, row, k in t.by_id(ctx) if ok_list[k] and tid in es]
+    if not cand:
+        return []
+    times = np.array([es[tid] for tid, _row, _k in cand], dtype=float)
+    day = np.where(times[:, 0] == times[:, 1], np.maximum(times[:, 0], 1), times[:, 0] + 1)
+    early = cal.dates_of(day)
+    start = t.dates["Start"][[k for _tid, _row, k in cand]]
+    late = start < early
+    if not late.any():
+        return []
+    out = []
+    picked = [c for c, is_late in zip(cand, late.tolist()) if is_late]
+    for (tid, row, _k), s, e in zip(picked, _day_texts(start[late]), _day_texts(early[late])):
+        out.append(_f(ctx, "PL029", row, "Start", tid,
+                      f"{ctx.where(P, row, 'Start')}: task {tid} starts on {s} but its predecessors "
+                      f"and constraints allow {e} at the earliest."))
     return out

@@ -190,6 +190,7 @@ class _Plan:
         self.summary = typ == "Summary"
         self.work = self.task | self.milestone  # Type in WORK_TYPES
         self._by_id: list[tuple[int, int, int]] | None = None
+        self._first_ks: np.ndarray | None = None
 
     def typ(self, k: int) -> str:
         v = self.text["Type"][k]
@@ -203,19 +204,27 @@ class _Plan:
         """(task ID, Excel row, k) of each row of ``ctx.plan_by_id``, in its order: the
         first row of each distinct ID."""
         if self._by_id is None:
-            ids = self.id_arr
-            known = ids[~np.isnan(ids)]
-            if len(known) and not (np.isfinite(known).all() and np.abs(known).max() < 2.0 ** 62):
+            ks = self.first_ks()
+            if ks is None:
                 pb = ctx.plan_by_id  # IDs int64 cannot hold: as the context makes them
                 at = {row: k for k, row in enumerate(self.rows)}
                 self._by_id = [(tid, int(row), at[row]) for tid, row in zip(pb.index.tolist(), pb["row"].tolist())]
-            else:  # the first row of each distinct ID (np.unique's first occurrences), in row order
-                ks = np.flatnonzero(~np.isnan(ids))
-                if len(ks):
-                    ks = ks[np.sort(np.unique(ids[ks], return_index=True)[1])]
+            else:
                 rows = self.rows
-                self._by_id = [(tid, rows[k], k) for tid, k in zip(ids[ks].astype(np.int64).tolist(), ks.tolist())]
+                self._by_id = [(tid, rows[k], k) for tid, k in zip(self.id_arr[ks].astype(np.int64).tolist(), ks.tolist())]
         return self._by_id
+
+    def first_ks(self) -> np.ndarray | None:
+        """The positions of :meth:`by_id`'s rows, the first row of each distinct ID
+        (np.unique's first occurrences), in row order; None when int64 cannot hold the IDs."""
+        if self._first_ks is None:
+            ids = self.id_arr
+            ks = np.flatnonzero(~np.isnan(ids))
+            known = ids[ks]
+            if len(known) and not (np.isfinite(known).all() and np.abs(known).max() < 2.0 ** 62):
+                return None
+            self._first_ks = ks[np.sort(np.unique(known, return_index=True)[1])] if len(ks) else ks
+        return self._first_ks
 
 
 def _cmp(values: np.ndarray, op: str, ts) -> np.ndarray:
@@ -735,8 +744,14 @@ def _logic_start(ctx: RuleContext, t: _Plan) -> list[Finding]:
     ok = t.work & t.nat["Actual Start"] & ~t.nat["Start"]
     if ctx.status_ts is not None:  # a start already past is PL020's: the schedule moves it after the status date
         ok &= _cmp(t.dates["Start"], "__gt__", ctx.status_ts)
-    ok_list = ok.tolist()
-    cand = [(tid, row, k) for tid, row, k in t.by_id(ctx) if ok_list[k] and tid in es]
+    firsts = t.first_ks()
+    if firsts is None:
+        ok_list = ok.tolist()
+        cand = [(tid, row, k) for tid, row, k in t.by_id(ctx) if ok_list[k] and tid in es]
+    else:  # by_id's rows that pass, without making the list of every row
+        ks = firsts[ok[firsts]]
+        rows = t.rows
+        cand = [(tid, rows[k], k) for tid, k in zip(t.id_arr[ks].astype(np.int64).tolist(), ks.tolist()) if tid in es]
     if not cand:
         return []
     times = np.array([es[tid] for tid, _row, _k in cand], dtype=float)
