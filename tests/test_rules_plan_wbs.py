@@ -48,9 +48,14 @@ row_st = st.fixed_dictionaries({
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(row_st, max_size=25), st.booleans())
-def test_wbs_checks_match_the_prefix_walk(rows, errors_only):
+@given(st.lists(row_st, max_size=25), st.booleans(), st.randoms(use_true_random=False))
+def test_wbs_checks_match_the_prefix_walk(rows, errors_only, rnd):
     book = make_book(plan_rows=_rows(rows))
+    if rnd.random() < 0.3:  # Excel rows not in ascending order (ties then broken by row)
+        frame = book.tables["tblPlan"].frame
+        labels = list(frame.index)
+        rnd.shuffle(labels)
+        frame.index = labels
     ctx = RuleContext(book, errors_only=errors_only)
     assert _tuples(_wbs(ctx, _Plan(ctx))) == _tuples(_wbs_before(ctx, _Plan(ctx)))
 
@@ -71,3 +76,14 @@ def test_a_deep_tree_with_ties():
     got = _tuples(_wbs(ctx, _Plan(ctx)))
     assert got == _tuples(_wbs_before(ctx, _Plan(ctx)))
     assert [f[1] for f in got].count("PL010") >= 4
+
+
+def test_ties_go_to_the_first_excel_row_when_rows_are_not_in_order():
+    rows = [{"id": k + 1, "wbs": c, "type": t, "start": s, "finish": s} for k, (c, t, s) in enumerate([
+        ("1", "Summary", "2026-01-07"), ("1.1", "Task", "2026-01-05"), ("1.2", "Task", "2026-01-05")])]
+    book = make_book(plan_rows=_rows(rows))
+    book.tables["tblPlan"].frame.index = [5, 9, 7]  # 1.2 sits above 1.1
+    ctx = RuleContext(book)
+    got = _tuples(_wbs(ctx, _Plan(ctx)))
+    assert got == _tuples(_wbs_before(ctx, _Plan(ctx)))
+    assert [f[5] for f in got if f[3].startswith("G")] == ["Plan!G5: summary 1 starts on 2026-01-07 but its child 3 starts on 2026-01-05."]

@@ -8,6 +8,7 @@ allows come from the CPM engine (:mod:`pmo_xl.engine.cpm`), computed once per bo
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 import numpy as np
 import pandas as pd
@@ -520,28 +521,32 @@ def _summary_spans(ctx: RuleContext, t: _Plan, code_ks: np.ndarray, code_list: l
     minimum over a slice: one ``minimum.reduceat`` over the rows ranked by (Start, row),
     instead of a walk up every code's prefixes."""
     ids, rows = t.ids, t.rows
-    codes = np.array(code_list, dtype=str)  # (well-formed codes: digits and dots, no NUL numpy would drop)
-    order = np.argsort(codes, kind="stable")
-    in_order = codes[order]
+    order_list = sorted(range(len(code_list)), key=code_list.__getitem__)  # (stable: equal codes in row order)
+    in_order = [code_list[j] for j in order_list]
+    order = np.array(order_list, dtype=np.intp)
     js = np.flatnonzero(summary)
-    heads = codes[js]
-    lo = np.searchsorted(in_order, np.char.add(heads, "."))
-    hi = np.searchsorted(in_order, np.char.add(heads, "/"))
+    heads = [code_list[j] for j in js.tolist()]
+    lo = np.array([bisect_left(in_order, h + ".") for h in heads], dtype=np.intp)
+    hi = np.array([bisect_left(in_order, h + "/") for h in heads], dtype=np.intp)
     under = lo < hi  # the summary has rows under it
     if not under.any():
         return []
     js, lo, hi = js[under], lo[under], hi[under]
-    bounds = np.column_stack([lo, hi]).ravel()
+    bounds = np.empty(2 * len(lo), dtype=np.intp)  # lo0, hi0, lo1, hi1…
+    bounds[0::2], bounds[1::2] = lo, hi
     m = len(code_list)
     n_ks = np.arange(m)
     plan_rows = ctx.rows(P)[code_ks]
+    rows_ascend = m < 2 or bool((plan_rows[1:] > plan_rows[:-1]).all())  # (as the reader gives them)
     out: list[Finding] = []
     for col, sign, later in (("Start", 1, False), ("Finish", -1, True)):
         ns = t.dates[col].view("int64")[code_ks]
         has = ~t.nat[col][code_ks]
         # each row's rank by (Start, row, position) — by (-Finish, row, position) for the
         # latest Finish — the rows without a date last
-        by = np.lexsort((n_ks, plan_rows, np.where(has, ns * sign, 0)))
+        when = np.where(has, ns * sign, 0)
+        # (rows in ascending order: a stable sort by date alone keeps the ties in row order)
+        by = np.argsort(when, kind="stable") if rows_ascend else np.lexsort((n_ks, plan_rows, when))
         rank = np.empty(m, dtype=np.int64)
         rank[by] = n_ks
         rank[~has] = m
