@@ -150,6 +150,7 @@ declare("PL030", "info", "No status date",
 
 _WBS = re.compile(r"^\d+(\.\d+)*$")
 _ALL_WBS = re.compile(r"(?:\d+(?:\.\d+)*\n)*\d+(?:\.\d+)*")  # WBS codes, one a line
+_PARENTS = re.compile(r"^(.+)\.[^.\n]+$", re.M)  # the parent of each such code that has one
 WORK_TYPES = ("Task", "Milestone")
 
 
@@ -468,12 +469,17 @@ def _wbs(ctx: RuleContext, t: _Plan) -> list[Finding]:
     out: list[Finding] = []
     ids, rows = t.ids, t.rows
     present = np.flatnonzero(~t.text_na["WBS"])
-    texts = [v if type(v) is str else str(v) for v in t.text["WBS"][present].tolist()]  # as astype(str)
+    texts = t.text["WBS"][present].tolist()
+    try:  # the normaliser's texts are str: only another value needs astype(str)'s text
+        joined = "\n".join(texts)
+    except TypeError:
+        texts = [v if type(v) is str else str(v) for v in texts]
+        joined = "\n".join(texts)
     # one regular expression on all the codes at once (the usual case: every code is
     # well formed); code by code only when one is not ("\n" in a code: also code by code)
-    joined = "\n".join(texts)
     if joined.count("\n") == len(texts) - 1 and _ALL_WBS.fullmatch(joined):
         code_ks, code_list = present, texts
+        has_child = set(_PARENTS.findall(joined))  # the codes' parents, one a line, at once
     else:
         good = [_WBS.match(v) is not None for v in texts]
         for k, text, ok in zip(present.tolist(), texts, good):
@@ -483,28 +489,31 @@ def _wbs(ctx: RuleContext, t: _Plan) -> list[Finding]:
                               f"{ctx.where(P, row, 'WBS')}: WBS '{text}' is not of the form 1, 1.2, 1.2.3."))
         code_ks = present[np.array(good, dtype=bool)]
         code_list = [v for v, ok in zip(texts, good) if ok]
+        has_child = {c.rpartition(".")[0] for c in code_list}
+    has_child.discard("")
     ks = code_ks.tolist()
     known = set(code_list)
     # Python strings and sets: 5,000 look-ups, cheaper than rpartition/isin on Arrow text
-    parent_list = [c.rpartition(".")[0] for c in code_list]
-    has_child = set(parent_list)
-    if not has_child <= known | {""}:  # only then the search for the rows missing a parent
-        for j, parent in enumerate(parent_list):
+    if not has_child <= known:  # only then the search for the rows missing a parent
+        for j, code in enumerate(code_list):
+            parent = code.rpartition(".")[0]
             if parent != "" and parent not in known:
                 k = ks[j]
                 row = rows[k]
                 out.append(_f(ctx, "PL008", row, "WBS", ids[k],
-                              f"{ctx.where(P, row, 'WBS')}: WBS {code_list[j]} has no parent {parent} in the plan."))
+                              f"{ctx.where(P, row, 'WBS')}: WBS {code} has no parent {parent} in the plan."))
     if ctx.errors_only:  # PL011 and PL010 (below) are warnings
         return out
     # children of each code: rows whose WBS starts with code + "."
     summary = t.summary[code_ks]
-    for j in [j for j, (code, s) in enumerate(zip(code_list, summary.tolist())) if not s and code in has_child]:
-        k, code = ks[j], code_list[j]
-        row = rows[k]
-        out.append(_f(ctx, "PL011", row, "Type", ids[k],
-                      f"{ctx.where(P, row, 'Type')}: task {fmt(ids[k])} (WBS {code}) has children "
-                      f"({code}.1…) but its Type is {t.typ(k)}."))
+    others = np.flatnonzero(~summary).tolist()
+    if not has_child.isdisjoint([code_list[j] for j in others]):  # only then the rows of PL011
+        for j in [j for j in others if code_list[j] in has_child]:
+            k, code = ks[j], code_list[j]
+            row = rows[k]
+            out.append(_f(ctx, "PL011", row, "Type", ids[k],
+                          f"{ctx.where(P, row, 'Type')}: task {fmt(ids[k])} (WBS {code}) has children "
+                          f"({code}.1…) but its Type is {t.typ(k)}."))
     if summary.any():
         out += _summary_spans(ctx, t, code_ks, code_list, summary)
     return out
