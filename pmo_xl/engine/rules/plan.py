@@ -185,14 +185,31 @@ class _Plan:
             self.dates[col], self.nat[col] = a, np.isnat(a)
         self.dur = np.asarray(column("Duration"), dtype=float)
         self.pct = np.asarray(column("% Complete"), dtype=float)
-        typ, typ_na = self.text["Type"], self.text_na["Type"]
+        typ_na = self.text_na["Type"]
         # Type with an empty cell read as Task (as ``Type.fillna("Task")``)
-        self.milestone = typ == "Milestone"
-        self.task = typ_na | (typ == "Task")
-        self.summary = typ == "Summary"
+        self._distinct: dict[str, set] = {}
+        self._eq: dict[tuple[str, str], np.ndarray] = {}
+        self.milestone = self.eq("Type", "Milestone")
+        self.task = typ_na | self.eq("Type", "Task")
+        self.summary = self.eq("Type", "Summary")
         self.work = self.task | self.milestone  # Type in WORK_TYPES
         self._by_id: list[tuple[int, int, int]] | None = None
         self._first_ks: np.ndarray | None = None
+
+    def eq(self, col: str, *values: str) -> np.ndarray:
+        """``text[col] == value`` (or any of ``values``), a new array: each comparison made
+        once, and only for a value the column holds (its distinct values, a set)."""
+        distinct = self._distinct.get(col)
+        if distinct is None:
+            distinct = self._distinct[col] = set(self.text[col].tolist())
+        out = np.zeros(self.n, dtype=bool)
+        for v in values:
+            if v in distinct:
+                got = self._eq.get((col, v))
+                if got is None:
+                    got = self._eq[(col, v)] = self.text[col] == v
+                out |= got
+        return out
 
     def typ(self, k: int) -> str:
         v = self.text["Type"][k]
@@ -586,7 +603,7 @@ def _progress(ctx: RuleContext, t: _Plan) -> list[Finding]:
                       f"{ctx.where(P, row, '% Complete')}: task {fmt(ids[k])} is {fmt_pct(pct[k])} complete."))
     work = ~t.summary
     in_range = (pct >= 0) & (pct <= 1)
-    is_complete, is_cancelled, in_progress = status == "Complete", status == "Cancelled", status == "In Progress"
+    is_complete, is_cancelled, in_progress = t.eq("Status", "Complete"), t.eq("Status", "Cancelled"), t.eq("Status", "In Progress")
     for k in _each(work & (pct == 1) & ~st_na & ~is_complete & ~is_cancelled):
         row = rows[k]
         out.append(_f(ctx, "PL013", row, "% Complete", ids[k],
@@ -621,7 +638,7 @@ def _progress(ctx: RuleContext, t: _Plan) -> list[Finding]:
         out.append(_f(ctx, "PL016", row, "% Complete", ids[k],
                       f"{ctx.where(P, row, '% Complete')}: task {fmt(ids[k])} has an Actual Finish "
                       f"({fmt(t.ts('Actual Finish', k))}) but is {fmt_pct(pct[k])} complete."))
-    not_started = work & (st_na | (status == "Not Started"))
+    not_started = work & (st_na | t.eq("Status", "Not Started"))
     moved = not_started & ((in_range & (pct > 0)) | ~as_na) & af_na
     for k in _each(moved):
         row = rows[k]
@@ -655,19 +672,19 @@ def _status_date(ctx: RuleContext, t: _Plan) -> list[Finding]:
             row = rows[k]
             out.append(_f(ctx, "PL019", row, col, ids[k],
                           f"{ctx.where(P, row, col)}: task {fmt(ids[k])} {col} {fmt(t.ts(col, k))} is after the {when}."))
-    status, st_na = t.text["Status"], t.text_na["Status"]
+    st_na = t.text_na["Status"]
     pct = np.where(np.isnan(t.pct), 0.0, t.pct)  # fillna(0)
     work = ~t.summary
-    idle = (status == "On Hold") | (status == "Cancelled")
+    idle = t.eq("Status", "On Hold", "Cancelled")
     not_started = work & ~idle & t.nat["Actual Start"] & t.nat["Actual Finish"] & (pct == 0) & \
-        (st_na | (status == "Not Started"))
+        (st_na | t.eq("Status", "Not Started"))
     # the status date is the end of that day: work planned to start on it should have started
     for k in _each(not_started & _cmp(t.dates["Start"], "__le__", sd)):
         row = rows[k]
         out.append(_f(ctx, "PL020", row, "Start", ids[k],
                       f"{ctx.where(P, row, 'Start')}: task {fmt(ids[k])} was planned to start on "
                       f"{fmt(t.ts('Start', k))} but has not started ({when})."))
-    open_ = work & ~idle & ~not_started & t.nat["Actual Finish"] & ~(status == "Complete") & (pct < 1)
+    open_ = work & ~idle & ~not_started & t.nat["Actual Finish"] & ~t.eq("Status", "Complete") & (pct < 1)
     for k in _each(open_ & _cmp(t.dates["Finish"], "__le__", sd)):
         row = rows[k]
         out.append(_f(ctx, "PL021", row, "Finish", ids[k],
@@ -683,9 +700,7 @@ def _other(ctx: RuleContext, t: _Plan) -> list[Finding]:
         out += _owner_and_baseline(ctx, t)
     cons, cons_na = t.text["Constraint"], t.text_na["Constraint"]
     cd_na = t.nat["Constraint Date"]
-    dated = np.zeros(t.n, dtype=bool)
-    for c in schema.DATED_CONSTRAINTS:
-        dated |= cons == c
+    dated = t.eq("Constraint", *schema.DATED_CONSTRAINTS)
     for k in _each(dated & cd_na):
         row = rows[k]
         if (P, int(row), "Constraint Date") in ctx.issue_cells:
@@ -694,7 +709,7 @@ def _other(ctx: RuleContext, t: _Plan) -> list[Finding]:
                       f"{ctx.where(P, row, 'Constraint Date')}: task {fmt(ids[k])} has constraint {cons[k]} "
                       "but no Constraint Date."))
     if not ctx.errors_only:  # PL028 is info
-        loose = (cons_na | (cons == "ASAP") | (cons == "ALAP")) & ~cd_na
+        loose = (cons_na | t.eq("Constraint", "ASAP", "ALAP")) & ~cd_na
         for k in _each(loose):
             row = rows[k]
             c = cons[k] if not cons_na[k] else "ASAP"
