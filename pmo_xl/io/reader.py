@@ -12,7 +12,9 @@ How a workbook is read (docs/reader.md has the measurements behind these choices
    the column types *inferred from every row*. A column whose inferred type already is
    the contract's (numbers in a number column, date cells in a date column, text in a
    text column) is converted vectorised. A column with mixed content falls back to the
-   exact cell values (python-calamine) and is coerced cell by cell, so that every cell
+   exact cell values (python-calamine's, rebuilt from typed fastexcel reads of the open
+   book, or python-calamine's own read when that cannot be proven for every cell) and
+   is coerced cell by cell, so that every cell
    that does not fit becomes an empty value plus a :class:`~pmo_xl.model.CellIssue`
    naming the cell (``Plan!G12 holds the text 'next week', expected a date``).
 
@@ -481,12 +483,52 @@ def _frame_of(arrays: list[Any], columns: pd.Index, index: pd.Index) -> pd.DataF
 
 _DATETIMES = frozenset(np.dtype(f"datetime64[{unit}]") for unit in ("s", "ms", "us", "ns"))
 
+# ---- a cell's python-calamine value from fastexcel reads (see _Reader.cells)
+
+#: fastexcel's report of a cell its boolean read cannot type: the cell's calamine value
+#: (Rust ``Debug``, a long text cut): text, a date-formatted number, an error
+_NOT_BOOL = re.compile(r"Expected boolean but got '(String|DateTime|Error)\(")
+#: ... of a date-formatted number (a duration format says ``TimeDelta``: not matched)
+_SERIAL = re.compile(
+    r"Expected boolean but got 'DateTime\(ExcelDateTime \{ value: ([^,]+), datetime_type: DateTime, "
+    r"is_1904: (?:true|false) \}\)'?\Z"
+)
+#: calamine's datetime of a serial as fastexcel's string read gives it (chrono's ``Display``)
+_STAMP = re.compile(r"([+-]?\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{3}|\d{6}))?\Z")
+_UNKNOWN = object()
+
+
+def _calamine_serial(serial: float, stamp: str | None) -> Any:
+    """python-calamine's value of a date-formatted cell holding ``serial``, given ``stamp``,
+    calamine's datetime of it as text (None when it has none): a time below 1, a date when
+    whole, else a datetime -- the serial itself when there is no datetime or its year lies
+    outside 1..9999. :data:`_UNKNOWN` for a stamp of another shape."""
+    if stamp is None:
+        return serial
+    m = _STAMP.match(stamp)
+    if m is None:
+        return _UNKNOWN
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    if second > 59:
+        return _UNKNOWN
+    frac = m.group(7)
+    micro = int(frac.ljust(6, "0")) if frac else 0
+    if serial < 1.0:
+        return dt.time(hour, minute, second, micro)
+    if not 1 <= year <= 9999:
+        return serial
+    if serial.is_integer():
+        return dt.date(year, month, day)
+    return dt.datetime(year, month, day, hour, minute, second, micro)
+
 
 # --------------------------------------------------------------------------- the reader
 
 #: Sheet parts up to this size are looked at for blank rows before a generated table is
 #: bulk-read (:meth:`_Reader._blank_in_xml`); a larger one is simply bulk-read.
 _BLANK_CHECK_MAX = 64 * 1024
+#: Settings cells further apart than this in one column are not read ahead together.
+_READ_AHEAD_ROWS = 256
 _ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
 
 
@@ -500,6 +542,10 @@ class _Reader:
     _fast: Any = None
     _calamine: Any = None
     _exact_sheets: dict[str, tuple[tuple[int, int], list[list[Any]]]] = field(default_factory=dict)
+    #: (sheet, row, col) -> the cell's exact value, read ahead for the settings (:meth:`cells`)
+    _exact_cells: dict[tuple[str, int, int], Any] = field(default_factory=dict)
+    #: (sheet, first data row, {col: Arrow array}) of the table being typed (:meth:`_frame`)
+    _bulk_read: tuple[str, int, dict[int, Any]] | None = None
     #: (sheet, first data row, rows) -> (first col, last col) of the tables sharing those
     #: rows on one sheet: they are bulk-read in one go (see :meth:`share_loads`).
     _spans: dict[tuple[str, int, int], tuple[int, int]] = field(default_factory=dict)
@@ -538,8 +584,87 @@ class _Reader:
             self._exact_sheets[sheet] = (start, rows)
         return self._exact_sheets[sheet]
 
+    def cells(self, sheet: str, first_row: int, n: int, col: int, text: list[Any] | None = None) -> list[Any] | None:
+        """The exact value of each of the ``n`` cells from ``first_row`` down column ``col``
+        (1-based) -- what :meth:`exact_sheet` gives, None or "" when empty -- from the book
+        fastexcel already has open, or None when that cannot be told for every cell (a
+        duration, an ISO date cell, a read that fails): the caller then reads the sheet
+        with python-calamine. ``text``: the column's string read, when the caller has it.
+
+        A boolean read types numbers and TRUE/FALSE; for every other cell fastexcel reports
+        the calamine value it could not type: text, an error, or a date-formatted number with
+        its serial. The string read gives the text (and calamine's datetime of a serial,
+        which python-calamine turns into a time, date or datetime by the serial), the float
+        read the numbers; a number's text is never "true" or "false", a boolean's is."""
+        import fastexcel
+
+        options = dict(header_row=None, skip_rows=first_row - 1, n_rows=n, use_columns=column_letter(col))
+        try:
+            fast = self.fast
+        except NotAWorkbook:  # python-calamine's read reports the damage, as it always did
+            return None
+        try:
+            batch, errors = fast.load_sheet(sheet, dtypes="boolean", **options).to_arrow_with_errors()
+            if batch.num_columns != 1 or batch.num_rows > n:
+                return None
+            flags = batch.column(0).to_pylist()
+            out: list[Any] = [None] * n
+            serials: dict[int, float | None] = {}  # row offset -> serial, None for text
+            for error in errors.errors if errors is not None else ():
+                i, detail = error.offset_position[0], error.detail
+                m = _NOT_BOOL.match(detail)
+                if m is None or not 0 <= i < len(flags):
+                    return None
+                if m.group(1) == "DateTime":
+                    m = _SERIAL.match(detail)
+                    if m is None:
+                        return None
+                    serials[i] = float(m.group(1))
+                elif m.group(1) == "String":
+                    serials[i] = None
+                # an error cell: empty, as python-calamine gives it
+            typed = [i for i, flag in enumerate(flags) if flag is not None]
+            if (serials or typed) and (text is None or len(text) < len(flags)):
+                text = fast.load_sheet(sheet, dtypes="string", eager=True, **options).column(0).to_pylist()
+            if typed:
+                numbers = fast.load_sheet(sheet, dtypes="float", eager=True, **options).column(0).to_pylist()
+                for i in typed:
+                    t = text[i]  # type: ignore[index]
+                    out[i] = (t == "true") if t in ("true", "false") else numbers[i]
+        except fastexcel.FastExcelError:
+            return None
+        except BaseException as exc:  # a panic of fastexcel's Rust code (a date-formatted -1e20): as above
+            if type(exc).__name__ != "PanicException":
+                raise
+            return None
+        for i, serial in serials.items():
+            value = text[i] if serial is None else _calamine_serial(serial, text[i])  # type: ignore[index]
+            if value is _UNKNOWN:
+                return None
+            out[i] = value
+        return out
+
+    def read_ahead(self, targets: list[tuple[str, int, int]]) -> None:
+        """Read the exact values of these (sheet, row, col) cells a column at a time
+        (:meth:`cells`; :meth:`exact_cell` then finds them)."""
+        rows: dict[tuple[str, int], list[int]] = {}
+        for sheet, row, col in targets:
+            if row >= 1:
+                rows.setdefault((sheet, col), []).append(row)
+        for (sheet, col), numbers in rows.items():
+            first, last = min(numbers), max(numbers)
+            if last - first >= _READ_AHEAD_ROWS:
+                continue
+            values = self.cells(sheet, first, last - first + 1, col)
+            if values is not None:
+                for row in numbers:
+                    self._exact_cells[(sheet, row, col)] = values[row - first]
+
     def exact_cell(self, sheet: str, row: int, col: int) -> Any:
         """The value of one cell (1-based row and column), None when empty."""
+        if (sheet, row, col) in self._exact_cells:
+            v = self._exact_cells[(sheet, row, col)]
+            return None if v == "" else v
         (r0, c0), rows = self.exact_sheet(sheet)
         r, c = row - 1 - r0, col - 1 - c0
         if 0 <= r < len(rows) and 0 <= c < len(rows[r]):
@@ -602,6 +727,7 @@ class _Reader:
         """The typed frame of a table's ``height`` data rows, fully blank rows dropped."""
         first = part.first_data_row
         rows = np.arange(first, first + height, dtype="int64")
+        self._bulk_read = (part.sheet, first, raw)
         arrays: list[Any] = []
         for name, kind, col in lay.contract:
             if col is None:
@@ -610,6 +736,7 @@ class _Reader:
             arrays.append(self._column(spec.name, part.sheet, name, kind, col, raw.get(col), rows))
         for col in lay.extra_cols:
             arrays.append(self._extra_column(raw.get(col), height))
+        self._bulk_read = None
         # a row is blank when every cell is empty; a cell whose value did not fit its
         # column is empty in the frame but not blank
         blank = np.ones(height, dtype=bool)
@@ -815,10 +942,21 @@ class _Reader:
 
     def _exact_column(self, table: str, sheet: str, name: str, kind: str, col: int, rows: np.ndarray) -> Any:
         """Cell-by-cell coercion from the exact cell values; every misfit is a CellIssue."""
-        (r0, c0), cells = self.exact_sheet(sheet)
-        c = col - 1 - c0
-        first = int(rows[0]) - 1 - r0 if len(rows) else 0
-        raws = [row[c] if 0 <= c < len(row) else None for row in _rows_from(cells, first, len(rows))]
+        import pyarrow as pa
+
+        n = len(rows)
+        first = int(rows[0]) if n else 1
+        text = None
+        bulk = self._bulk_read
+        if bulk is not None and bulk[:2] == (sheet, first):
+            arr = bulk[2].get(col)  # the column's bulk read: its text spares cells() a string read
+            if arr is not None and len(arr) == n and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+                text = arr.to_pylist()
+        raws = self.cells(sheet, first, n, col, text) if n else []
+        if raws is None:  # python-calamine's read of the sheet
+            (r0, c0), cells = self.exact_sheet(sheet)
+            c = col - 1 - c0
+            raws = [row[c] if 0 <= c < len(row) else None for row in _rows_from(cells, first - 1 - r0, n)]
         # the types that need no coercion pass straight through (most cells)
         plain = {"number": float, "percent": float, "text": str, "choice": str, "bool": bool}.get(kind)
         out: list[Any] = []
@@ -847,6 +985,15 @@ class _Reader:
     # ---- settings
 
     def read_settings(self, book: Book) -> None:
+        # the settings' cells read ahead a column at a time from the fastexcel book (no
+        # python-calamine open of the workbook for them)
+        targets = []
+        for s in schema.SETTINGS:
+            dn = self.pkg.defined_name(s.name)
+            target = dn.target() if dn is not None else None
+            if target is not None and self.pkg.sheet(target[0]) is not None:
+                targets.append((self.pkg.sheet(target[0]).name, *split_cell(target[1])))  # type: ignore[union-attr]
+        self.read_ahead(targets)
         for s in schema.SETTINGS:
             dn = self.pkg.defined_name(s.name)
             value: Any = None
