@@ -1,6 +1,7 @@
 """The roll-up's notes (their last one needs the unrated people's hours) and its reserves
 are worked out when read: the same as at roll-up time, whatever the caller does to its
-tables afterwards; the reserves' inputs as ``_reserves`` reads them at once."""
+tables afterwards; the reserves as they were computed at once; by category's texts kept as
+a list until asked for; ``_notna_list`` of Arrow text."""
 
 from __future__ import annotations
 
@@ -119,3 +120,12 @@ def test_category_texts_kept_as_a_list_until_asked():
     assert type(arrays["Category"]) is type(column.array) and pd.Series(arrays["Category"]).dtype == column.dtype
     assert lists["Category"] == column.tolist() == list(arrays["Category"])
     assert r.table_columns("by_category", text_lists=True) is None  # a frame now
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.none() | st.text(max_size=3), max_size=12),
+       dtype=st.sampled_from(["str", "string[pyarrow]", "string", "object"]))
+def test_notna_list_is_notna(values, dtype):
+    column = pd.Series(values, dtype=dtype)
+    assert F._notna_list(column) == column.notna().tolist()
+    assert F._notna_list(column.array) == column.notna().tolist()

@@ -209,6 +209,8 @@ def _notna_list(series: pd.Series | Any) -> list[bool]:
     a = _values(series)
     if isinstance(a.dtype, np.dtype) and a.dtype.kind == "M":
         return (~np.isnat(np.asarray(a))).tolist()
+    if isinstance(a.dtype, pd.StringDtype) and getattr(a, "_pa_array", None) is not None:  # Arrow text: null is its only blank
+        return [v is not None for v in a._pa_array.to_pylist()]
     isna = pd.isna
     return [type(v) is str or not isna(v) for v in a.tolist()]
 
