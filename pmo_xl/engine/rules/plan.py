@@ -741,11 +741,14 @@ def _owner_and_baseline(ctx: RuleContext, t: _Plan) -> list[Finding]:
     except (TypeError, ValueError):
         pf = None
     if pf is not None and not pd.isna(pf):
-        for k in _each(_cmp(t.dates["Finish"], "__gt__", pf)):
+        late = _each(_cmp(t.dates["Finish"], "__gt__", pf))
+        planned = fmt(pf)
+        # (often many rows: their dates written at once)
+        for k, finish in zip(late, _day_texts(t.dates["Finish"][late]) if late else ()):
             row = rows[k]
             out.append(_f(ctx, "PL024", row, "Finish", ids[k],
-                          f"{ctx.where(P, row, 'Finish')}: task {fmt(ids[k])} finishes on {fmt(t.ts('Finish', k))}, "
-                          f"after the planned finish {fmt(pf)}."))
+                          f"{ctx.where(P, row, 'Finish')}: task {fmt(ids[k])} finishes on {finish}, "
+                          f"after the planned finish {planned}."))
     bs_na, bf_na = t.nat["Baseline Start"], t.nat["Baseline Finish"]
     if work.any() and (bs_na[work] & bf_na[work]).all():
         out.append(ctx.finding("PL026", P, None, None, "",
