@@ -39,7 +39,8 @@ texts = st.one_of(
 serials = st.one_of(
     st.floats(-10, 3_000_000, allow_nan=False),
     st.integers(0, 70).map(float),
-    st.sampled_from([0.0, 0.5, 0.999999999, 1.0, 59.5, 60.0, 60.5, 61.0, 45418.0, 45418.5625, 2_958_465.0, 2_958_466.0, 1e20]),
+    st.sampled_from([0.0, 0.5, 0.999999999, 1.0, 59.5, 60.0, 60.5, 61.0, 45418.0, 45418.5625, 2_958_465.0, 2_958_466.0,
+                     2_958_466.75, 1e20, -693_593.0, -693_594.5, -700_000.0, -1e6, -5.25]),
 )
 formats = st.sampled_from(["yyyy-mm-dd", "hh:mm:ss", "yyyy-mm-dd hh:mm:ss.000", "d-mmm", "mm:ss", "[h]:mm", "0.00", "General"])
 numbers = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-10**9, 10**9).map(float),

@@ -505,6 +505,15 @@ def _calamine_serial(serial: float, stamp: str | None) -> Any:
     outside 1..9999. :data:`_UNKNOWN` for a stamp of another shape."""
     if stamp is None:
         return serial
+    if len(stamp) in (19, 23) and stamp[4] == "-" and stamp[:4].isdigit() and stamp[:4] != "0000":
+        # the usual stamp (a year 1..9999, whole seconds or milliseconds): Python's ISO
+        # parser reads it in a fifth of the time
+        try:
+            if serial < 1.0:
+                return dt.time.fromisoformat(stamp[11:])
+            return dt.date.fromisoformat(stamp[:10]) if serial.is_integer() else dt.datetime.fromisoformat(stamp)
+        except ValueError:
+            return _UNKNOWN
     m = _STAMP.match(stamp)
     if m is None:
         return _UNKNOWN
