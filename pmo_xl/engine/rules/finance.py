@@ -419,48 +419,16 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
     d_hours = hours_ if every else hours_[day_mask]
     pair = np.zeros(0, dtype=np.int64)
     if day_mask.any():
-        # one integer per (person, date), numbered in order of first appearance as
-        # groupby(["Person", "Date"], sort=False) numbers its groups
         key, size = _person_day_keys(d_person, days if every else days[day_mask])
-        if _small_range(size, len(key)):  # a table of (person, day) slots, no hashing
-            pair, first_at = _first_seen(key, size)
+        capacity = _capacities(ctx, cols, persons) if ctx.has("tblResources") and not ctx.errors_only else None
+        exact = cols.plain_sums_exact(name, "Hours") or _plain_sums_exact(d_hours)
+        if exact and _small_range(size, len(key)) and _within_limits(key, size, d_hours, capacity):
+            # no day over 24 hours or a capacity (the usual case): the slot numbers stand
+            # for the (person, date) pairs, which the duplicate search below only compares
+            pair = key
         else:
-            pair, _ = pd.factorize(key)
-            seen = np.maximum.accumulate(pair)
-            first_at = np.flatnonzero(np.r_[True, pair[1:] > seen[:-1]])  # each pair's first row in `day`
-        # the sums of groupby(["Person", "Date"], sort=False)
-        if cols.plain_sums_exact(name, "Hours") or _plain_sums_exact(d_hours):
-            hours = _bincount_sums(d_hours, pair, int(pair.max()) + 1)
-        else:
-            hours = pd.Series(d_hours).groupby(pair, sort=False).sum().to_numpy()
-        rows = np.bincount(pair)
-        labels = index if every else index[day_mask]
-        if labels.size < 2 or bool((labels[1:] >= labels[:-1]).all()):  # Index.is_monotonic_increasing
-            first = labels[first_at]
-        else:  # the smallest row label of each pair (groupby(pair).min())
-            first = np.full(len(first_at), np.iinfo(np.int64).max, dtype=np.int64)
-            np.minimum.at(first, pair, labels.astype(np.int64))
-        pair_person = d_person[first_at]
-        pair_date = (dates if every else dates[day_mask])[first_at]
-        for k in np.flatnonzero(hours > 24).tolist():
-            p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(first[k])
-            out.append(ctx.finding("FN006", name, row, "Hours", p,
-                                   f"{p} books {fmt(hours[k])} hours on {fmt(d)} ({int(rows[k])} rows, "
-                                   f"from {where(row, 'Hours')})."))
-        if ctx.has("tblResources") and not ctx.errors_only:  # FN017 is info
-            hpd = ctx.setting("HoursPerDay")
-            hpd = float(hpd) if isinstance(hpd, (int, float)) and hpd > 0 else 8.0
-            cap: dict[str, float] = {}  # first row of each person, no capacity: HoursPerDay
-            for p, c in zip(cols.people(), cols.numbers("tblResources", "Capacity")):
-                if isinstance(p, str) and p not in cap:
-                    cap[p] = hpd if c != c else c
-            cap_by_person = np.array([float(cap.get(p, hpd)) for p in persons], dtype=float)
-            cap_of = cap_by_person[pair_person]
-            for k in np.flatnonzero((hours > cap_of) & (hours <= 24)).tolist():
-                p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(first[k])
-                out.append(ctx.finding("FN017", name, row, "Hours", p,
-                                       f"{p} books {fmt(hours[k])} hours on {fmt(d)}, over a capacity of "
-                                       f"{fmt(cap.get(p, hpd))} (from {where(row, 'Hours')})."))
+            pair = _day_findings(ctx, out, key, size, exact, d_person, d_hours, dates if every else dates[day_mask],
+                                 index if every else index[day_mask], persons, capacity)
 
     if ctx.errors_only:  # FN009, FN016, FN010 and FN011 are warnings
         return out
@@ -521,6 +489,72 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
                                    f"{where(int(row), 'Date')} repeats Timesheet row {first} "
                                    f"({fmt(v[0])}, {v[1]}, task {fmt(v[2])}, {fmt(v[3])} hours)."))
     return out
+
+
+def _capacities(ctx: RuleContext, cols: _Columns, persons: list[str]) -> tuple[dict[str, float], float, np.ndarray]:
+    """Each person's daily capacity: (by name, HoursPerDay for the others, by person code)."""
+    hpd = ctx.setting("HoursPerDay")
+    hpd = float(hpd) if isinstance(hpd, (int, float)) and hpd > 0 else 8.0
+    cap: dict[str, float] = {}  # first row of each person, no capacity: HoursPerDay
+    for p, c in zip(cols.people(), cols.numbers("tblResources", "Capacity")):
+        if isinstance(p, str) and p not in cap:
+            cap[p] = hpd if c != c else c
+    return cap, hpd, np.array([float(cap.get(p, hpd)) for p in persons], dtype=float)
+
+
+def _within_limits(key: np.ndarray, size: int, hours: np.ndarray,
+                   capacity: tuple[dict[str, float], float, np.ndarray] | None) -> bool:
+    """True when no (person, day) slot (``key``, 0..size-1) books more than 24 hours or
+    more than the smallest capacity: FN006 and FN017 have nothing to report. (Exact sums
+    only: the caller checks that the plain sums are pandas' sums.)"""
+    limit = 24.0
+    if capacity is not None and len(capacity[2]):
+        limit = min(limit, float(capacity[2].min()))
+    return bool(np.bincount(key, weights=hours, minlength=size).max() <= limit)
+
+
+def _day_findings(ctx: RuleContext, out: list[Finding], key: np.ndarray, size: int, exact: bool, d_person: np.ndarray,
+                  d_hours: np.ndarray, d_dates: np.ndarray, labels: np.ndarray, persons: list[str],
+                  capacity: tuple[dict[str, float], float, np.ndarray] | None) -> np.ndarray:
+    """FN006, FN017 (appended to ``out``) on the timesheet rows with a person, a date and
+    hours (``key``: their (person, date) slots); returns each row's pair number."""
+    name = "tblTimesheet"
+    where = ctx.table(name).where
+    # one integer per (person, date), numbered in order of first appearance as
+    # groupby(["Person", "Date"], sort=False) numbers its groups
+    if _small_range(size, len(key)):  # a table of (person, day) slots, no hashing
+        pair, first_at = _first_seen(key, size)
+    else:
+        pair, _ = pd.factorize(key)
+        seen = np.maximum.accumulate(pair)
+        first_at = np.flatnonzero(np.r_[True, pair[1:] > seen[:-1]])  # each pair's first row in `day`
+    # the sums of groupby(["Person", "Date"], sort=False)
+    if exact:
+        hours = _bincount_sums(d_hours, pair, int(pair.max()) + 1)
+    else:
+        hours = pd.Series(d_hours).groupby(pair, sort=False).sum().to_numpy()
+    rows = np.bincount(pair)
+    if labels.size < 2 or bool((labels[1:] >= labels[:-1]).all()):  # Index.is_monotonic_increasing
+        first = labels[first_at]
+    else:  # the smallest row label of each pair (groupby(pair).min())
+        first = np.full(len(first_at), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, pair, labels.astype(np.int64))
+    pair_person = d_person[first_at]
+    pair_date = d_dates[first_at]
+    for k in np.flatnonzero(hours > 24).tolist():
+        p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(first[k])
+        out.append(ctx.finding("FN006", name, row, "Hours", p,
+                               f"{p} books {fmt(hours[k])} hours on {fmt(d)} ({int(rows[k])} rows, "
+                               f"from {where(row, 'Hours')})."))
+    if capacity is not None:  # FN017 is info
+        cap, hpd, cap_by_person = capacity
+        cap_of = cap_by_person[pair_person]
+        for k in np.flatnonzero((hours > cap_of) & (hours <= 24)).tolist():
+            p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(first[k])
+            out.append(ctx.finding("FN017", name, row, "Hours", p,
+                                   f"{p} books {fmt(hours[k])} hours on {fmt(d)}, over a capacity of "
+                                   f"{fmt(cap.get(p, hpd))} (from {where(row, 'Hours')})."))
+    return pair
 
 
 _NS_PER_DAY = 86_400_000_000_000
