@@ -422,7 +422,7 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
         key, size = _person_day_keys(d_person, days if every else days[day_mask])
         capacity = _capacities(ctx, cols, persons) if ctx.has("tblResources") and not ctx.errors_only else None
         exact = cols.plain_sums_exact(name, "Hours") or _plain_sums_exact(d_hours)
-        if exact and _small_range(size, len(key)) and _within_limits(key, size, d_hours, capacity):
+        if exact and _small_range(size, len(key)) and _within_limits(key, size, d_person, d_hours, capacity):
             # no day over 24 hours or a capacity (the usual case): the slot numbers stand
             # for the (person, date) pairs, which the duplicate search below only compares
             pair = key
@@ -502,15 +502,20 @@ def _capacities(ctx: RuleContext, cols: _Columns, persons: list[str]) -> tuple[d
     return cap, hpd, np.array([float(cap.get(p, hpd)) for p in persons], dtype=float)
 
 
-def _within_limits(key: np.ndarray, size: int, hours: np.ndarray,
+def _within_limits(key: np.ndarray, size: int, person: np.ndarray, hours: np.ndarray,
                    capacity: tuple[dict[str, float], float, np.ndarray] | None) -> bool:
-    """True when no (person, day) slot (``key``, 0..size-1) books more than 24 hours or
-    more than the smallest capacity: FN006 and FN017 have nothing to report. (Exact sums
-    only: the caller checks that the plain sums are pandas' sums.)"""
-    limit = 24.0
-    if capacity is not None and len(capacity[2]):
-        limit = min(limit, float(capacity[2].min()))
-    return bool(np.bincount(key, weights=hours, minlength=size).max() <= limit)
+    """True when no (person, day) slot (``key``, 0..size-1, person * span + day) books
+    more than 24 hours or more than the person's capacity: FN006 and FN017 have nothing to
+    report. (Exact sums only: the caller checks that the plain sums are pandas' sums.)"""
+    sums = np.bincount(key, weights=hours, minlength=size)
+    limit = None if capacity is None else np.minimum(capacity[2], 24.0)  # by person code
+    over = np.flatnonzero(sums > (24.0 if limit is None or not len(limit) else float(limit.min())))
+    if not len(over):
+        return True
+    if limit is None:
+        return False
+    span = size // (int(person.max()) + 1)
+    return not bool((sums[over] > limit[over // span]).any())
 
 
 def _day_findings(ctx: RuleContext, out: list[Finding], key: np.ndarray, size: int, exact: bool, d_person: np.ndarray,
