@@ -15,6 +15,7 @@ import pandas as pd
 
 from ... import schema
 from ...model import Finding
+from ..links import _parse_text, parse_predecessors
 from . import checks, declare
 from ._context import RuleContext, fmt, fmt_pct
 
@@ -328,10 +329,15 @@ def _networkdays(cal, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _predecessors(ctx: RuleContext, t: _Plan) -> list[Finding]:
     out: list[Finding] = []
     known = ctx.task_ids
-    id_of = dict(zip(t.rows, t.ids))
+    ids, rows = t.ids, t.rows
     backward = False  # a link from a task to a higher ID in the plan (see _cycles)
-    for row, (links, problems) in ctx.links.items():
-        tid = id_of[row]
+    # each Predecessors cell as ctx.links reads it (parse_predecessors), straight from the
+    # parser's remembered texts: no dict of copied lists (ctx.links is for _cycles, rarely)
+    present = ~ctx.isna(P, "Predecessors")
+    cells = ctx.array(P, "Predecessors")[present].tolist()
+    for k, value in zip(np.flatnonzero(present).tolist(), cells):
+        links, problems = _parse_text(value) if type(value) is str else parse_predecessors(value)
+        row, tid = rows[k], ids[k]
         if not problems:
             own = int(tid) if links and tid == tid else None
             for link in links:
