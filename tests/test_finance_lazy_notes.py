@@ -129,3 +129,58 @@ def test_notna_list_is_notna(values, dtype):
     column = pd.Series(values, dtype=dtype)
     assert F._notna_list(column) == column.notna().tolist()
     assert F._notna_list(column.array) == column.notna().tolist()
+
+
+# --------------------------------------------------------------------------- the earned schedule when read
+
+
+def _eager_evm(t: dict, settings_: dict = SETTINGS):
+    """EVM, PD and AT as rollup() computed them at once before (its own steps)."""
+    r = F.rollup(t, settings_, Calendar(MON))
+    schedule = r.__dict__["evm"].args[0]
+    cum_pv, at = F._earned_schedule_inputs(*schedule.args)
+    from pmo_xl.engine.evm import compute_evm
+
+    return compute_evm(*schedule.totals, cum_pv, at), (float(len(cum_pv)) if len(cum_pv) else None), at
+
+
+@settings(max_examples=40, deadline=None)
+@given(hours=st.lists(st.sampled_from([8.0, -8.0, 0.0, 4.5]), max_size=8),
+       amounts=st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(0.0)), min_size=0, max_size=4),
+       pct=st.floats(0, 1.5))
+def test_evm_read_later_is_the_one_made_at_once(hours, amounts, pct):
+    t = tables(hours, [])
+    t["tblBudget"] = frame("tblBudget", [{"Task ID": 1, "Category": "Labour", "Amount": a} for a in amounts])
+    t["tblPlan"].loc[5, "% Complete"] = pct
+    want, pd_, at = _eager_evm(t)
+    r = F.rollup(t, SETTINGS, Calendar(MON))
+    assert type(r.__dict__["evm"]) is F._Later
+    from pmo_xl.engine.evm import COST_KEYS, EVM_KEYS
+
+    values = r.evm_values(*COST_KEYS)
+    assert type(r.__dict__["evm"]) is F._Later  # the cost metrics without the earned schedule
+    assert values == [want.to_dict()[k] for k in COST_KEYS]
+    assert r.rag == F.rag(want.cpi, want.spi, 0, None)
+    assert r.evm == want and r.planned_duration == pd_ and r.actual_time == at
+    assert r.evm_values(*EVM_KEYS) == list(want.to_dict().values())
+    assert pickle.loads(pickle.dumps(r)).evm == want
+
+
+def test_cost_metrics_are_compute_evms():
+    from pmo_xl.engine.evm import COST_KEYS, compute_evm, cost_metrics
+
+    for bac, pv, ev, ac in [(4000, 3000, 2500, 2800), (0, 0, 0, 0), (1e308, -1e308, 1e308, 5.0), (None, 1, float("nan"), 2),
+                            (100, float("inf"), 50, 0)]:
+        m = compute_evm(bac, pv, ev, ac, [1000, 2000], at=1)
+        assert cost_metrics(bac, pv, ev, ac) == {k: getattr(m, k) for k in COST_KEYS}
+
+
+def test_curve_sums_that_could_overflow_are_worked_out_in_rollup():
+    t = tables([8.0], [])
+    t["tblBudget"] = frame("tblBudget", [{"Task ID": 1, "Category": "Labour", "Amount": 1.5e308},
+                                         {"Task ID": 1, "Category": "Labour", "Amount": 1.5e308}])
+    with np.errstate(all="ignore"):
+        r = F.rollup(t, SETTINGS, Calendar(MON))
+    assert r.__dict__["evm"].args[0]._inputs is not None  # computed in rollup()
+    assert F._schedule_sums_bounded(np.array([1e6, -1e6])) and F._schedule_sums_bounded(np.zeros(0))
+    assert not F._schedule_sums_bounded(np.array([np.nan])) and not F._schedule_sums_bounded(np.array([1e307] * 20))

@@ -140,7 +140,7 @@ def _project_record(path: Path, status_date: _dt.date | None, detail: bool) -> d
     report, context = _validated(book, day)
     summary = report.summary
     money = rollup_book(book, day, error_count=summary["error"], context=context)
-    evm = money.evm.to_dict()
+    evm = dict(zip(_EVM_KEYS, money.evm_values(*_EVM_KEYS)))  # (no earned schedule: not in the record)
 
     forecast = baseline = variance = None
     plan = report.schedule  # the schedule validation ran on: the plan is scheduled once
@@ -184,6 +184,10 @@ def _project_record(path: Path, status_date: _dt.date | None, detail: bool) -> d
             "changes_by_status": by_status,
         }
     return out
+
+
+#: The EVM metrics of the project record.
+_EVM_KEYS = ("bac", "pv", "ev", "ac", "cpi", "spi", "eac")
 
 
 def _validated(book: Any, day: _dt.date | None) -> tuple[Any, Any]:

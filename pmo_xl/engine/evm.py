@@ -248,33 +248,41 @@ def compute_evm(
     >>> round(m.cpi, 4), round(m.spi, 4), m.eac, m.es, round(m.ieac_t, 2)
     (0.8929, 0.8333, 4480.0, 2.5, 4.8)
     """
+    m = cost_metrics(bac, pv, ev, ac)
+    pd_ = float(len(cum_pv)) if len(cum_pv) else None
+    es_ = earned_schedule(cum_pv, m["ev"]) if pd_ else None  # type: ignore[arg-type]
+    spi_t_ = spi_t(es_, at)
+    return EVM(**m, es=es_, sv_t=sv_t(es_, at), spi_t=spi_t_, ieac_t=ieac_t(pd_, spi_t_))
+
+
+#: The metrics of :func:`cost_metrics`: every EVM field but the earned schedule's.
+COST_KEYS: tuple[str, ...] = EVM_KEYS[:EVM_KEYS.index("es")]
+
+
+def cost_metrics(bac: float, pv: float, ev: float, ac: float) -> dict[str, float | None]:
+    """The :func:`compute_evm` metrics that need no PV curve (:data:`COST_KEYS`: BAC, PV,
+    EV, AC, the variances, indices and estimates), by name: what a caller reading only
+    those takes without the earned schedule."""
     bac_, pv_, ev_, ac_ = _num(bac), _num(pv), _num(ev), _num(ac)
     cpi_ = cpi(ev_, ac_)  # type: ignore[arg-type]
     spi_ = spi(ev_, pv_)  # type: ignore[arg-type]
     eac_ = eac(bac_, cpi_)  # type: ignore[arg-type]
-    pd_ = float(len(cum_pv)) if len(cum_pv) else None
-    es_ = earned_schedule(cum_pv, ev_) if pd_ else None  # type: ignore[arg-type]
-    spi_t_ = spi_t(es_, at)
-    return EVM(
-        bac=bac_,
-        pv=pv_,
-        ev=ev_,
-        ac=ac_,
-        cv=cv(ev_, ac_),  # type: ignore[arg-type]
-        sv=sv(ev_, pv_),  # type: ignore[arg-type]
-        cpi=cpi_,
-        spi=spi_,
-        eac=eac_,
-        eac_ac_plus_remaining=eac_ac_plus_remaining(bac_, ev_, ac_),  # type: ignore[arg-type]
-        eac_cpi_spi=eac_cpi_spi(bac_, ev_, ac_, cpi_, spi_),  # type: ignore[arg-type]
-        etc=_sub(eac_, ac_),
-        vac=_sub(bac_, eac_),
-        tcpi=tcpi(bac_, ev_, ac_),  # type: ignore[arg-type]
-        es=es_,
-        sv_t=sv_t(es_, at),
-        spi_t=spi_t_,
-        ieac_t=ieac_t(pd_, spi_t_),
-    )
+    return {
+        "bac": bac_,
+        "pv": pv_,
+        "ev": ev_,
+        "ac": ac_,
+        "cv": cv(ev_, ac_),  # type: ignore[arg-type]
+        "sv": sv(ev_, pv_),  # type: ignore[arg-type]
+        "cpi": cpi_,
+        "spi": spi_,
+        "eac": eac_,
+        "eac_ac_plus_remaining": eac_ac_plus_remaining(bac_, ev_, ac_),  # type: ignore[arg-type]
+        "eac_cpi_spi": eac_cpi_spi(bac_, ev_, ac_, cpi_, spi_),  # type: ignore[arg-type]
+        "etc": _sub(eac_, ac_),
+        "vac": _sub(bac_, eac_),
+        "tcpi": tcpi(bac_, ev_, ac_),  # type: ignore[arg-type]
+    }
 
 
 # --------------------------------------------------------------------------- RAG

@@ -53,7 +53,7 @@ except ImportError:  # pragma: no cover - pandas 2: DataFrame(dict)
 
 from pmo_xl.errors import PmoError
 from pmo_xl.engine._columns import column_array, positions
-from pmo_xl.engine.evm import EVM, RagThresholds, compute_evm, rag
+from pmo_xl.engine.evm import COST_KEYS, EVM, RagThresholds, _num, compute_evm, cost_metrics, rag
 from pmo_xl.schema import LISTS, TABLES
 
 DEFAULT_CATEGORY = "Labour"
@@ -487,8 +487,10 @@ class RollupResult:
 
     The DataFrames have the headers of the Rollup sheet's tables (schema.TABLES);
     :meth:`to_dict` gives the JSON, :meth:`tables` the frames to write. The seven tables
-    (and the notes, whose last one needs the unrated people's hours) are built on their
-    first read, from what :func:`rollup` had read (see :class:`_Later`;
+    (and the notes, whose last one needs the unrated people's hours; and the EVM, PD and
+    AT, which need the earned schedule's PV curve: :meth:`evm_values` reads the cost
+    metrics without it) are built on their first read, from what :func:`rollup` had read
+    (see :class:`_Later`;
     one whose building could fail or warn is built in :func:`rollup`);
     :meth:`table_columns` hands over by month's and by category's columns unbuilt.
     """
@@ -548,6 +550,17 @@ class RollupResult:
             return None
         return {k: list(c.values) if text_lists and type(c) is _Texts else _column_values(c) for k, c in v.args[0].items()}
 
+    def evm_values(self, *keys: str) -> list[float | None]:
+        """``evm.to_dict()[key]`` of each key; the cost metrics
+        (:data:`~pmo_xl.engine.evm.COST_KEYS`) without working out the earned schedule while
+        the EVM has not been read (a portfolio reads only those)."""
+        v = self.__dict__["evm"]
+        if type(v) is _Later and v.fn is _EarnedSchedule.evm and all(k in COST_KEYS for k in keys):
+            cost = v.args[0].cost
+            return [_num(cost[k]) for k in keys]
+        d = self.evm.to_dict()
+        return [d[k] for k in keys]
+
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (and copied) with every table built."""
         return {k: (getattr(self, k) if type(v) is _Later else v) for k, v in self.__dict__.items()}
@@ -590,7 +603,8 @@ class _TableField:
         obj.__dict__[self.name] = value
 
 
-for _name in ("by_task", "by_category", "by_month", "by_person", "reserves", "after_status_date", "unrated_people", "notes"):
+for _name in ("by_task", "by_category", "by_month", "by_person", "reserves", "after_status_date", "unrated_people", "notes",
+              "evm", "planned_duration", "actual_time"):
     setattr(RollupResult, _name, _TableField(_name))
 del _name
 
@@ -1533,6 +1547,41 @@ def _earned_schedule_inputs(
     return cum_pv, float(max(w_status - origin, 0))
 
 
+class _EarnedSchedule:
+    """The earned schedule's inputs (:func:`_earned_schedule_inputs` of ``args``, the
+    roll-up's own axis and budget lines), worked out once when first asked, and what is
+    made of them: the EVM (``totals``: BAC, PV, EV, AC; ``cost``: their
+    :func:`~pmo_xl.engine.evm.cost_metrics`), PD and AT. A portfolio reads only ``cost``."""
+
+    __slots__ = ("args", "totals", "cost", "_inputs")
+
+    def __init__(self, args: tuple[Any, ...], totals: tuple[float, float, float, float], cost: dict[str, float | None]):
+        self.args, self.totals, self.cost, self._inputs = args, totals, cost, None
+
+    def inputs(self) -> tuple[np.ndarray, float | None]:
+        if self._inputs is None:
+            self._inputs = _earned_schedule_inputs(*self.args)
+        return self._inputs
+
+    def evm(self) -> EVM:
+        return compute_evm(*self.totals, *self.inputs())
+
+    def planned_duration(self) -> float | None:
+        cum_pv = self.inputs()[0]
+        return float(len(cum_pv)) if len(cum_pv) else None
+
+    def actual_time(self) -> float | None:
+        return self.inputs()[1]
+
+
+def _schedule_sums_bounded(amount: np.ndarray) -> bool:
+    """Whether the PV curve's sums (:func:`_daily`, its running sum) stay finite: each is
+    at most the lines' count times their largest amount (False for NaN: worked out now)."""
+    if not len(amount):
+        return True
+    return bool(float(np.abs(amount).max()) * (len(amount) + 2) < 1e308)
+
+
 def _by_category(lines: _Budget, line_pv: np.ndarray, counted: Actuals) -> "_Later":
     """tblRollupCategory: budget, PV, AC per cost category (hours at the person's); its
     columns, made a frame when read (as :func:`_s_curve`'s)."""
@@ -1647,8 +1696,11 @@ def rollup(
     line_ev = np.where(lines.known, lines.amount * pct, np.where(lines.is_task, 0.0, line_pv))
     bac, pv = float(lines.amount.sum()), float(line_pv.sum())
     ev, ac = float(line_ev.sum()), float(counted.amount.sum())  # (pandas' Series.sum is numpy's)
-    cum_pv, at = _earned_schedule_inputs(axis, lines, start_setting, w_status)
-    metrics = compute_evm(bac, pv, ev, ac, cum_pv, at)
+    cost = cost_metrics(bac, pv, ev, ac)
+    # the earned schedule (a PV curve per working day) when read, unless its sums could overflow
+    schedule = _EarnedSchedule((axis, lines, start_setting, w_status), (bac, pv, ev, ac), cost)
+    if not _schedule_sums_bounded(lines.amount):
+        schedule.inputs()
 
     # by task, and its sums per task ID, when read; unless building it could fail: then now
     wbs = _text_list(plan["WBS"])
@@ -1662,8 +1714,8 @@ def rollup(
     return RollupResult(
         status_date=status.astype(object),
         currency=str(settings.get("Currency") or "EUR"),
-        evm=metrics,
-        rag=rag(metrics.cpi, metrics.spi, error_count, thresholds),
+        evm=_Later(_EarnedSchedule.evm, schedule),
+        rag=rag(cost["cpi"], cost["spi"], error_count, thresholds),
         by_task=by_task,
         by_category=_by_category(lines, line_pv, counted),
         by_month=_s_curve(axis, lines, ev_task, ev_before, ev_n, counted, status, ev, w_status),
@@ -1671,8 +1723,8 @@ def rollup(
         reserves=_Later(_reserves_later, *_reserve_inputs(_table(tables, "tblChanges"), budget, settings)),
         after_status_date=excluded,
         unrated_people=unrated,
-        planned_duration=float(len(cum_pv)) if len(cum_pv) else None,
-        actual_time=at,
+        planned_duration=_Later(_EarnedSchedule.planned_duration, schedule),
+        actual_time=_Later(_EarnedSchedule.actual_time, schedule),
         notes=_Later(_with_unrated_note, notes, unrated_hours),
     )
 
