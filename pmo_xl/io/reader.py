@@ -553,6 +553,9 @@ class _Reader:
     _exact_sheets: dict[str, tuple[tuple[int, int], list[list[Any]]]] = field(default_factory=dict)
     #: (sheet, row, col) -> the cell's exact value, read ahead for the settings (:meth:`cells`)
     _exact_cells: dict[tuple[str, int, int], Any] = field(default_factory=dict)
+    #: (sheet, 1-based column) fastexcel refuses to type as one column (a duration among
+    #: numbers, ...): the bulk read holds its text only, its values come cell by cell
+    _refused: set[tuple[str, int]] = field(default_factory=set)
     #: (sheet, first data row, {col: Arrow array}) of the table being typed (:meth:`_frame`)
     _bulk_read: tuple[str, int, dict[int, Any]] | None = None
     #: (sheet, first data row, rows) -> (first col, last col) of the tables sharing those
@@ -590,6 +593,10 @@ class _Reader:
                 start = (0, 0)
             except Exception as exc:
                 raise NotAWorkbook(f"sheet {sheet!r} cannot be read ({_one_line(exc)})", path=str(self.path)) from None
+            except BaseException as exc:
+                if not _is_panic(exc):
+                    raise
+                raise NotAWorkbook(f"sheet {sheet!r} cannot be read ({_panic_text(exc)})", path=str(self.path)) from None
             self._exact_sheets[sheet] = (start, rows)
         return self._exact_sheets[sheet]
 
@@ -643,7 +650,7 @@ class _Reader:
         except fastexcel.FastExcelError:
             return None
         except BaseException as exc:  # a panic of fastexcel's Rust code (a date-formatted -1e20): as above
-            if type(exc).__name__ != "PanicException":
+            if not _is_panic(exc):
                 raise
             return None
         for i, serial in serials.items():
@@ -859,6 +866,23 @@ class _Reader:
                 if first_col <= info.absolute_index + 1 <= last_col
             }
 
+        def one_by_one() -> dict[int, Any]:
+            # a column whose cells fastexcel cannot type together (a duration among numbers):
+            # each column on its own, a refused one as text, its values then cell by cell
+            out: dict[int, Any] = {}
+            for col in range(first_col, last_col + 1):
+                letter = column_letter(col)
+                try:
+                    try:
+                        out[col] = self.fast.load_sheet(sheet_name, use_columns=letter, eager=True, **options).column(0)
+                    except fastexcel.UnsupportedColumnTypeCombinationError:
+                        out[col] = self.fast.load_sheet(sheet_name, use_columns=letter, eager=True, dtypes="string",
+                                                        **options).column(0)
+                        self._refused.add((sheet_name, col))
+                except fastexcel.ColumnNotFoundError:  # outside the used range
+                    continue
+            return out
+
         # one column is asked as "D": fastexcel rejects the range "D:D" (InvalidParametersError,
         # which would read as rows past the used range: a one-column table read as empty)
         columns = column_letter(first_col) if width == 1 else f"{column_letter(first_col)}:{column_letter(last_col)}"
@@ -867,10 +891,16 @@ class _Reader:
                 return load(columns)
             except fastexcel.ColumnNotFoundError:  # some columns lie outside the used range
                 return load(None)
+            except fastexcel.UnsupportedColumnTypeCombinationError:
+                return one_by_one()
         except fastexcel.InvalidParametersError:  # the rows lie past the sheet's used range
             return {}
         except fastexcel.FastExcelError as exc:
             raise NotAWorkbook(f"sheet {sheet_name!r} cannot be read ({_one_line(exc)})", path=str(self.path)) from None
+        except BaseException as exc:
+            if not _is_panic(exc):
+                raise
+            raise NotAWorkbook(f"sheet {sheet_name!r} cannot be read ({_panic_text(exc)})", path=str(self.path)) from None
 
     def _column(self, table: str, sheet: str, name: str, kind: str, col: int, arr: Any, rows: np.ndarray) -> Any:
         """One contract column as the array of its kind (``rows``: the Excel row of each
@@ -881,6 +911,8 @@ class _Reader:
         height = len(rows)
         if arr is None or arr.null_count == len(arr):
             return _null_array(kind, height)
+        if (sheet, col) in self._refused:
+            return self._exact_column(table, sheet, name, kind, col, rows)
         t = arr.type
         if kind in ("number", "percent") and pa.types.is_floating(t):
             return arr.to_numpy(zero_copy_only=False).astype("float64", copy=False)
@@ -1170,6 +1202,16 @@ def _quote(sheet: str) -> str:
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet):
         return sheet
     return "'" + sheet.replace("'", "''") + "'"
+
+
+def _is_panic(exc: BaseException) -> bool:
+    """A panic of the Rust readers (fastexcel, python-calamine): pyo3 raises it as a
+    ``BaseException``, which no ``except Exception`` catches."""
+    return type(exc).__name__ == "PanicException"
+
+
+def _panic_text(exc: BaseException) -> str:
+    return f"a cell's value is outside what the reader handles, e.g. a date-formatted number far beyond Excel's dates: {_one_line(exc)}"
 
 
 def _one_line(exc: BaseException) -> str:
