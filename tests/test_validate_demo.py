@@ -44,3 +44,16 @@ def test_without_dcma_the_findings_are_the_same(tmp_path, seed):
     assert len(full.dcma) == 14 and bare.dcma == []
     assert bare.findings == full.findings and bare.summary == full.summary
     assert bare.schedule is not None and bare.schedule.project_finish_date == full.schedule.project_finish_date
+
+
+def test_a_context_of_the_caller_is_used_and_one_for_another_book_refused(tmp_path):
+    from pmo_xl.engine.rules._context import RuleContext
+
+    path = demo_workbook(tmp_path / "demo.xlsx", seed=2)
+    book = load(path)
+    ctx = RuleContext(book)
+    report = validate_book(book, context=ctx)
+    assert report.findings == validate_book(load(path)).findings
+    assert ctx.cpm is report.schedule  # the caller's context is the one the rules ran on
+    with pytest.raises(ValueError, match="another book"):
+        validate_book(load(path), context=ctx)

@@ -194,17 +194,11 @@ def _validated(book: Any, day: _dt.date | None) -> tuple[Any, Any]:
     """``validate_book(book, day, dcma=False)`` (the record counts findings; DCMA is not in
     it) and the rule context it ran on, which the roll-up reads the validator's coded
     columns from (``rollup_book(context=)``)."""
-    from ..config import stored_config
-    from ..engine.cpm import collector_paused
-    from ..engine.rules import run_rules
     from ..engine.rules._context import RuleContext
-    from .validate import ValidationReport
+    from .validate import validate_book
 
-    with collector_paused():  # (as validate_book)
-        stored_config(book)  # the organisation's lists stored in the workbook (as validate_book)
-        ctx = RuleContext(book, day)
-        findings = run_rules(book, context=ctx)
-        return ValidationReport(findings, [], ctx.status_date, ctx.cpm if ctx.has("tblPlan") else None), ctx
+    ctx = RuleContext(book, day)
+    return validate_book(book, day, dcma=False, context=ctx), ctx
 
 
 def _latest(frame: "pd.DataFrame", column: str) -> Any:

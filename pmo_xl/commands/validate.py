@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from ..engine.cpm import ScheduleResult
     from ..engine.dcma import DcmaCheck, DcmaThresholds
+    from ..engine.rules._context import RuleContext
     from ..model import Book, Finding
 
 FINDING_COLUMNS = ["Severity", "Rule", "Sheet", "Cell", "Key", "Message", "Hint"]
@@ -92,36 +93,42 @@ def validate_book(
     *,
     thresholds: "DcmaThresholds | None" = None,
     dcma: bool = True,
+    context: "RuleContext | None" = None,
 ) -> ValidationReport:
     """All rules (docs/rules.md) and the DCMA 14-point checks on ``book``.
 
     ``status_date`` (a date or ISO text) overrides the workbook's ``StatusDate``.
     ``dcma=False`` skips the DCMA checks (``report.dcma`` is then empty) for callers that
     read only the findings, such as the portfolio; the findings are the same either way.
+    ``context``: a ``RuleContext(book, status_date)`` the caller made to reuse its coded
+    columns afterwards (the portfolio's roll-up does); one is made when it is None.
     """
     from ..engine.cpm import collector_paused
 
     with collector_paused():  # the whole validation: see collector_paused
-        return _validate_book(book, status_date, thresholds, dcma)
+        return _validate_book(book, status_date, thresholds, dcma, context)
 
 
 def _validate_book(book: "Book", status_date: Any, thresholds: "DcmaThresholds | None",
-                   with_dcma: bool = True) -> ValidationReport:
+                   with_dcma: bool = True, ctx: "RuleContext | None" = None) -> ValidationReport:
     from ..engine.dcma import assess
     from ..engine.rules import run_rules
     from ..engine.rules._context import RuleContext
 
     if isinstance(status_date, str):
         status_date = _dt.date.fromisoformat(status_date)
-    from ..config import thresholds_for
+    from ..config import stored_config, thresholds_for
 
-    stored = thresholds_for(book)  # pmo.toml settings stored in the workbook (lists too)
-    thresholds = thresholds or stored.dcma
-    ctx = RuleContext(book, status_date)
+    if ctx is not None and ctx.book is not book:
+        raise ValueError("validate_book: the context was made for another book")
+    # pmo.toml settings stored in the workbook: the lists, and the DCMA limits when checked
+    stored = thresholds_for(book) if with_dcma else stored_config(book)
+    ctx = ctx or RuleContext(book, status_date)
     findings = run_rules(book, context=ctx)
     plan_ok = ctx.has("tblPlan")
     if not with_dcma:
         return ValidationReport(findings, [], ctx.status_date, ctx.cpm if plan_ok else None)
+    thresholds = thresholds or stored.dcma
     dcma = assess(
         ctx.plan if plan_ok else _empty_plan(),
         ctx.cpm if plan_ok else None,
