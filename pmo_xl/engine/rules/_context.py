@@ -731,17 +731,20 @@ def _column_arrays(frame: pd.DataFrame, m: int) -> list[Any]:
     what they are in pandas 2 and 3."""
     try:
         out: list[Any] = [None] * m
+        found = 0  # (the manager's blocks all have the index's length: only coverage to check)
         for block in frame._mgr.blocks:
             values = block.values
-            locs = block.mgr_locs.as_array.tolist()
-            if values.ndim == 1:
-                out[locs[0]] = values
+            if values.ndim == 1:  # (an extension array: one column, no list of positions made)
+                out[block.mgr_locs.as_array[0]] = values
+                found += 1
                 continue
+            locs = block.mgr_locs.as_array.tolist()
             if not isinstance(values, np.ndarray) and isinstance(values.dtype, np.dtype):
                 values = np.asarray(values)  # (a naive DatetimeArray/TimedeltaArray: its ndarray)
             for r, k in enumerate(locs):
                 out[k] = values[r]
-        if any(a is None or len(a) != len(frame) for a in out):
+            found += len(locs)
+        if found != m or any(a is None for a in out):
             raise ValueError
         return out
     except (AttributeError, TypeError, ValueError, IndexError):  # pragma: no cover - other pandas
