@@ -237,21 +237,37 @@ def column_index(letters: str) -> int:
     return n
 
 
+#: text -> its parse: the references and cells of one template repeat in every workbook
+#: (~60 parses a file); bounded like the parts seen before
+_CELLS_SEEN: dict[str, tuple[int, int]] = {}
+_REFS_SEEN: dict[str, tuple[str, str] | None] = {}
+
+
 def split_cell(cell: str) -> tuple[int, int]:
     """"$C$4" -> (4, 3)."""
+    hit = _CELLS_SEEN.get(cell)
+    if hit is not None:
+        return hit
     m = _CELL.match(cell.strip())
     if not m:
         raise ValueError(f"not a cell address: {cell!r}")
-    return int(m.group(2)), column_index(m.group(1))
+    out = int(m.group(2)), column_index(m.group(1))
+    _remember(_CELLS_SEEN, cell, out, len(cell))
+    return out
 
 
 def parse_reference(formula: str) -> tuple[str, str] | None:
     """"Project!$C$4" / "'Change Log'!$A$1:$B$2" -> (sheet, first cell without $)."""
+    hit = _REFS_SEEN.get(formula, _UNSEEN)
+    if hit is not _UNSEEN:
+        return hit  # type: ignore[return-value]
     m = _REF.match(formula.strip().lstrip("="))
-    if not m:
-        return None
-    sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
-    return sheet, m.group(3).replace("$", "").upper()
+    out = None
+    if m:
+        sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
+        out = sheet, m.group(3).replace("$", "").upper()
+    _remember(_REFS_SEEN, formula, out, len(formula))
+    return out
 
 
 def rel_kind(type_uri: str) -> str:

@@ -1027,21 +1027,24 @@ class _Reader:
 
     def read_settings(self, book: Book) -> None:
         # the settings' cells read ahead a column at a time from the fastexcel book (no
-        # python-calamine open of the workbook for them)
+        # python-calamine open of the workbook for them); each name, its target and the
+        # target's sheet looked up once
+        pkg = self.pkg
+        found = []
         targets = []
         for s in schema.SETTINGS:
-            dn = self.pkg.defined_name(s.name)
+            dn = pkg.defined_name(s.name)
             target = dn.target() if dn is not None else None
-            if target is not None and self.pkg.sheet(target[0]) is not None:
-                targets.append((self.pkg.sheet(target[0]).name, *split_cell(target[1])))  # type: ignore[union-attr]
+            ref = pkg.sheet(target[0]) if target is not None else None
+            found.append((s, dn, target, ref))
+            if ref is not None:
+                targets.append((ref.name, *split_cell(target[1])))  # type: ignore[index]
         self.read_ahead(targets)
-        for s in schema.SETTINGS:
-            dn = self.pkg.defined_name(s.name)
+        for s, dn, target, ref in found:
             value: Any = None
             if dn is None:
                 self.structure.append(missing_name_issue(s))
             else:
-                target = dn.target()
                 if target is None:
                     constant = _constant(dn.formula)
                     if constant is _NOT_CONSTANT:
@@ -1058,7 +1061,7 @@ class _Reader:
                 else:
                     sheet, cell = target
                     book.setting_cells[s.name] = f"{_quote(sheet)}!{cell}"
-                    if self.pkg.sheet(sheet) is None:
+                    if ref is None:
                         self.structure.append(
                             StructureIssue(
                                 kind="name",
@@ -1070,7 +1073,7 @@ class _Reader:
                             )
                         )
                     else:
-                        sheet = self.pkg.sheet(sheet).name  # type: ignore[union-attr]
+                        sheet = ref.name
                         row, col = split_cell(cell)
                         raw = self.exact_cell(sheet, row, col)
                         value = setting_value(s, raw, sheet, cell, row, self.issues, self.date1904)
@@ -1197,9 +1200,12 @@ def _constant(formula: str) -> Any:
     return _NOT_CONSTANT
 
 
+_PLAIN_SHEET = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
 def _quote(sheet: str) -> str:
     """A sheet name as it appears in a reference: quoted when it needs to be."""
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet):
+    if _PLAIN_SHEET.fullmatch(sheet):
         return sheet
     return "'" + sheet.replace("'", "''") + "'"
 
