@@ -667,10 +667,10 @@ def _fill_texts(objects: np.ndarray, texts: list[tuple[int, Any, Any]]) -> list[
     else:
         # a value is plain when its first and last bytes are printable ASCII other than a
         # space: str.strip would keep it as it is (anything else goes value by value)
-        data = np.frombuffer(data, dtype=np.uint8)
-        first = data[np.where(nonempty, starts, 0)] - np.uint8(33)
-        last = data[np.where(nonempty, ends - 1, 0)] - np.uint8(33)
-        plain = nonempty & (first < 94) & (last < 94)
+        # (both ends of every value in one gather: an empty value's positions are clipped
+        # into the buffer, nonempty says False for it)
+        edges = _PRINTABLE[np.frombuffer(data, dtype=np.uint8).take(np.concatenate((starts, ends - 1)), mode="clip")]
+        plain = nonempty & edges[:m] & edges[m:]
     missing = None
     if combined.null_count:
         bits = np.frombuffer(validity, dtype=np.uint8)
@@ -688,6 +688,9 @@ def _fill_texts(objects: np.ndarray, texts: list[tuple[int, Any, Any]]) -> list[
 
 
 _LARGE, _STRING = (pa.large_string(), pa.string()) if pa is not None else (None, None)
+#: bytes 33..126: printable ASCII other than a space (a value that starts and ends with one is already stripped)
+_PRINTABLE = np.zeros(256, dtype=bool)
+_PRINTABLE[33:127] = True
 
 
 def _codes_of(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
