@@ -99,11 +99,12 @@ def collect_paths(inputs: Iterable[str | os.PathLike[str]], *, recursive: bool =
         else:
             failed.append({"path": text, "error": "no such file or folder"})
             continue
-        hits = [q for q in hits if q.resolve() not in skip]
-        if not hits:
+        real = [(q.resolve(), q) for q in hits]  # (each path resolved once: a stat per folder level)
+        real = [(r, q) for r, q in real if r not in skip]
+        if not real:
             empty.append(text)
-        for q in hits:
-            found.setdefault(q.resolve(), q)
+        for r, q in real:
+            found.setdefault(r, q)
     if not found and not failed:
         raise PmoError(f"no workbooks (.xlsx, .xlsm) found in {', '.join(empty) or 'the arguments'}")
     return sorted(found.values(), key=lambda q: str(q)), failed
