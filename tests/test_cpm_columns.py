@@ -21,6 +21,7 @@ from pmo_xl.engine import cpm
 from pmo_xl.engine.calendar import Calendar
 from pmo_xl.engine.links import Link
 from support import cpm_before
+from support.frames import PLAN_COLUMNS, PLAN_DATES, plan_frame
 
 START = dt.date(2025, 12, 15)
 DAY = st.one_of(st.none(), st.integers(-20, 80).map(lambda n: dt.datetime(2025, 12, 15) + dt.timedelta(days=n)))
@@ -44,25 +45,8 @@ ROW = st.fixed_dictionaries({
     "Actual Start": DAY, "Actual Finish": DAY,
     "Status": st.sampled_from([None, "Complete", "complete ", "In Progress"]),
 })
-DATES = ["Start", "Finish", "Constraint Date", "Actual Start", "Actual Finish"]
-TEXTS = ["WBS", "Task", "Type", "Predecessors", "Constraint", "Status"]
-COLUMNS = ["ID", "WBS", "Task", "Type", "Duration", "Start", "Finish", "Predecessors", "Constraint",
-           "Constraint Date", "% Complete", "Actual Start", "Actual Finish", "Status"]
-
-
-def frame_of(rows: list[dict], reader: bool) -> pd.DataFrame:
-    """The plan as the reader types it (Int64, Arrow-backed text, datetime64[us]) or as
-    the rule context normalises it (floats, objects, datetime64[ns])."""
-    frame = pd.DataFrame(rows, index=range(5, 5 + len(rows)), columns=COLUMNS)
-    frame["ID"] = frame["ID"].astype("Int64") if reader else pd.to_numeric(frame["ID"]).astype(float)
-    for name in ("Duration", "% Complete"):
-        frame[name] = pd.to_numeric(frame[name]).astype(float)
-    for name in DATES:
-        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]" if reader else "datetime64[ns]")
-    for name in TEXTS:
-        column = frame[name].astype(object).where(frame[name].notna(), None)
-        frame[name] = column.astype("str") if reader else column.where(column.notna(), np.nan)
-    return frame
+DATES, COLUMNS = PLAN_DATES, PLAN_COLUMNS
+frame_of = plan_frame  # (test_cpm_context_columns imports it from here)
 
 
 def result_of(result: Any) -> dict[str, Any]:

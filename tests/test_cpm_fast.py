@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pmo_xl.engine.calendar import Calendar
 from pmo_xl.engine.cpm import tasks_from_plan
 from support import cpm_rows
+from support.frames import PLAN_DATES, plan_frame
 
 START = dt.date(2025, 12, 15)
 DAY = st.one_of(st.none(), st.integers(-20, 60).map(lambda n: dt.datetime(2025, 12, 15) + dt.timedelta(days=n)))
@@ -33,23 +34,8 @@ ROW = st.fixed_dictionaries({
     "Actual Start": DAY, "Actual Finish": DAY,
     "Status": st.sampled_from([None, "Complete", "complete ", "In Progress"]),
 })
-DATES = ["Start", "Finish", "Constraint Date", "Actual Start", "Actual Finish"]
-ROW_KEYS = ("ID", "WBS", "Task", "Type", "Duration", "Start", "Finish", "Predecessors", "Constraint",
-            "Constraint Date", "% Complete", "Actual Start", "Actual Finish", "Status")
-TEXTS = ["WBS", "Task", "Type", "Predecessors", "Constraint", "Status"]
-
-
-def frame_of(rows: list[dict], reader: bool) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, index=range(5, 5 + len(rows)), columns=list(ROW_KEYS))
-    frame["ID"] = frame["ID"].astype("Int64") if reader else pd.to_numeric(frame["ID"]).astype(float)
-    for name in ("Duration", "% Complete"):
-        frame[name] = pd.to_numeric(frame[name]).astype(float)
-    for name in DATES:
-        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]" if reader else "datetime64[ns]")
-    for name in TEXTS:
-        column = frame[name].astype(object).where(frame[name].notna(), None)
-        frame[name] = column.astype("str") if reader else column.where(column.notna(), np.nan)
-    return frame
+DATES = PLAN_DATES
+frame_of = plan_frame
 
 
 def same(frame: pd.DataFrame, country: str | None) -> None:
