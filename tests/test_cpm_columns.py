@@ -12,7 +12,6 @@ import datetime as dt
 import random
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st

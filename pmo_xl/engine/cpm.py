@@ -956,7 +956,7 @@ def _times(network: _Network, status_day: int | None, extra: dict[int, int], lat
     """Durations and progress, forward pass, backward pass (``late=False``: only when an
     ALAP task needs it — the project finish alone does not)."""
     plan, is_summary = network.tasks, network.is_summary
-    incoming, outgoing, order = network.incoming, network.outgoing, network.order
+    outgoing, order = network.outgoing, network.order
     cons, cday = network.cons, network.cday
     n = len(plan.id)
 

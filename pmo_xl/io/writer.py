@@ -32,7 +32,6 @@ Text is written as inline strings and is never a formula, whatever it starts wit
 from __future__ import annotations
 
 import io
-import math
 import os
 import re
 from dataclasses import dataclass, field
