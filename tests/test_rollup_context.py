@@ -162,3 +162,37 @@ def test_calendar_for_reads_the_holiday_column_as_before():
     t2.frame = hol.assign(Date=pd.Series(["2026-01-06", None], index=hol.index, dtype=object))
     book.tables["tblHolidays"] = t2
     assert calendar_for(book).explicit_holidays == cal.explicit_holidays
+
+
+@pytest.mark.parametrize("how", ["loc", "assign", "astype"])
+def test_a_person_column_changed_after_validation_is_coded_again(how):
+    """An edit of the book between validation and roll-up (a column assigned in place keeps
+    the frame and its index) must not reuse the validator's codes of the old names."""
+    from pmo_xl.io.reader import load
+
+    book = load(ROOT / "workbooks" / "Example_Project.xlsx")
+    ctx = RuleContext(book, None)
+    validate_book(book, None, dcma=False, context=ctx)
+    table = book.tables["tblTimesheet"]
+    if how == "loc":
+        table.frame.loc[:, "Person"] = "Nobody"
+    elif how == "assign":
+        table.frame = table.frame.assign(Person="Nobody")
+    else:
+        table.frame["Person"] = table.frame["Person"].astype(object).astype(ARROW)
+    fresh = rollup_book(book, None, error_count=0)
+    _same(rollup_book(book, None, error_count=0, context=ctx), fresh)
+    if how != "astype":
+        assert fresh.evm.ac < rollup_book(load(ROOT / "workbooks" / "Example_Project.xlsx"), None, error_count=0).evm.ac
+    assert ctx.unchanged_since_coded("tblTimesheet", "Person") is False
+
+
+def test_an_unchanged_book_reuses_the_codes():
+    from pmo_xl.io.reader import load
+
+    book = load(ROOT / "workbooks" / "Example_Project.xlsx")
+    ctx = RuleContext(book, None)
+    validate_book(book, None, dcma=False, context=ctx)
+    arrow = getattr(book.frame("tblTimesheet")["Person"].array, "_pa_array", None) is not None
+    assert ctx.unchanged_since_coded("tblTimesheet", "Person") is arrow  # (pandas 2 reads object text)
+    assert ctx.unchanged_since_coded("tblPlan", "Task") is False  # (only the kept columns are tracked)

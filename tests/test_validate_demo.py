@@ -4,6 +4,8 @@ other error appears."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from pmo_xl.commands.demo import demo_workbook
@@ -57,3 +59,7 @@ def test_a_context_of_the_caller_is_used_and_one_for_another_book_refused(tmp_pa
     assert ctx.cpm is report.schedule  # the caller's context is the one the rules ran on
     with pytest.raises(ValueError, match="another book"):
         validate_book(load(path), context=ctx)
+    with pytest.raises(ValueError, match="another status date"):
+        validate_book(book, "2020-01-06", context=ctx)
+    dated = RuleContext(book, "2020-01-06")
+    assert validate_book(book, "2020-01-06", context=dated).status_date == dt.date(2020, 1, 6)

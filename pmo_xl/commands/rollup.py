@@ -86,12 +86,14 @@ def _rollup_book(book: "Book", status_date: Any, error_count: int | None, thresh
 
 def _person_codes(book: "Book", context: "RuleContext | None") -> Any:
     """tblTimesheet's Person codes from the rule context that validated ``book`` (None
-    without one, or when the context's timesheet rows are not the book's: the frame was
-    replaced since, or the validator dropped empty rows — its rows keep the book's index
-    object only when it took every row of this very frame)."""
+    without one, when the column was changed since it was coded, or when the context's
+    timesheet rows are not the book's: the validator dropped empty rows — its rows keep
+    the book's index object only when it took every row of this very frame)."""
     if context is None or context.book is not book or not context.has("tblTimesheet"):
         return None
     if context.frame("tblTimesheet").index is not book.tables["tblTimesheet"].frame.index:
+        return None
+    if not context.unchanged_since_coded("tblTimesheet", "Person"):
         return None
     try:
         return context.codes("tblTimesheet", "Person")

@@ -121,6 +121,8 @@ def _validate_book(book: "Book", status_date: Any, thresholds: "DcmaThresholds |
 
     if ctx is not None and ctx.book is not book:
         raise ValueError("validate_book: the context was made for another book")
+    if ctx is not None and ctx.status_date != RuleContext(book, status_date).status_date:
+        raise ValueError("validate_book: the context was made for another status date")
     # pmo.toml settings stored in the workbook: the lists, and the DCMA limits when checked
     stored = thresholds_for(book) if with_dcma else stored_config(book)
     ctx = ctx or RuleContext(book, status_date)

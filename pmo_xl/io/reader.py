@@ -649,10 +649,11 @@ class _Reader:
                     out[i] = (t == "true") if t in ("true", "false") else numbers[i]
         except fastexcel.FastExcelError:
             return None
-        except BaseException as exc:  # a panic of fastexcel's Rust code (a date-formatted -1e20): as above
+        except BaseException as exc:  # a panic of fastexcel's Rust code (a date-formatted -1e20)
             if not _is_panic(exc):
                 raise
-            return None
+            # python-calamine would panic on the same cell (and print Rust's note again)
+            raise NotAWorkbook(f"sheet {sheet!r} cannot be read ({_panic_text(exc)})", path=str(self.path)) from None
         for i, serial in serials.items():
             value = text[i] if serial is None else _calamine_serial(serial, text[i])  # type: ignore[index]
             if value is _UNKNOWN:
@@ -888,9 +889,10 @@ class _Reader:
         columns = column_letter(first_col) if width == 1 else f"{column_letter(first_col)}:{column_letter(last_col)}"
         try:
             try:
-                return load(columns)
-            except fastexcel.ColumnNotFoundError:  # some columns lie outside the used range
-                return load(None)
+                try:
+                    return load(columns)
+                except fastexcel.ColumnNotFoundError:  # some columns lie outside the used range
+                    return load(None)
             except fastexcel.UnsupportedColumnTypeCombinationError:
                 return one_by_one()
         except fastexcel.InvalidParametersError:  # the rows lie past the sheet's used range

@@ -166,11 +166,30 @@ class RuleContext:
             codes: dict[str, tuple[np.ndarray, list[str]]] = {}
             columns: dict[str, np.ndarray] = {}
             pending: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-            self._frame_cache[name] = _normalise(self.table(name).frame, schema.TABLES[name], codes, columns, pending)
+            source = self.table(name).frame
+            self._frame_cache[name] = _normalise(source, schema.TABLES[name], codes, columns, pending)
             self._array_cache.update({(name, column): v for column, v in columns.items()})
             self._codes_cache.update({(name, column): v for column, v in codes.items()})
             self._pending_codes.update({(name, column): v for column, v in pending.items()})
+            if name in _SOURCES_KEPT:
+                self._sources[name] = (source, {c: _arrow_data(source, c) for c in _SOURCES_KEPT[name]})
         return self._frame_cache[name]
+
+    @cached_property
+    def _sources(self) -> dict[str, tuple[pd.DataFrame, dict[str, Any]]]:
+        return {}
+
+    def unchanged_since_coded(self, name: str, column: str) -> bool:
+        """True when ``column`` of the book's table ``name`` is still the very Arrow text
+        this context coded (same frame, same immutable Arrow data), so another engine may
+        take its :meth:`codes` for it: an edit of the book after validation (a new frame,
+        a column assigned in place) makes it False. Kept for the columns of
+        :data:`_SOURCES_KEPT` only."""
+        kept = self._sources.get(name)
+        if kept is None or column not in kept[1] or kept[1][column] is None:
+            return False
+        frame = self.book.tables[name].frame if name in self.book.tables else None
+        return frame is kept[0] and _arrow_data(frame, column) is kept[1][column]
 
     @cached_property
     def _codes_cache(self) -> dict[tuple[str, str], tuple[np.ndarray, list[str]]]:
@@ -691,6 +710,22 @@ _LARGE, _STRING = (pa.large_string(), pa.string()) if pa is not None else (None,
 #: bytes 33..126: printable ASCII other than a space (a value that starts and ends with one is already stripped)
 _PRINTABLE = np.zeros(256, dtype=bool)
 _PRINTABLE[33:127] = True
+
+
+#: Columns whose source data a context remembers, so that another engine can tell its
+#: codes still stand for the book (:meth:`RuleContext.unchanged_since_coded`): the roll-up
+#: takes the timesheet's Person codes from the validator.
+_SOURCES_KEPT: dict[str, tuple[str, ...]] = {"tblTimesheet": ("Person",)}
+
+
+def _arrow_data(frame: pd.DataFrame, column: str) -> Any:
+    """The immutable Arrow data behind a column (None when it has none or is missing)."""
+    from .._columns import column_array
+
+    try:
+        return getattr(column_array(frame, column), "_pa_array", None)
+    except KeyError:
+        return None
 
 
 def _codes_of(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
