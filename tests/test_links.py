@@ -119,3 +119,19 @@ def test_docstring_examples():
     import pmo_xl.engine.links as module
 
     assert doctest.testmod(module).failed == 0
+
+
+def test_long_texts_are_parsed_alike_and_not_remembered():
+    """The parse caches hold short texts only (any real predecessor list is short)."""
+    from pmo_xl.engine import links as L
+
+    L._remembered_text.cache_clear()
+    L._remembered_part.cache_clear()
+    long_text = ", ".join(str(i) for i in range(1, 400))  # > 512 characters
+    got = L.parse_predecessors(long_text)
+    assert [link.pred for link in got[0]] == list(range(1, 400)) and got[1] == []
+    assert L._remembered_text.cache_info().currsize == 0  # the text is not kept (its short parts are)
+    assert L._remembered_part.cache_info().currsize == 399
+    part = "7" * 80 + "FS+1"  # a part > 64 characters
+    assert L.parse_predecessors("1, " + part) == ([L.Link(1), L.Link(int("7" * 80), "FS", 1)], [])
+    assert L._remembered_part.cache_info().currsize == 399  # "1" was there; the long part is not kept

@@ -91,13 +91,24 @@ def parse_predecessors(text: Any) -> tuple[list[Link], list[LinkProblem]]:
     return list(links), list(problems)
 
 
-@lru_cache(maxsize=1 << 16)
+#: The longest Predecessors text, and part, the parse caches keep: a longer one (longer
+#: than any real predecessor list) is parsed each time, so the caches are bounded in size,
+#: not only in count.
+_REMEMBERED_TEXT, _REMEMBERED_PART = 512, 64
+
+
 def _parse_text(text: str) -> tuple[tuple[Link, ...], tuple[LinkProblem, ...]]:
-    """Parse one text, remembered: validation reads each Predecessors cell three times
-    (CPM, rules, DCMA). Links and problems are immutable, so the results are shared."""
+    """Parse one text, remembered when short: validation reads each Predecessors cell
+    three times (CPM, rules, DCMA). Links and problems are immutable, so the results are
+    shared."""
+    return (_remembered_text if len(text) <= _REMEMBERED_TEXT else _parse_text_now)(text)
+
+
+def _parse_text_now(text: str) -> tuple[tuple[Link, ...], tuple[LinkProblem, ...]]:
+    """:func:`_parse_text` without the cache."""
     bare = text.strip()
     if bare.isdecimal() and int(bare) > 0:  # the common case: one FS link, no lag
-        return (_parse_part(bare)[0],), ()
+        return (_part(bare)[0],), ()
     links: list[Link] = []
     problems: list[LinkProblem] = []
     seen: set[int] = set()
@@ -107,7 +118,7 @@ def _parse_text(text: str) -> tuple[tuple[Link, ...], tuple[LinkProblem, ...]]:
             continue
         # each part remembered too: ``4, 8, 11`` is new in each workbook, ``4``, ``8``
         # and ``11SS+1`` are not (a regex match and a Link each, ~5 µs, saved)
-        link, message = _parse_part(part)
+        link, message = _part(part)
         if link is None:
             problems.append(LinkProblem(part, message))
         elif link.pred in seen:
@@ -118,7 +129,11 @@ def _parse_text(text: str) -> tuple[tuple[Link, ...], tuple[LinkProblem, ...]]:
     return tuple(links), tuple(problems)
 
 
-@lru_cache(maxsize=1 << 16)
+def _part(part: str) -> tuple[Link | None, str]:
+    """:func:`_parse_part`, remembered when ``part`` is short (any real link is)."""
+    return (_remembered_part if len(part) <= _REMEMBERED_PART else _parse_part)(part)
+
+
 def _parse_part(part: str) -> tuple[Link | None, str]:
     """One stripped, non-empty part: its link, or None and what is wrong with it."""
     if part.isdecimal() and int(part) > 0:  # a bare ID: FS, no lag
@@ -144,6 +159,10 @@ def _parse_part(part: str) -> tuple[Link | None, str]:
             return None, f"{part!r}: a lag is a whole number of working days"
         lag = int(value) * (-1 if m["sign"] == "-" else 1)
     return Link(pred, kind, lag), ""
+
+
+_remembered_text = lru_cache(maxsize=1 << 16)(_parse_text_now)
+_remembered_part = lru_cache(maxsize=1 << 16)(_parse_part)
 
 
 def format_links(links: list[Link]) -> str:
