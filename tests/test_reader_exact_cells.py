@@ -264,3 +264,18 @@ def test_typical_settings_read_without_python_calamine(monkeypatch: pytest.Monke
     monkeypatch.setattr(rd._Reader, "exact_sheet", fail)
     book = rd.load(TEMPLATE)
     assert book.settings
+
+
+def test_an_older_fastexcel_reads_the_exact_cells_with_python_calamine(monkeypatch):
+    """The fastexcel route needs the typed reads with cell errors of fastexcel 0.21 on; with
+    an older release the same values come from python-calamine."""
+    from pmo_xl.io import reader as R
+
+    path = Path(__file__).resolve().parents[1] / "workbooks" / "Example_Project.xlsx"
+    new = R.load(path)
+    monkeypatch.setattr(R, "_FAST_CELLS", [False])
+    old = R.load(path)
+    assert [i.message for i in old.issues] == [i.message for i in new.issues] and old.issues
+    assert old.settings == new.settings
+    for name, table in new.tables.items():
+        assert old.tables[name].frame.equals(table.frame), name

@@ -498,6 +498,25 @@ _STAMP = re.compile(r"([+-]?\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{3
 _UNKNOWN = object()
 
 
+_FAST_CELLS: list[bool] = []
+
+
+def _fast_cells() -> bool:
+    """Whether this fastexcel has what :meth:`_Reader.cells` relies on: typed reads with
+    their cell errors, in the report format of the releases it was built and tested
+    against (0.21 on); python-calamine reads the exact cells otherwise."""
+    if not _FAST_CELLS:
+        import fastexcel
+
+        try:
+            version = tuple(int(p) for p in fastexcel.__version__.split(".")[:2])
+        except (AttributeError, ValueError):
+            version = (0, 0)
+        sheet = getattr(fastexcel, "ExcelSheet", None)
+        _FAST_CELLS.append(version >= (0, 21) and hasattr(sheet, "to_arrow_with_errors"))
+    return _FAST_CELLS[0]
+
+
 def _calamine_serial(serial: float, stamp: str | None) -> Any:
     """python-calamine's value of a date-formatted cell holding ``serial``, given ``stamp``,
     calamine's datetime of it as text (None when it has none): a time below 1, a date when
@@ -614,6 +633,8 @@ class _Reader:
         read the numbers; a number's text is never "true" or "false", a boolean's is."""
         import fastexcel
 
+        if not _fast_cells():
+            return None
         options = dict(header_row=None, skip_rows=first_row - 1, n_rows=n, use_columns=column_letter(col))
         try:
             fast = self.fast
