@@ -393,19 +393,30 @@ def run_records(paths: list[Path], status_date: _dt.date | None, jobs: int,
         return out
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    import gc
+
     _warm_imports()
     results: dict[int, dict[str, Any]] = {}
-    # forked workers inherit the warm imports; spawned/forkserver ones import once each
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=_pool_context(),
-                             initializer=_warm_imports) as pool:
-        futures = {pool.submit(project_record, p, status_date, detail): i for i, p in enumerate(paths)}
-        for fut in as_completed(futures):
-            i = futures[fut]
-            try:
-                results[i] = fut.result()
-            except Exception as exc:  # a worker that died (out of memory, killed)
-                results[i] = {"ok": False, "path": str(paths[i]), "error": f"worker failed: {type(exc).__name__}: {exc}"}
-            advance()
+    # Forked workers inherit the warm imports (spawned/forkserver ones import once each).
+    # The parent's objects are frozen out of the garbage collector while the workers are
+    # forked, as the gc module's documentation advises before a fork: a worker's full
+    # collections then never walk (and write to) the tens of thousands of inherited
+    # objects, so their pages stay shared instead of being copied into every worker.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=_pool_context(),
+                                 initializer=_warm_imports) as pool:
+            futures = {pool.submit(project_record, p, status_date, detail): i for i, p in enumerate(paths)}
+            for fut in as_completed(futures):
+                i = futures[fut]
+                try:
+                    results[i] = fut.result()
+                except Exception as exc:  # a worker that died (out of memory, killed)
+                    results[i] = {"ok": False, "path": str(paths[i]),
+                                  "error": f"worker failed: {type(exc).__name__}: {exc}"}
+                advance()
+    finally:
+        gc.unfreeze()  # (the caller's objects are collectable again)
     return [results[i] for i in range(len(paths))]
 
 
