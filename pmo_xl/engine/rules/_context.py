@@ -688,7 +688,10 @@ def _fill_texts(objects: np.ndarray, texts: list[tuple[int, Any, Any]]) -> list[
         # space: str.strip would keep it as it is (anything else goes value by value)
         # (both ends of every value in one gather: an empty value's positions are clipped
         # into the buffer, nonempty says False for it)
-        edges = _PRINTABLE[np.frombuffer(data, dtype=np.uint8).take(np.concatenate((starts, ends - 1)), mode="clip")]
+        # (bytes 33..126: byte - 33 below 94, wrapping around in uint8; two ufuncs, not a
+        # table lookup's gather)
+        edges = np.frombuffer(data, dtype=np.uint8).take(np.concatenate((starts, ends - 1)), mode="clip")
+        edges = np.subtract(edges, 33, out=edges) < 94
         plain = nonempty & edges[:m] & edges[m:]
     missing = None
     if combined.null_count:
@@ -707,9 +710,6 @@ def _fill_texts(objects: np.ndarray, texts: list[tuple[int, Any, Any]]) -> list[
 
 
 _LARGE, _STRING = (pa.large_string(), pa.string()) if pa is not None else (None, None)
-#: bytes 33..126: printable ASCII other than a space (a value that starts and ends with one is already stripped)
-_PRINTABLE = np.zeros(256, dtype=bool)
-_PRINTABLE[33:127] = True
 
 
 #: Columns whose source data a context remembers, so that another engine can tell its
@@ -1005,7 +1005,8 @@ def _arrow_text_values(a: Any, out: np.ndarray | None = None) -> tuple[np.ndarra
     lookup = np.empty(len(texts) + 1, dtype=object)
     lookup[:-1] = texts
     lookup[-1] = np.nan  # code -1
-    return np.take(lookup, codes, out=out), (codes, texts)
+    # ("wrap" takes -1 as "raise" does, the last slot, but into ``out`` without a temporary copy)
+    return np.take(lookup, codes, out=out, mode="wrap"), (codes, texts)
 
 
 def _small_text_values(values: list[Any]) -> tuple[np.ndarray, tuple[np.ndarray, list[str]]]:
