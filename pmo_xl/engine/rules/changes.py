@@ -182,7 +182,7 @@ def change_register(ctx: RuleContext) -> list[Finding]:
             out.append(ctx.finding("CR005", T, row, "Decision By", v,
                                    f"{where(row, 'Decision By')}: {fmt(v)} is {s} "
                                    "but has no Decision By."))
-    for k in np.flatnonzero(decision < raised).tolist():  # NaT compares False
+    for k in (decision < raised).nonzero()[0].tolist():  # NaT compares False
         row = rows[k]
         out.append(ctx.finding("CR006", T, row, "Decision Date", ids[k],
                                f"{where(row, 'Decision Date')}: {fmt(ids[k])} was decided on "
@@ -205,7 +205,7 @@ def change_register(ctx: RuleContext) -> list[Finding]:
             out.append(ctx.finding("CR014", T, row, "Implemented Date", ids[k],
                                    f"{where(row, 'Implemented Date')}: {fmt(ids[k])} is Implemented but has no "
                                    "Implemented Date."))
-    for k in np.flatnonzero(implemented < decision).tolist():
+    for k in (implemented < decision).nonzero()[0].tolist():
         row = rows[k]
         out.append(ctx.finding("CR015", T, row, "Implemented Date", ids[k],
                                f"{where(row, 'Implemented Date')}: {fmt(ids[k])} was implemented on "

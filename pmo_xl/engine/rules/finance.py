@@ -17,6 +17,10 @@ from . import checks, declare
 from ._context import RuleContext, fmt, fmt_dates
 from .data import choice_findings
 
+# A typical table has a few hundred rows, where a numpy call's dispatch outweighs its work:
+# masks are tested with np.count_nonzero (not .any()/.all(), a ufunc reduction through
+# Python wrappers) and their positions taken with .nonzero()[0] (not np.flatnonzero).
+
 declare(
     "FN001", "error", "Timesheet on unknown task",
     "A timesheet row books hours on a Task ID that is not in tblPlan: the hours count in no task.",
@@ -195,13 +199,15 @@ class _FirstRows:
         ids = ctx.array("tblPlan", "ID")
         keep = None
         if ids.dtype.kind == "f":
-            known = np.flatnonzero(~np.isnan(ids))
+            known = (~np.isnan(ids)).nonzero()[0]
             whole = ids[known]
             if not len(known):
                 keep = known
-            elif (np.isfinite(whole).all() and not (whole == 0).any() and np.abs(whole).max() < 2.0 ** 53
-                  and (whole == np.floor(whole)).all()):
-                keep = known[np.sort(np.unique(whole, return_index=True)[1])]
+            elif (np.count_nonzero(np.isfinite(whole)) == len(whole) and not np.count_nonzero(whole == 0)
+                  and np.abs(whole).max() < 2.0 ** 53 and np.count_nonzero(whole == np.floor(whole)) == len(whole)):
+                # IDs in increasing order (as plans number them): each row is its ID's first
+                increasing = np.count_nonzero(whole[1:] > whole[:-1]) == len(whole) - 1
+                keep = known if increasing else known[np.sort(np.unique(whole, return_index=True)[1])]
         if keep is None:
             pb = ctx.plan_by_id
             self.index = pb.index.to_numpy()
@@ -218,7 +224,7 @@ class _FirstRows:
 
     def row_of(self, task_id: int) -> Any:
         """``plan_by_id.at[task_id, "row"]``."""
-        return self.row[int(np.flatnonzero(self.index == task_id)[0])]
+        return self.row[int((self.index == task_id).nonzero()[0][0])]
 
 
 def _rows(frame: pd.DataFrame | None) -> bool:
@@ -263,12 +269,12 @@ def finance(ctx: RuleContext) -> list[Finding]:
             on_summary = np.array([t in summaries for t in distinct] + [False], dtype=bool)[codes] if name != "tblBudget" else None
         where = ctx.table(name).where
         index = frame.index
-        for k in np.flatnonzero(bad).tolist():
+        for k in bad.nonzero()[0].tolist():
             row, t = index[k], task[k]
             out.append(ctx.finding(rid, name, row, "Task ID", t,
                                    f"{where(int(row), 'Task ID')}: task {fmt(t)} is not in the plan."))
         if on_summary is not None:
-            for k in np.flatnonzero(on_summary).tolist():
+            for k in on_summary.nonzero()[0].tolist():
                 row, t = index[k], task[k]
                 out.append(ctx.finding("FN014", name, row, "Task ID", t,
                                        f"{where(int(row), 'Task ID')}: task {fmt(t)} is a summary task."))
@@ -306,7 +312,7 @@ def finance(ctx: RuleContext) -> list[Finding]:
         amount = cols.array("tblCosts", "Amount")
         task = cols.array("tblCosts", "Task ID")
         where = ctx.table("tblCosts").where
-        for k in np.flatnonzero(amount < 0).tolist():
+        for k in (amount < 0).nonzero()[0].tolist():
             row = costs.index[k]
             out.append(ctx.finding("FN007", "tblCosts", row, "Amount", task[k],
                                    f"{where(int(row), 'Amount')} (Amount) is {fmt(amount[k])}."))
@@ -314,7 +320,7 @@ def finance(ctx: RuleContext) -> list[Finding]:
         amount = cols.array("tblBudget", "Amount")
         task = cols.array("tblBudget", "Task ID")
         where = ctx.table("tblBudget").where
-        for k in np.flatnonzero(amount < 0).tolist():
+        for k in (amount < 0).nonzero()[0].tolist():
             source = cols.list("tblBudget", "Source")[k]
             src = source if type(source) is str else "Original"
             if src.upper().startswith("CR-"):
@@ -326,7 +332,7 @@ def finance(ctx: RuleContext) -> list[Finding]:
         period = cols.array("tblBudget", "Period")
         # .dt.day != 1: the day differs from its month's first day
         off = ~np.isnat(period) & (period.astype("datetime64[D]") != period.astype("datetime64[M]"))
-        for k in np.flatnonzero(off).tolist():
+        for k in off.nonzero()[0].tolist():
             row = budget.index[k]
             out.append(ctx.finding("FN018", "tblBudget", row, "Period", task[k],
                                    f"{where(int(row), 'Period')} (Period) is {fmt(pd.Timestamp(period[k]))}, "
@@ -373,7 +379,7 @@ def _dated(ctx: RuleContext, cols: _Columns, name: str, frame: pd.DataFrame, sta
             continue
         bound = limit.to_datetime64()
         mask = d > bound if rid == "FN009" else d < bound  # NaT compares False
-        if not mask.any():
+        if not np.count_nonzero(mask):
             continue
         limit_text = fmt(limit)
         where = ctx.table(name).where
@@ -401,11 +407,11 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
     has_person = person >= 0
     if ctx.has("tblResources"):
         unknown = np.array([p not in people for p in persons] + [False], dtype=bool)  # last: empty (-1)
-        for k in np.flatnonzero(unknown[person]).tolist():
+        for k in unknown[person].nonzero()[0].tolist():
             row, p = int(index[k]), persons[person[k]]
             out.append(ctx.finding("FN002", name, row, "Person", p,
                                    f"{where(row, 'Person')}: '{p}' is not in tblResources."))
-    for k in np.flatnonzero(hours_ < 0).tolist():
+    for k in (hours_ < 0).nonzero()[0].tolist():
         row = int(index[k])
         out.append(ctx.finding("FN005", name, row, "Hours", task[k],
                                f"{where(row, 'Hours')} (Hours) is {fmt(hours_[k])}."))
@@ -414,11 +420,11 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
     has_date = ~np.isnat(dates)
     days = dates.view("int64")  # NaT rows are masked out
     day_mask = has_person & has_date & ~np.isnan(hours_)
-    every = bool(day_mask.all())  # the usual case: no row to mask out (200,000-row copies)
+    every = np.count_nonzero(day_mask) == len(day_mask)  # the usual case: no row to mask out (200,000-row copies)
     d_person = person if every else person[day_mask]
     d_hours = hours_ if every else hours_[day_mask]
     pair = np.zeros(0, dtype=np.int64)
-    if day_mask.any():
+    if np.count_nonzero(day_mask):
         key, size = _person_day_keys(d_person, days if every else days[day_mask])
         capacity = _capacities(ctx, cols, persons) if ctx.has("tblResources") and not ctx.errors_only else None
         exact = cols.plain_sums_exact(name, "Hours") or _plain_sums_exact(d_hours)
@@ -437,7 +443,7 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
     # ---- after the task's actual finish
     if len(pb.index):
         finish = pb.finish
-        done_at = np.flatnonzero((pb.status == "Complete") & ~np.isnat(finish))
+        done_at = ((pb.status == "Complete") & ~np.isnat(finish)).nonzero()[0]
         if done_at.size:
             # ts["Task ID"].map(done), on the distinct tasks: the position of each one's
             # finish in `finish`, the last slot NaT (not done, or no task)
@@ -446,7 +452,7 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
             finish_or_nat = np.append(finish, np.array(["NaT"], dtype=finish.dtype))
             at = np.array([done.get(t, -1) for t in tasks.tolist()] + [-1], dtype=np.int64)
             fin = finish_or_nat[at[codes]]
-            for k in np.flatnonzero(dates > fin).tolist():  # NaT compares False
+            for k in (dates > fin).nonzero()[0].tolist():  # NaT compares False
                 row = int(index[k])
                 out.append(ctx.finding("FN010", name, row, "Date", task[k],
                                        f"{where(row, 'Date')}: hours on {fmt(pd.Timestamp(dates[k]))} on task "
@@ -457,7 +463,7 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
     with_task = ~np.isnan(task if every else task[day_mask])
     full = day_mask.copy()
     full[day_mask] = with_task
-    if every and with_task.all():  # nothing to mask out
+    if every and np.count_nonzero(with_task) == len(with_task):  # nothing to mask out
         task_codes, task_values = ts_tasks[0], ts_tasks[1]
         pair_of_full = pair
     else:
@@ -468,7 +474,7 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
         # no (pair, task) repeated, no duplicate booking: one sort (faster than hashing)
         # spares hashing the hours and the rows
         key = np.sort(pair_of_full.astype(np.int64) * sizes[1] + task_codes)
-        if not (key[1:] == key[:-1]).any():
+        if not np.count_nonzero(key[1:] == key[:-1]):
             return out
     hour_codes, hour_values = pd.factorize(hours_[full])
     sizes.append(len(hour_values) or 1)
@@ -482,7 +488,7 @@ def _timesheet(ctx: RuleContext, cols: _Columns, ts: pd.DataFrame, ts_tasks: tup
     if dup.any():
         firsts = keys[~dup & keys.duplicated(keep=False)]
         first_of = {_key_of(v): r for r, v in zip(firsts.index, _rows_of(firsts))}
-        again = ts.iloc[np.flatnonzero(full)[dup.to_numpy()]][["Date", "Person", "Task ID", "Hours"]]
+        again = ts.iloc[full.nonzero()[0][dup.to_numpy()]][["Date", "Person", "Task ID", "Hours"]]
         for row, k, v in zip(keys.index[dup], _rows_of(keys[dup]), again.itertuples(index=False)):
             first = first_of.get(_key_of(k))
             out.append(ctx.finding("FN011", name, row, "Date", v[2],
@@ -509,7 +515,7 @@ def _within_limits(key: np.ndarray, size: int, person: np.ndarray, hours: np.nda
     report. (Exact sums only: the caller checks that the plain sums are pandas' sums.)"""
     sums = np.bincount(key, weights=hours, minlength=size)
     limit = None if capacity is None else np.minimum(capacity[2], 24.0)  # by person code
-    over = np.flatnonzero(sums > (24.0 if limit is None or not len(limit) else float(limit.min())))
+    over = (sums > (24.0 if limit is None or not len(limit) else float(limit.min()))).nonzero()[0]
     if not len(over):
         return True
     if limit is None:
@@ -532,21 +538,21 @@ def _day_findings(ctx: RuleContext, out: list[Finding], key: np.ndarray, size: i
     else:
         pair, _ = pd.factorize(key)
         seen = np.maximum.accumulate(pair)
-        first_at = np.flatnonzero(np.r_[True, pair[1:] > seen[:-1]])  # each pair's first row in `day`
+        first_at = np.r_[True, pair[1:] > seen[:-1]].nonzero()[0]  # each pair's first row in `day`
     # the sums of groupby(["Person", "Date"], sort=False)
     if exact:
         hours = _bincount_sums(d_hours, pair, int(pair.max()) + 1)
     else:
         hours = pd.Series(d_hours).groupby(pair, sort=False).sum().to_numpy()
     rows = np.bincount(pair)
-    if labels.size < 2 or bool((labels[1:] >= labels[:-1]).all()):  # Index.is_monotonic_increasing
+    if labels.size < 2 or np.count_nonzero(labels[1:] >= labels[:-1]) == labels.size - 1:  # Index.is_monotonic_increasing
         first = labels[first_at]
     else:  # the smallest row label of each pair (groupby(pair).min())
         first = np.full(len(first_at), np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(first, pair, labels.astype(np.int64))
     pair_person = d_person[first_at]
     pair_date = d_dates[first_at]
-    for k in np.flatnonzero(hours > 24).tolist():
+    for k in (hours > 24).nonzero()[0].tolist():
         p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(first[k])
         out.append(ctx.finding("FN006", name, row, "Hours", p,
                                f"{p} books {fmt(hours[k])} hours on {fmt(d)} ({int(rows[k])} rows, "
@@ -554,7 +560,7 @@ def _day_findings(ctx: RuleContext, out: list[Finding], key: np.ndarray, size: i
     if capacity is not None:  # FN017 is info
         cap, hpd, cap_by_person = capacity
         cap_of = cap_by_person[pair_person]
-        for k in np.flatnonzero((hours > cap_of) & (hours <= 24)).tolist():
+        for k in ((hours > cap_of) & (hours <= 24)).nonzero()[0].tolist():
             p, d, row = persons[pair_person[k]], pd.Timestamp(pair_date[k]), int(first[k])
             out.append(ctx.finding("FN017", name, row, "Hours", p,
                                    f"{p} books {fmt(hours[k])} hours on {fmt(d)}, over a capacity of "
@@ -576,7 +582,7 @@ def _person_day_key(person: np.ndarray, days: np.ndarray) -> np.ndarray:
 def _person_day_keys(person: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, int]:
     """:func:`_person_day_key` with the number of possible keys (0 <= key < size)."""
     lo, hi = int(days.min()), int(days.max())
-    if not (days % _NS_PER_DAY).any():
+    if not np.count_nonzero(days % _NS_PER_DAY):
         span = (hi - lo) // _NS_PER_DAY + 1
         if span * (int(person.max()) + 1) < 2**62:
             return person.astype(np.int64) * span + (days - lo) // _NS_PER_DAY, span * (int(person.max()) + 1)
@@ -610,13 +616,13 @@ def _factorize_ids(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(values)
     if n and values.dtype.kind == "f":
         present = ~np.isnan(values)  # (a cost or budget line without a task: code -1)
-        every = bool(present.all())
+        every = np.count_nonzero(present) == n
         known = values if every else values[present]
         m = len(known)
         lo, hi = (known.min(), known.max()) if m else (np.nan, np.nan)
         if -2.0 ** 53 < lo <= hi < 2.0 ** 53 and _small_range(int(hi - lo) + 1, m):  # False for NaN
             keys = known.astype(np.int64)
-            if (keys == known).all():  # whole numbers (0.0 and -0.0 one ID, spelled as first seen)
+            if np.count_nonzero(keys == known) == m:  # whole numbers (0.0 and -0.0 one ID, spelled as first seen)
                 codes, first_at = _first_seen(keys - int(lo), int(hi - lo) + 1)
                 if not every:
                     full = np.full(n, -1, dtype=np.int64)
@@ -636,14 +642,14 @@ def _plain_sums_exact(values: np.ndarray) -> bool:
     v = values[~np.isnan(values)]
     with np.errstate(over="ignore", invalid="ignore"):
         scaled = v * 1024.0
-        return bool(np.isfinite(scaled).all() and (scaled == np.floor(scaled)).all()
+        return bool(np.count_nonzero(np.isfinite(scaled)) == len(v) and np.count_nonzero(scaled == np.floor(scaled)) == len(v)
                     and np.abs(scaled).sum() < 2.0**52
-                    and not (np.signbit(v) & (v == 0)).any())  # a lone -0.0 keeps its sign there
+                    and not np.count_nonzero(np.signbit(v) & (v == 0)))  # a lone -0.0 keeps its sign there
 
 
 def _bincount_sums(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
     ok = ~np.isnan(values)
-    if ok.all():  # no copies of 200,000 rows to drop none
+    if np.count_nonzero(ok) == len(ok):  # no copies of 200,000 rows to drop none
         return np.bincount(groups, weights=values, minlength=n)
     return np.bincount(groups[ok], weights=values[ok], minlength=n)
 
@@ -665,7 +671,7 @@ def _hours_by_person(ctx: RuleContext, ts: pd.DataFrame, cols: _Columns) -> dict
         return ts.groupby("Person")["Hours"].sum().to_dict()
     codes, persons = ctx.codes("tblTimesheet", "Person")
     ok = codes >= 0
-    if not ok.all():
+    if np.count_nonzero(ok) < len(ok):
         hours, codes = hours[ok], codes[ok]
     return dict(zip(persons, _bincount_sums(hours, codes, len(persons)).tolist()))
 

@@ -19,6 +19,10 @@ from ..links import _parse_text, parse_predecessors
 from . import checks, declare
 from ._context import RuleContext, fmt, fmt_pct
 
+# A typical table has a few hundred rows, where a numpy call's dispatch outweighs its work:
+# masks are tested with np.count_nonzero (not .any()/.all(), a ufunc reduction through
+# Python wrappers) and their positions taken with .nonzero()[0] (not np.flatnonzero).
+
 P = "tblPlan"
 
 declare("PL001", "error", "Finish before start",
@@ -239,11 +243,14 @@ class _Plan:
         (np.unique's first occurrences), in row order; None when int64 cannot hold the IDs."""
         if self._first_ks is None:
             ids = self.id_arr
-            ks = np.flatnonzero(~np.isnan(ids))
+            ks = (~np.isnan(ids)).nonzero()[0]
             known = ids[ks]
-            if len(known) and not (np.isfinite(known).all() and np.abs(known).max() < 2.0 ** 62):
+            if len(known) and not (np.count_nonzero(np.isfinite(known)) == len(known) and np.abs(known).max() < 2.0 ** 62):
                 return None
-            self._first_ks = ks[np.sort(np.unique(known, return_index=True)[1])] if len(ks) else ks
+            if len(known) < 2 or np.count_nonzero(known[1:] > known[:-1]) == len(known) - 1:  # IDs in increasing order (as plans
+                self._first_ks = ks  # number them): each row is its ID's first, no np.unique
+            else:
+                self._first_ks = ks[np.sort(np.unique(known, return_index=True)[1])]
         return self._first_ks
 
 
@@ -283,7 +290,7 @@ def _f(ctx: RuleContext, rid: str, row: int, col: str, key, message: str, hint: 
 
 def _each(mask: np.ndarray) -> list[int]:
     """Positions of the True values (the failing rows), in row order."""
-    return np.flatnonzero(mask).tolist()
+    return mask.nonzero()[0].tolist()
 
 
 def _dates(ctx: RuleContext, t: _Plan) -> list[Finding]:
@@ -305,8 +312,8 @@ def _dates(ctx: RuleContext, t: _Plan) -> list[Finding]:
                       f"{fmt(float(dur[k]))} working days."))
     cal = ctx.calendar
     check = t.task & has_dur & ~t.nat["Start"] & ~t.nat["Finish"] & ~bad
-    if cal is not None and not ctx.errors_only and check.any():  # PL002 is a warning
-        sub = np.flatnonzero(check)
+    if cal is not None and not ctx.errors_only and np.count_nonzero(check):  # PL002 is a warning
+        sub = check.nonzero()[0]
         days = _networkdays(cal, start[sub], finish[sub])
         wrong = np.abs(days - dur[sub]) > 1e-9
         for k, n in zip(sub[wrong].tolist(), days[wrong].tolist()):
@@ -335,7 +342,7 @@ def _predecessors(ctx: RuleContext, t: _Plan) -> list[Finding]:
     # parser's remembered texts: no dict of copied lists (ctx.links is for _cycles, rarely)
     present = ~ctx.isna(P, "Predecessors")
     cells = ctx.array(P, "Predecessors")[present].tolist()
-    for k, value in zip(np.flatnonzero(present).tolist(), cells):
+    for k, value in zip(present.nonzero()[0].tolist(), cells):
         links, problems = _parse_text(value) if type(value) is str else parse_predecessors(value)
         row, tid = rows[k], ids[k]
         if not problems:
@@ -491,7 +498,7 @@ def _a_cycle(comp: list[int], succ: dict[int, list[int]]) -> list[int]:
 def _wbs(ctx: RuleContext, t: _Plan) -> list[Finding]:
     out: list[Finding] = []
     ids, rows = t.ids, t.rows
-    present = np.flatnonzero(~t.text_na["WBS"])
+    present = (~t.text_na["WBS"]).nonzero()[0]
     texts = t.text["WBS"][present].tolist()
     try:  # the normaliser's texts are str: only another value needs astype(str)'s text
         joined = "\n".join(texts)
@@ -529,7 +536,7 @@ def _wbs(ctx: RuleContext, t: _Plan) -> list[Finding]:
         return out
     # children of each code: rows whose WBS starts with code + "."
     summary = t.summary[code_ks]
-    others = np.flatnonzero(~summary).tolist()
+    others = (~summary).nonzero()[0].tolist()
     if not has_child.isdisjoint([code_list[j] for j in others]):  # only then the rows of PL011
         for j in [j for j in others if code_list[j] in has_child]:
             k, code = ks[j], code_list[j]
@@ -537,7 +544,7 @@ def _wbs(ctx: RuleContext, t: _Plan) -> list[Finding]:
             out.append(_f(ctx, "PL011", row, "Type", ids[k],
                           f"{ctx.where(P, row, 'Type')}: task {fmt(ids[k])} (WBS {code}) has children "
                           f"({code}.1…) but its Type is {t.typ(k)}."))
-    if summary.any():
+    if np.count_nonzero(summary):
         out += _summary_spans(ctx, t, code_ks, code_list, summary)
     return out
 
@@ -556,12 +563,12 @@ def _summary_spans(ctx: RuleContext, t: _Plan, code_ks: np.ndarray, code_list: l
     order_list = sorted(range(len(code_list)), key=code_list.__getitem__)  # (stable: equal codes in row order)
     in_order = [code_list[j] for j in order_list]
     order = np.array(order_list, dtype=np.intp)
-    js = np.flatnonzero(summary)
+    js = summary.nonzero()[0]
     heads = [code_list[j] for j in js.tolist()]
     lo = np.array([bisect_left(in_order, h + ".") for h in heads], dtype=np.intp)
     hi = np.array([bisect_left(in_order, h + "/") for h in heads], dtype=np.intp)
     under = lo < hi  # the summary has rows under it
-    if not under.any():
+    if not np.count_nonzero(under):
         return []
     js, lo, hi = js[under], lo[under], hi[under]
     bounds = np.empty(2 * len(lo), dtype=np.intp)  # lo0, hi0, lo1, hi1…
@@ -569,7 +576,7 @@ def _summary_spans(ctx: RuleContext, t: _Plan, code_ks: np.ndarray, code_list: l
     m = len(code_list)
     n_ks = np.arange(m)
     plan_rows = ctx.rows(P)[code_ks]
-    rows_ascend = m < 2 or bool((plan_rows[1:] > plan_rows[:-1]).all())  # (as the reader gives them)
+    rows_ascend = m < 2 or np.count_nonzero(plan_rows[1:] > plan_rows[:-1]) == m - 1  # (as the reader gives them)
     out: list[Finding] = []
     for col, sign, later in (("Start", 1, False), ("Finish", -1, True)):
         ns = t.dates[col].view("int64")[code_ks]
@@ -756,7 +763,8 @@ def _owner_and_baseline(ctx: RuleContext, t: _Plan) -> list[Finding]:
                           f"{ctx.where(P, row, 'Finish')}: task {fmt(ids[k])} finishes on {finish}, "
                           f"after the planned finish {planned}."))
     bs_na, bf_na = t.nat["Baseline Start"], t.nat["Baseline Finish"]
-    if work.any() and (bs_na[work] & bf_na[work]).all():
+    n_work = np.count_nonzero(work)
+    if n_work and np.count_nonzero(work & bs_na & bf_na) == n_work:  # no work row has a baseline
         out.append(ctx.finding("PL026", P, None, None, "",
                                "The plan has no baseline (Baseline Start/Finish are empty on every task)."))
     else:
@@ -797,7 +805,7 @@ def _logic_start(ctx: RuleContext, t: _Plan) -> list[Finding]:
     early = cal.dates_of(day)
     start = t.dates["Start"][[k for _tid, _row, k in cand]]
     late = start < early
-    if not late.any():
+    if not np.count_nonzero(late):
         return []
     out = []
     picked = [c for c, is_late in zip(cand, late.tolist()) if is_late]
@@ -814,7 +822,7 @@ def _day_texts(values: np.ndarray) -> list[str]:
     days = values.astype("datetime64[D]")
     out = np.datetime_as_string(days, unit="D").tolist()
     other = np.isnat(values) | (values - days >= np.timedelta64(1, "s"))
-    if other.any():
-        for k in np.flatnonzero(other).tolist():
+    if np.count_nonzero(other):
+        for k in other.nonzero()[0].tolist():
             out[k] = fmt(pd.Timestamp(values[k]))
     return out
