@@ -443,6 +443,12 @@ class DayAxis:
         out = self.wcum[np.minimum(np.maximum(pos, 0), len(self.days) - 1)]  # (np.clip: ~8 µs of dispatch)
         return np.where(pos < 0, 0, out)
 
+    def W_at(self, date: np.datetime64) -> int:
+        """``int(W(np.array([date]))[0])``: one date's W by Python arithmetic (no ufunc
+        dispatch on one-element arrays); NaT is before the axis, 0."""
+        pos = int(np.datetime64(date, "D").view(np.int64)) - int(self.days[0].view(np.int64))
+        return 0 if pos < 0 else int(self.wcum[min(pos, len(self.days) - 1)])
+
     def spread(self, starts: np.ndarray, ends: np.ndarray, snap: str = "after") -> tuple[np.ndarray, np.ndarray]:
         """Each window [start, end] as (working days before it, working days in it ≥ 1).
 
@@ -1015,14 +1021,18 @@ class _Tasks:
     actual_start: np.ndarray
     actual_finish: np.ndarray
     planned_start: np.ndarray
+    ascending: bool = False  # the IDs in strictly ascending order
 
     def find(self, ids: np.ndarray) -> np.ndarray:
         """Each ID's position among the tasks, -1 when it is no task (NaN included)."""
         ids = np.asarray(ids, dtype=float)
         if not len(self.ids):
             return np.full(len(ids), -1, dtype=np.intp)
-        order = np.argsort(self.ids, kind="stable")
-        pos = order[np.minimum(np.searchsorted(self.ids[order], ids), len(order) - 1)]
+        if self.ascending:  # (their stable argsort is 0, 1, 2...: the IDs are their own sorted order)
+            pos = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        else:
+            order = np.argsort(self.ids, kind="stable")
+            pos = order[np.minimum(np.searchsorted(self.ids[order], ids), len(order) - 1)]
         return np.where(self.ids[pos] == ids, pos, -1)
 
 
@@ -1038,18 +1048,23 @@ def _task_windows(plan: pd.DataFrame, dates: Mapping[str, np.ndarray] | None = N
         dates = {c: _days(plan[c]) for c in _PLAN_DATES}
     ids = _floats(plan["ID"])
     keep = ~np.isnan(ids)
-    if keep.any():  # the first row of each ID
-        first = np.zeros(len(ids), dtype=bool)
-        first[np.unique(ids, return_index=True)[1]] = True
-        keep &= first
-    bs, bf = dates["Baseline Start"][keep], dates["Baseline Finish"][keep]
-    s, f = dates["Start"][keep], dates["Finish"][keep]
+    ascending = bool(keep.all()) and not (ids[1:] <= ids[:-1]).any()
+    if ascending:  # every row is its ID's first (a usual plan): the columns as they are, no copies
+        rows: Any = slice(None)
+    else:
+        if keep.any():  # the first row of each ID
+            first = np.zeros(len(ids), dtype=bool)
+            first[np.unique(ids, return_index=True)[1]] = True
+            keep &= first
+        rows = keep
+    bs, bf = dates["Baseline Start"][rows], dates["Baseline Finish"][rows]
+    s, f = dates["Start"][rows], dates["Finish"][rows]
     has_baseline = ~np.isnat(bs) & ~np.isnat(bf)
     start = np.where(has_baseline, bs, np.where(np.isnat(s), f, s))
     end = np.where(has_baseline, bf, np.where(np.isnat(f), s, f))
     lo, hi = np.minimum(start, end), np.maximum(start, end)  # both NaT, or both dates
-    pct = _zero_nan(_floats(plan["% Complete"])[keep])
-    return _Tasks(keep, ids[keep], lo, hi, pct, dates["Actual Start"][keep], dates["Actual Finish"][keep], s)
+    pct = _zero_nan(_floats(plan["% Complete"])[rows])
+    return _Tasks(keep, ids[rows], lo, hi, pct, dates["Actual Start"][rows], dates["Actual Finish"][rows], s, ascending)
 
 
 def _first(*values: Any) -> Any:
@@ -1063,16 +1078,26 @@ def _project_window(
     """Earliest Baseline Start .. latest Baseline Finish, else StartDate .. PlannedFinish,
     else the plan's planned dates (``dates``: the plan's date columns, when already read)."""
 
-    def extreme(col: str, fn) -> np.datetime64 | None:
+    def extreme(col: str, reduce: np.ufunc) -> np.datetime64 | None:
+        """The column's earliest (np.fmin) or latest (np.fmax) date: fmin/fmax skip NaT,
+        so the dates are not masked first (NaT: none)."""
         if not len(plan):
-            d = np.array([], dtype="datetime64[D]")
-        else:
-            d = dates[col] if dates is not None else _days(plan[col])
-        d = d[~np.isnat(d)]
-        return fn(d) if len(d) else None
+            return None
+        d = dates[col] if dates is not None else _days(plan[col])
+        found = reduce.reduce(d)
+        return None if np.isnat(found) else found
 
-    start = _first(extreme("Baseline Start", np.min), _day(settings.get("StartDate")), extreme("Start", np.min))
-    end = _first(extreme("Baseline Finish", np.max), _day(settings.get("PlannedFinish")), extreme("Finish", np.max))
+    # the first of each that is not None (a fallback worked out only when needed)
+    start = extreme("Baseline Start", np.fmin)
+    if start is None:
+        start = _day(settings.get("StartDate"))
+        if start is None:
+            start = extreme("Start", np.fmin)
+    end = extreme("Baseline Finish", np.fmax)
+    if end is None:
+        end = _day(settings.get("PlannedFinish"))
+        if end is None:
+            end = extreme("Finish", np.fmax)
     if start is None:
         start = end
     if end is None:
@@ -1439,7 +1464,9 @@ def _budget_windows(
     start[has_period] = month.astype("datetime64[D]")
     end[has_period] = (month + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
     category = np.array(_text_list(budget["Category"], NO_CATEGORY), dtype=object)
-    return _Budget(amount, task, category, start, end, known, at)
+    lines = _Budget(amount, task, category, start, end, known, at)
+    lines.__dict__["is_task"] = is_task  # (its cached property, worked out above)
+    return lines
 
 
 def _progress_windows(
@@ -1448,9 +1475,13 @@ def _progress_windows(
     """Each task's earned value (budget × % complete; tasks with budget lines, ascending
     ID) and the dates it is attributed to for the S-curve: Actual Start (else Start, else
     the baseline start) .. Actual Finish, or the status date while the task is not finished."""
-    ids, first, line_of = np.unique(lines.task[lines.known], return_index=True, return_inverse=True)
-    at = lines.at[lines.known][first]  # (each line's task, found already)
-    ev_task = _group_sums(line_of.reshape(-1), lines.amount[lines.known], len(ids)) * tasks.pct[at]
+    line_task = lines.task[lines.known]
+    if not (line_task[1:] <= line_task[:-1]).any():  # one line per task, by ID (no NaN here): np.unique's
+        at, line_of = lines.at[lines.known], np.arange(len(line_task), dtype=np.intp)
+    else:
+        _ids, first, line_of = np.unique(line_task, return_index=True, return_inverse=True)
+        at = lines.at[lines.known][first]  # (each line's task, found already)
+    ev_task = _group_sums(line_of.reshape(-1), lines.amount[lines.known], len(at)) * tasks.pct[at]
     start = tasks.actual_start[at]
     for alt in (tasks.planned_start, tasks.start):
         start = np.where(np.isnat(start), alt[at], start)
@@ -1479,7 +1510,7 @@ def _s_curve(
     before, n, amount = lines.before, lines.n, lines.amount
     active = amount != 0
     if w_status is None:
-        w_status = int(axis.W(np.array([status]))[0])
+        w_status = axis.W_at(status)
     firsts = [axis.wdays[before[active]], axis.wdays[ev_before], counted.date]
     starts = np.concatenate([d for d in firsts if len(d)] + [np.array([status])])
     ends = [status] + ([axis.wdays[int((before + n)[active].max()) - 1]] if active.any() else [])
@@ -1546,7 +1577,7 @@ def _earned_schedule_inputs(
         return np.array([]), None
     origin = int(lines.before[active].min())  # working days before day 1
     if start_setting is not None:
-        origin = min(origin, int(axis.W(np.array([start_setting - np.timedelta64(1, "D")]))[0]))
+        origin = min(origin, axis.W_at(start_setting - np.timedelta64(1, "D")))
     last = int((lines.before + lines.n)[active].max())
     cum_pv = np.cumsum(_daily(lines.before, lines.n, lines.amount, axis.total))[origin:last]
     return cum_pv, float(max(w_status - origin, 0))
@@ -1692,7 +1723,7 @@ def rollup(
         raise PmoError("The project calendar has no working day: check WorkWeek and the holidays.")
     lines.before, lines.n = axis.spread(lines.start, lines.end, "after")
     ev_before, ev_n = axis.spread(ev_start, ev_end, "before")
-    w_status = int(axis.W(np.array([status]))[0])
+    w_status = axis.W_at(status)
 
     # ---- PV, EV, AC
     line_pv = lines.amount * _fraction(lines.before, lines.n, np.array([w_status]))[:, 0]
