@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import glob
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,10 +216,10 @@ def _latest(frame: "pd.DataFrame", column: str) -> Any:
     a = column_array(frame, column)
     if isinstance(a.dtype, np.dtype) and a.dtype.kind == "M" and a.ndim == 1:  # (the reader's dates: numpy's max)
         dates = np.asarray(a)
-        dates = dates[~np.isnat(dates)]
-        if not len(dates):
+        latest = np.fmax.reduce(dates) if len(dates) else None  # (fmax skips NaT: no mask first)
+        if latest is None or np.isnat(latest):
             return None
-        day = dates.max().astype("datetime64[D]")
+        day = latest.astype("datetime64[D]")
         if np.datetime64("0001-01-01") <= day <= np.datetime64("9999-12-31"):
             return day.astype(object)
     finishes = frame[column].dropna()
@@ -286,16 +287,41 @@ def _column_rows(columns: dict[Any, Any], headers: list[str], n: int) -> list[li
     """The rows of ``headers`` (a missing column: None) from the table's ``columns`` (by
     header, arrays of ``n`` values, or lists of str/None: text as it is) converted column
     by column (``plain_column``); None when a column needs the per-value way."""
-    from ..io.portfolio_book import plain_column
-
     lists = []
     for h in headers:
         c = columns.get(h)
-        values = [None] * n if c is None else c if type(c) is list else plain_column(c)
+        values = [None] * n if c is None else c if type(c) is list else _plain_values(c)
         if values is None:
             return None
         lists.append(values)
     return [list(row) for row in zip(*lists)]
+
+
+#: datetime64 types whose ``tolist()`` gives datetime objects (None for NaT) in datetime's years
+_DATETIME_TYPES = ("<M8[s]", "<M8[ms]", "<M8[us]")
+
+
+def _plain_values(values: Any) -> list[Any] | None:
+    """:func:`~pmo_xl.io.portfolio_book.plain_column` of a column; a short float or date
+    column in plain Python (a few hundred values cost less than numpy's dispatch of the
+    finiteness and date-range tests): the same values."""
+    import numpy as np
+
+    from ..io.portfolio_book import plain_column
+
+    a = values
+    if not isinstance(a, np.ndarray) and isinstance(a.dtype, np.dtype) and a.dtype.kind == "M" and hasattr(a, "_ndarray"):
+        a = a._ndarray  # (dates without a time zone: their numpy array, as plain_column takes it)
+    if type(a) is np.ndarray and a.ndim == 1 and len(a) <= 512:
+        kind = a.dtype.kind
+        if kind == "f":
+            isfinite = math.isfinite
+            return [v if isfinite(v) else None for v in a.tolist()]
+        if kind == "M" and a.dtype.str in _DATETIME_TYPES:
+            dates = a.tolist()
+            if all(type(v) is _dt.datetime or v is None for v in dates):  # (else years out of datetime's)
+                return dates
+    return plain_column(values)
 
 
 def _rows(frame: "pd.DataFrame", headers: list[str]) -> list[list[Any]]:
