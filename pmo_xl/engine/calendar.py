@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+# Masks are tested with np.count_nonzero: on short arrays .any()/.all() cost more (docs/performance.md).
+
 __all__ = ["Calendar", "parse_workweek", "to_date"]
 
 _DAY = np.timedelta64(1, "D")
@@ -257,7 +259,7 @@ class Calendar:
         idx = np.asarray(indices, dtype=float)
         out = np.full(idx.shape, np.datetime64("NaT"), dtype="datetime64[D]")
         ok = ~np.isnan(idx)
-        if not ok.any():
+        if not np.count_nonzero(ok):
             return out
         offsets = idx[ok].astype(np.int64) - 1
         first = np.datetime64(self.first_day, "D")
@@ -285,8 +287,8 @@ class Calendar:
             raise ValueError(f"roll must be 'backward' or 'forward', not {roll!r}")
         arr = _to_datetime64(dates)
         ok = ~np.isnat(arr)
-        everywhere = bool(ok.all())
-        if not everywhere and not ok.any():
+        everywhere = np.count_nonzero(ok) == ok.size
+        if not everywhere and not np.count_nonzero(ok):
             return np.full(arr.shape, np.nan)
         valid = arr if everywhere else arr[ok]
         self._cover_array(valid)

@@ -39,6 +39,8 @@ import numpy as np
 from pmo_xl.engine._columns import column_array, positions
 from pmo_xl.engine.links import Link, LinkProblem, _parse_text, parse_predecessors
 
+# Masks are tested with np.count_nonzero: on short arrays .any()/.all() cost more (docs/performance.md).
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -398,7 +400,7 @@ def _plan_columns(frame: pd.DataFrame, calendar: Calendar, with_names: bool = Fa
         # spans: NETWORKDAYS(start, finish) = index(finish) - index(start - 1 day)
         spans = span_need & ~np.isnat(starts) & ~np.isnat(finishes)
         spans[spans] = finishes[spans] >= starts[spans]
-        if spans.any():
+        if np.count_nonzero(spans):
             span_days = [None] * m
             days = calendar.indices_of(finishes[spans]) - calendar.indices_of(starts[spans] - np.timedelta64(1, "D"))
             for j, d in zip(np.flatnonzero(spans).tolist(), days.tolist()):

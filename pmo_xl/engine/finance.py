@@ -56,6 +56,8 @@ from pmo_xl.engine._columns import column_array, positions
 from pmo_xl.engine.evm import COST_KEYS, EVM, RagThresholds, _num, compute_evm, cost_metrics, rag
 from pmo_xl.schema import LISTS, TABLES
 
+# Masks are tested with np.count_nonzero: on short arrays .any()/.all() cost more (docs/performance.md).
+
 DEFAULT_CATEGORY = "Labour"
 #: Task-ID key of project-level amounts in grouped frames (task IDs are whole numbers).
 PROJECT_KEY = -0.5
@@ -157,7 +159,7 @@ _MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray)
 def _zero_nan(x: np.ndarray) -> np.ndarray:
     """``np.nan_to_num(x)`` of a float array (NaN → 0, ±inf → ± the largest float): the
     usual case without an infinity in two passes instead of its six."""
-    if np.isinf(x).any():
+    if np.count_nonzero(np.isinf(x)):
         return np.nan_to_num(x)
     return np.where(np.isnan(x), 0.0, x)
 
@@ -229,9 +231,9 @@ def _group_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     one = values.ndim == 1
     codes = np.asarray(codes, dtype=np.intp)
     if (len(codes) and codes[0] >= 0 and _sorted_groups_by_reduceat()
-            and not (codes[1:] < codes[:-1]).any()):
+            and not np.count_nonzero(codes[1:] < codes[:-1])):
         block = np.ascontiguousarray((values[None, :] if one else values.T), dtype=np.float64)
-        if not np.isnan(block).any():
+        if not np.count_nonzero(np.isnan(block)):
             out = np.zeros((block.shape[0], n), dtype=np.float64)
             starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))  # (np.r_: ~5 µs of Python)
             out[:, codes[starts]] = np.add.reduceat(block, starts, axis=1)
@@ -259,7 +261,7 @@ def _unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if math.isfinite(lo) and math.isfinite(hi) and hi - lo <= 4 * len(x) + 1024:
             at = y - lo
             pos = at.astype(np.intp)
-            if (pos == at).all():
+            if np.count_nonzero(pos == at) == len(pos):
                 present = np.zeros(int(hi - lo) + 1, dtype=bool)
                 present[pos] = True
                 rank = np.cumsum(present, dtype=np.intp) - 1
@@ -458,7 +460,7 @@ class DayAxis:
         before = self.W(starts - np.timedelta64(1, "D"))
         n = self.W(ends) - before
         empty = n <= 0
-        if empty.any():
+        if np.count_nonzero(empty):
             if snap == "before":
                 last = self.W(ends)
                 snapped = np.where(last > 0, last - 1, before)
@@ -833,7 +835,7 @@ def _built(table: Any) -> Any:
 
 def _castable(ids: np.ndarray) -> bool:
     """Whether :func:`_int_ids` takes these float IDs without a warning (NaN or in int64's range)."""
-    return not (np.abs(ids) >= 2.0**63).any()
+    return not np.count_nonzero(np.abs(ids) >= 2.0**63)
 
 
 def _actuals(
@@ -888,7 +890,7 @@ def _actuals(
     unrated_line = np.concatenate([row_unrated, np.zeros(n_co, dtype=bool)])
 
     ok = date <= status  # NaT compares False
-    if ok.all():  # every line counted (the usual case): the arrays themselves, no masked copies
+    if np.count_nonzero(ok) == len(ok):  # every line counted (the usual case): the arrays themselves, no masked copies
         counted = Actuals(is_ts, date, task, all_person, all_cat, all_hours, all_amount, people, categories)
         counted_unrated = unrated_line
     else:
@@ -1048,11 +1050,11 @@ def _task_windows(plan: pd.DataFrame, dates: Mapping[str, np.ndarray] | None = N
         dates = {c: _days(plan[c]) for c in _PLAN_DATES}
     ids = _floats(plan["ID"])
     keep = ~np.isnan(ids)
-    ascending = bool(keep.all()) and not (ids[1:] <= ids[:-1]).any()
+    ascending = np.count_nonzero(keep) == len(keep) and not np.count_nonzero(ids[1:] <= ids[:-1])
     if ascending:  # every row is its ID's first (a usual plan): the columns as they are, no copies
         rows: Any = slice(None)
     else:
-        if keep.any():  # the first row of each ID
+        if np.count_nonzero(keep):  # the first row of each ID
             first = np.zeros(len(ids), dtype=bool)
             first[np.unique(ids, return_index=True)[1]] = True
             keep &= first
@@ -1446,14 +1448,14 @@ def _budget_windows(
     is_task = ~np.isnan(task)
     at = tasks.find(task)
     known = at >= 0
-    if known.any():
+    if np.count_nonzero(known):
         ts, te = tasks.start[at[known]], tasks.end[at[known]]
         dated = ~np.isnat(ts)
         idx = np.flatnonzero(known)[dated]
         start[idx], end[idx] = ts[dated], te[dated]
-        if (~dated).any():
+        if np.count_nonzero(dated) < len(dated):
             notes.append(f"{int((~dated).sum())} budget line(s) on tasks without dates were spread over the project window.")
-    if (is_task & ~known).any():
+    if np.count_nonzero(is_task & ~known):
         notes.append(
             f"{int((is_task & ~known).sum())} budget line(s) on tasks not in the plan were spread over the "
             "project window and earn no value."
@@ -1476,7 +1478,7 @@ def _progress_windows(
     ID) and the dates it is attributed to for the S-curve: Actual Start (else Start, else
     the baseline start) .. Actual Finish, or the status date while the task is not finished."""
     line_task = lines.task[lines.known]
-    if not (line_task[1:] <= line_task[:-1]).any():  # one line per task, by ID (no NaN here): np.unique's
+    if not np.count_nonzero(line_task[1:] <= line_task[:-1]):  # one line per task, by ID (no NaN here): np.unique's
         at, line_of = lines.at[lines.known], np.arange(len(line_task), dtype=np.intp)
     else:
         _ids, first, line_of = np.unique(line_task, return_index=True, return_inverse=True)
@@ -1513,7 +1515,7 @@ def _s_curve(
         w_status = axis.W_at(status)
     firsts = [axis.wdays[before[active]], axis.wdays[ev_before], counted.date]
     starts = np.concatenate([d for d in firsts if len(d)] + [np.array([status])])
-    ends = [status] + ([axis.wdays[int((before + n)[active].max()) - 1]] if active.any() else [])
+    ends = [status] + ([axis.wdays[int((before + n)[active].max()) - 1]] if np.count_nonzero(active) else [])
     this_month = status.astype("datetime64[M]")
     months = np.arange(
         starts.min().astype("datetime64[M]"), max(ends).astype("datetime64[M]") + np.timedelta64(1, "M"), dtype="datetime64[M]"
@@ -1523,7 +1525,7 @@ def _s_curve(
     w_ev = np.minimum(w_end, w_status)
     cum_ev = ev_task @ _fraction(ev_before, ev_n, w_ev) if len(ev_task) else np.zeros(len(months))
     loe = ~lines.is_task
-    if loe.any():
+    if np.count_nonzero(loe):
         cum_ev = cum_ev + amount[loe] @ _fraction(before[loe], n[loe], w_ev)
     # progress with no working day on or before the status date to sit on (a status date
     # before the first working day) is counted in the status month
@@ -1546,7 +1548,7 @@ def _s_curve(
     def upto_status(a: np.ndarray) -> np.ndarray | list[None]:
         # NaN after the status month (pandas' float column of a list with None); all months
         # after it would be None only (cannot happen: the status month is on the axis)
-        return np.where(future, np.nan, a) if not future.all() else [None] * len(a)
+        return np.where(future, np.nan, a) if np.count_nonzero(future) < len(future) else [None] * len(a)
 
     return _Later(_result_frame,
         {
@@ -1573,7 +1575,7 @@ def _earned_schedule_inputs(
     StartDate and the first day carrying budget) to the last day carrying budget, and AT
     (working days from the first day through the status date)."""
     active = lines.amount != 0
-    if not active.any():
+    if not np.count_nonzero(active):
         return np.array([]), None
     origin = int(lines.before[active].min())  # working days before day 1
     if start_setting is not None:
@@ -1646,7 +1648,7 @@ def _by_person(
     role_of = {p: role for p, (_, _, role) in people_table.items()}  # each person's first row
     ts = counted.timesheet
     k = int(np.count_nonzero(ts))
-    if ts[:k].all():  # the timesheet lines come first (as actuals() makes them): the first k
+    if np.count_nonzero(ts[:k]) == k:  # the timesheet lines come first (as actuals() makes them): the first k
         ts = slice(0, k)
     present, sums = counted.totals(counted.person[ts], counted.hours[ts], counted.amount[ts])
     booked = dict(zip(counted.people[present].tolist(), sums.tolist()))

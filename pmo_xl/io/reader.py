@@ -42,6 +42,8 @@ from ..errors import NotAPmoWorkbook, NotAWorkbook
 from ..model import Book, CellIssue, Deferred, StructureIssue, TableData
 from .package import Package, TablePart, column_letter, open_package, split_cell
 
+# Masks are tested with np.count_nonzero: on short arrays .any()/.all() cost more (docs/performance.md).
+
 # fastexcel logs a warning for every all-empty column ("Could not determine dtype").
 logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
@@ -183,7 +185,7 @@ def coerce(value: Any, kind: str, date1904: bool = False) -> Any:
 
 def _out_of_years(stamps: np.ndarray) -> bool:
     """Whether a date column holds a date outside the accepted years (NaT ignored)."""
-    return bool(((stamps < _DATE_LO) | (stamps >= _DATE_HI)).any())
+    return bool(np.count_nonzero((stamps < _DATE_LO) | (stamps >= _DATE_HI)))
 
 
 def _coerce_date(value: Any, kind: str, date1904: bool) -> dt.datetime:
@@ -316,9 +318,9 @@ def _full(values: Any) -> bool:
     if type(values) is _ARROW_STR:
         return values._pa_array.null_count == 0
     if isinstance(values, pd.arrays.IntegerArray):
-        return not values._mask.any()
+        return not np.count_nonzero(values._mask)
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":  # (a first column: a date key)
-        return not np.isnat(values).any()
+        return not np.count_nonzero(np.isnat(values))
     return False
 
 
@@ -345,10 +347,10 @@ def _has_empty_text(arr: Any) -> bool:
     wide = str(arr.type) == "large_string"
     ends = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32, count=start + n + 1)[start:]
     empty = ends[1:] == ends[:-1]
-    if validity is None or not empty.any():
-        return bool(empty.any())
+    if validity is None or not np.count_nonzero(empty):
+        return bool(np.count_nonzero(empty))
     valid = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[start : start + n]
-    return bool((empty & valid.astype(bool)).any())
+    return bool(np.count_nonzero(empty & valid.astype(bool)))
 
 
 @dataclass(frozen=True)
@@ -434,10 +436,10 @@ def _arrow_text(arr: Any) -> Any:
     wide = pa.types.is_large_string(arr.type)
     ends = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32, count=start + n + 1)
     empty = ends[start + 1 :] == ends[start:-1]
-    if empty.any():
+    if np.count_nonzero(empty):
         valid = np.ones(n, dtype=bool) if validity is None else \
             np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[start : start + n].astype(bool)
-        if (empty & valid).any():  # a "" (not an empty cell): empty from now on, its bytes (none) stay
+        if np.count_nonzero(empty & valid):  # a "" (not an empty cell): empty from now on, its bytes (none) stay
             keep = valid & ~empty
             bits = pa.py_buffer(np.packbits(keep, bitorder="little"))
             own = pa.py_buffer(ends[start:].astype(np.int64))  # (offsets from this array's first value)
@@ -793,14 +795,14 @@ class _Reader:
         # column is empty in the frame but not blank
         blank = np.zeros(height, dtype=bool) if arrays and _full(arrays[0]) else np.ones(height, dtype=bool)
         for values in arrays:
-            if not blank.any():
+            if not np.count_nonzero(blank):
                 break
             blank &= np.asarray(pd.isna(values), dtype=bool)
-        if blank.any():
+        if np.count_nonzero(blank):
             with_issue = {i.row for i in self.issues[issues_before:]}
             if with_issue:
                 blank &= ~np.isin(rows, list(with_issue))
-            if blank.all():
+            if np.count_nonzero(blank) == len(blank):
                 return empty_frame(spec, lay.extras)
             keep = ~blank
             rows = rows[keep]
@@ -955,12 +957,12 @@ class _Reader:
             return arr.to_numpy(zero_copy_only=False).astype("float64", copy=False)
         if kind == "int" and pa.types.is_floating(t):
             values = arr.to_numpy(zero_copy_only=False)
-            if not arr.null_count and (values == np.floor(values)).all() and np.abs(values).max(initial=0) < 2**63:
+            if not arr.null_count and np.count_nonzero(values == np.floor(values)) == len(values) and np.abs(values).max(initial=0) < 2**63:
                 # no empty cell, all whole (what most ID columns are): the general path's answer
                 return pd.arrays.IntegerArray(values.astype("int64"), np.zeros(len(values), dtype=bool))
             missing = np.isnan(values)
             whole = missing | (values == np.floor(values))
-            if not whole.all():
+            if np.count_nonzero(whole) < len(whole):
                 for i in np.flatnonzero(~whole):
                     self.cell_issue(sheet, table, name, int(rows[i]), col, float(values[i]), kind, f"holds {_describe(float(values[i]))}")
                 missing = ~whole | missing
@@ -982,7 +984,7 @@ class _Reader:
                     return self._exact_column(table, sheet, name, kind, col, rows)
                 if kind == "date":
                     rem = ticks % _DAY_US
-                    if rem.any():
+                    if np.count_nonzero(rem):
                         ticks -= rem  # stamps is this column's own array (astype copied it)
                 return stamps
             if _out_of_years(stamps):
@@ -992,7 +994,7 @@ class _Reader:
             values = arr.to_numpy(zero_copy_only=False)
             nan = np.isnan(values)
             ok = nan | ((values >= 0) & (values <= _MAX_SERIAL))
-            if ok.all():
+            if np.count_nonzero(ok) == len(ok):
                 epoch = np.datetime64("1904-01-01") if self.date1904 else np.datetime64("1899-12-30")
                 if not self.date1904 and np.nanmin(values) < 61:
                     return self._exact_column(table, sheet, name, kind, col, rows)

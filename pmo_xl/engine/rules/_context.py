@@ -18,6 +18,8 @@ from ... import schema
 from ...model import Book, Finding, TableData
 from ..calendar import Calendar, to_date
 
+# Masks are tested with np.count_nonzero: on short arrays .any()/.all() cost more (docs/performance.md).
+
 try:  # (pandas' Arrow strings need it; absent on some platforms, where there are none)
     import pyarrow as pa
 except ImportError:  # pragma: no cover
@@ -525,7 +527,7 @@ def _normalised(
                 text_present.append(~missing)
     filled = _any_value(numbers, dates, text_present, n)
     index = frame.index
-    if not filled.all():
+    if np.count_nonzero(filled) < len(filled):
         numbers, dates, objects = numbers[:, filled], dates[:, filled], objects[:, filled]
         text_codes = {k: (c[filled], u) for k, (c, u) in text_codes.items()}
         done = [(col, j, missing[filled]) for col, j, missing in done]
@@ -640,7 +642,7 @@ def _fill_dates(dates: np.ndarray, raw: list[tuple[int, np.ndarray, bool, str]],
     are not, each column is taken on its own, :func:`_date_values`)."""
     ints = np.stack([a for _, a, _, _ in raw]) if len(raw) > 1 else raw[0][1].reshape(1, -1)
     known = ints != _NAT
-    every = bool(known.all())
+    every = np.count_nonzero(known) == known.size
     clean = ints if every else np.where(known, ints, 0)  # (day 0, 1970-01-01, passes every test)
     lo, hi = _NS_BOUNDS["us"]
     ok = lo <= clean.min() and clean.max() <= hi
@@ -648,7 +650,7 @@ def _fill_dates(dates: np.ndarray, raw: list[tuple[int, np.ndarray, bool, str]],
         whole = [r for r, (_, _, date, _) in enumerate(raw) if date]
         part = clean[whole] if len(whole) < len(raw) else clean
         day = _PER_DAY["us"]  # (a floor division is several times faster than numpy's %)
-        ok = not len(part) or not ((part // day) * day != part).any()
+        ok = not len(part) or not np.count_nonzero((part // day) * day != part)
     if not ok:  # the rare dates: column by column
         for j, a, date, name in raw:
             values = _date_values(a.view(_US), len(a), date)
@@ -809,7 +811,7 @@ def _date_values(a: Any, n: int, date: bool) -> np.ndarray | None:
             ints = values.view("int64")
             ints = ints[ints != _NAT]
             lo, hi = _NS_BOUNDS[unit]
-            if not len(ints) or ((not date or not (ints % per_day).any()) and lo <= ints.min() and ints.max() <= hi):
+            if not len(ints) or ((not date or not np.count_nonzero(ints % per_day)) and lo <= ints.min() and ints.max() <= hi):
                 return values.astype("datetime64[ns]")  # a copy (of ns too)
     return None
 
@@ -825,7 +827,7 @@ def _number_values(a: Any, n: int) -> np.ndarray | None:
         data, mask = getattr(a, "_data", None), getattr(a, "_mask", None)
         if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):  # (its arrays: 3x faster)
             values = data.astype(np.float64)
-            if mask.any():
+            if np.count_nonzero(mask):
                 values[mask] = np.nan
             return values
         return a.to_numpy(dtype=np.float64, na_value=np.nan)
