@@ -7,23 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pmo_xl.engine.rules._context import _normalised, _normalised_by_pandas
 from pmo_xl.schema import Column, Table
+from support.normalised import assert_normalised_as_pandas
 
 SPEC = Table("tblT", "T", (Column("S", "text"), Column("N", "number"), Column("U", "text")))
 
 
 def _same(frame: pd.DataFrame) -> None:
-    fast_codes: dict = {}
-    slow_codes: dict = {}
-    fast = _normalised(frame, SPEC, fast_codes)
-    slow = _normalised_by_pandas(frame, SPEC, slow_codes)
-    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
-    for c in ("S", "U"):
-        assert [type(v) for v in fast[c].tolist()] == [type(v) for v in slow[c].tolist()]
-    assert fast_codes.keys() == slow_codes.keys()
-    for k, (codes, texts) in fast_codes.items():
-        assert np.array_equal(codes, slow_codes[k][0]) and texts == slow_codes[k][1], k
+    assert_normalised_as_pandas(frame, SPEC, ("S", "U"))
 
 
 def _frame(s: list, u: list) -> pd.DataFrame:

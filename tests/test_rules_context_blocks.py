@@ -11,9 +11,10 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmo_xl.engine.rules._context import RuleContext, _normalised, _normalised_by_pandas
+from pmo_xl.engine.rules._context import RuleContext, _normalised
 from pmo_xl.model import Book, TableData
 from pmo_xl.schema import Column, Table
+from support.normalised import assert_normalised_as_pandas
 
 SPEC = Table("tblT", "T", (
     Column("S", "text"),
@@ -59,16 +60,7 @@ def _frame(rows: list[tuple], sliced: bool) -> pd.DataFrame:
 
 
 def _check(frame: pd.DataFrame) -> None:
-    fast_codes: dict = {}
-    slow_codes: dict = {}
-    fast = _normalised(frame, SPEC, fast_codes)
-    slow = _normalised_by_pandas(frame, SPEC, slow_codes)
-    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
-    for c in ("S", "C", "U", "Gone"):
-        assert [type(v) for v in fast[c].tolist()] == [type(v) for v in slow[c].tolist()]
-    assert fast_codes.keys() == slow_codes.keys()
-    for k, (codes, texts) in fast_codes.items():
-        assert np.array_equal(codes, slow_codes[k][0]) and codes.dtype == np.int64 and texts == slow_codes[k][1], k
+    slow, slow_codes = assert_normalised_as_pandas(frame, SPEC, ("S", "C", "U", "Gone"))
     # the context: codes on demand, isna/isin before and after they are made
     book = Book("t.xlsx", {}, tables={"tblPlan": TableData("tblPlan", "Plan", frame, {})})
     ctx = RuleContext(book)
