@@ -17,9 +17,8 @@ from . import checks, declare
 from ._context import RuleContext, fmt, fmt_dates
 from .data import choice_findings
 
-# A typical table has a few hundred rows, where a numpy call's dispatch outweighs its work:
-# masks are tested with np.count_nonzero (not .any()/.all(), a ufunc reduction through
-# Python wrappers) and their positions taken with .nonzero()[0] (not np.flatnonzero).
+# Masks are tested with np.count_nonzero and their positions taken with .nonzero()[0]: on
+# short arrays .any()/.all() and np.flatnonzero cost more (docs/performance.md).
 
 declare(
     "FN001", "error", "Timesheet on unknown task",
