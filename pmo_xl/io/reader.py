@@ -37,6 +37,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+try:  # once here, not in each column's call (the reader types ~70 columns a workbook)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+except ImportError:  # pragma: no cover - Pyodide (xlwings Lite): no Arrow, no file reading
+    pa = pc = None
+
 from .. import schema
 from ..errors import NotAPmoWorkbook, NotAWorkbook
 from ..model import Book, CellIssue, Deferred, StructureIssue, TableData
@@ -282,11 +288,26 @@ def empty_frame(table: schema.Table, extra: list[str] | None = None) -> pd.DataF
     return hit[2].copy()
 
 
+_UNIX_EPOCH = dt.datetime(1970, 1, 1)
+_ONE_US = dt.timedelta(microseconds=1)
+_NAT_TICKS = int(np.iinfo(np.int64).min)  # NaT's int64
+
+
+def _stamps(values: list[dt.datetime | None]) -> np.ndarray:
+    """Datetimes (None = empty) as ``datetime64[us]``, what ``np.array(values, dtype=...)``
+    gives, from their microseconds since 1970 (a fifth of numpy's per-object conversion)."""
+    try:
+        ticks = [_NAT_TICKS if v is None else (v - _UNIX_EPOCH) // _ONE_US for v in values]
+    except TypeError:  # an aware datetime: numpy's own conversion
+        return np.array(values, dtype=DATE_DTYPE)
+    return np.array(ticks, dtype=np.int64).view(DATE_DTYPE)
+
+
 def _typed_array(values: list[Any], kind: str) -> Any:
     """``values`` (Python objects, None = empty) as the column kind's array."""
     if kind in ("date", "datetime"):
-        if all(v is None or type(v) is dt.datetime for v in values):  # what coerce gives: numpy converts it exactly
-            return np.array(values, dtype=DATE_DTYPE)
+        if all(v is None or type(v) is dt.datetime for v in values):  # what coerce gives: converted exactly
+            return _stamps(values)
         stamps = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").astype(DATE_DTYPE)
         return stamps.to_numpy()
     if kind in ("number", "percent"):
@@ -427,8 +448,6 @@ def _arrow_text(arr: Any) -> Any:
     of an Arrow cast (a third of the cost, for the ~40 text columns of a workbook) and a ""
     made empty by clearing its validity bit (a tenth of ``if_else``); None when its
     buffers are not the plain layout."""
-    import pyarrow as pa
-
     validity, offsets, data = arr.buffers()
     n, start = len(arr), arr.offset
     if offsets is None or data is None:
@@ -489,7 +508,8 @@ def _frame_of(arrays: list[Any], columns: pd.Index, index: pd.Index) -> pd.DataF
         arrays = [a.copy() if isinstance(a, np.ndarray) and not a.flags.writeable else a for a in arrays]
         return pd.DataFrame._from_arrays(arrays, columns=columns, index=index, verify_integrity=False)
     for dtype, ks in groups.items():
-        block: Any = np.stack([arrays[k] for k in ks])
+        # the columns copied into one 2-D block (np.stack's result, without its Python-level checks)
+        block: Any = np.concatenate([arrays[k] for k in ks]).reshape(len(ks), len(index))
         if dtype.kind == "M":
             block = _DatetimeArray._simple_new(block, dtype=dtype)
         blocks.append(_block_type(dtype)(block, ndim=2, placement=_Placement(np.array(ks, dtype=np.intp))))
@@ -502,12 +522,12 @@ _DATETIMES = frozenset(np.dtype(f"datetime64[{unit}]") for unit in ("s", "ms", "
 # ---- a cell's python-calamine value from fastexcel reads (see _Reader.cells)
 
 #: fastexcel's report of a cell its boolean read cannot type: the cell's calamine value
-#: (Rust ``Debug``, a long text cut): text, a date-formatted number, an error
-_NOT_BOOL = re.compile(r"Expected boolean but got '(String|DateTime|Error)\(")
-#: ... of a date-formatted number (a duration format says ``TimeDelta``: not matched)
-_SERIAL = re.compile(
-    r"Expected boolean but got 'DateTime\(ExcelDateTime \{ value: ([^,]+), datetime_type: DateTime, "
-    r"is_1904: (?:true|false) \}\)'?\Z"
+#: (Rust ``Debug``, a long text cut): text or an error (group 1), or a date-formatted
+#: number with its serial (group 2; a duration format says ``TimeDelta``: not matched).
+#: One pattern, so that each of a date column's cells is matched once.
+_NOT_BOOL = re.compile(
+    r"Expected boolean but got '(?:(String|Error)\(|DateTime\(ExcelDateTime \{ value: ([^,]+), "
+    r"datetime_type: DateTime, is_1904: (?:true|false) \}\)'?\Z)"
 )
 #: calamine's datetime of a serial as fastexcel's string read gives it (chrono's ``Display``)
 _STAMP = re.compile(r"([+-]?\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{3}|\d{6}))?\Z")
@@ -668,12 +688,10 @@ class _Reader:
                 m = _NOT_BOOL.match(detail)
                 if m is None or not 0 <= i < len(flags):
                     return None
-                if m.group(1) == "DateTime":
-                    m = _SERIAL.match(detail)
-                    if m is None:
-                        return None
-                    serials[i] = float(m.group(1))
-                elif m.group(1) == "String":
+                kind, serial = m.groups()
+                if serial is not None:
+                    serials[i] = float(serial)
+                elif kind == "String":
                     serials[i] = None
                 # an error cell: empty, as python-calamine gives it
             typed = [i for i, flag in enumerate(flags) if flag is not None]
@@ -791,14 +809,16 @@ class _Reader:
         for col in lay.extra_cols:
             arrays.append(self._extra_column(raw.get(col), height))
         self._bulk_read = None
-        # a row is blank when every cell is empty; a cell whose value did not fit its
-        # column is empty in the frame but not blank
-        blank = np.zeros(height, dtype=bool) if arrays and _full(arrays[0]) else np.ones(height, dtype=bool)
-        for values in arrays:
-            if not np.count_nonzero(blank):
-                break
-            blank &= np.asarray(pd.isna(values), dtype=bool)
-        if np.count_nonzero(blank):
+        # a row is blank when every cell is empty (none is when the first column, mostly
+        # the key, is full: no scan then); a cell whose value did not fit its column is
+        # empty in the frame but not blank
+        blank = None if arrays and _full(arrays[0]) else np.ones(height, dtype=bool)
+        if blank is not None:
+            for values in arrays:
+                blank &= np.asarray(pd.isna(values), dtype=bool)
+                if not np.count_nonzero(blank):
+                    break
+        if blank is not None and np.count_nonzero(blank):
             with_issue = {i.row for i in self.issues[issues_before:]}
             if with_issue:
                 blank &= ~np.isin(rows, list(with_issue))
@@ -944,9 +964,6 @@ class _Reader:
     def _column(self, table: str, sheet: str, name: str, kind: str, col: int, arr: Any, rows: np.ndarray) -> Any:
         """One contract column as the array of its kind (``rows``: the Excel row of each
         value); the fast path when the inferred type fits."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         height = len(rows)
         if arr is None or arr.null_count == len(arr):
             return _null_array(kind, height)
@@ -1022,8 +1039,6 @@ class _Reader:
 
     def _exact_column(self, table: str, sheet: str, name: str, kind: str, col: int, rows: np.ndarray) -> Any:
         """Cell-by-cell coercion from the exact cell values; every misfit is a CellIssue."""
-        import pyarrow as pa
-
         n = len(rows)
         first = int(rows[0]) if n else 1
         text = None
@@ -1039,12 +1054,15 @@ class _Reader:
             raws = [row[c] if 0 <= c < len(row) else None for row in _rows_from(cells, first - 1 - r0, n)]
         # the types that need no coercion pass straight through (most cells)
         plain = {"number": float, "percent": float, "text": str, "choice": str, "bool": bool}.get(kind)
+        dates = kind in ("date", "datetime")
         out: list[Any] = []
         for row, raw in zip(rows.tolist(), raws):
             if raw is None or raw == "":
                 out.append(None)
             elif plain is not None and type(raw) is plain:
                 out.append(raw)
+            elif dates and type(raw) is dt.date and _FIRST_YEAR <= raw.year <= _LAST_YEAR:
+                out.append(dt.datetime(raw.year, raw.month, raw.day))  # coerce's answer for a date cell, a third of its cost
             else:
                 try:
                     out.append(coerce(raw, kind, self.date1904))
