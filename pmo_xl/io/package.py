@@ -432,7 +432,9 @@ class Package:
             fd, file_size = self._fd
             if info.header_offset + info.compress_size > file_size:
                 return None
-            name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+            name = info.orig_filename
+            # an ASCII name is the same bytes in both encodings: the C codec, not cp437's Python one
+            name = name.encode("utf-8" if info.flag_bits & 0x800 or name.isascii() else "cp437")
             size = _LOCAL_HEADER.size + len(name) + info.compress_size
             # one read when the local header has no extra field (the usual case), else a second
             raw = _pread(fd, size, info.header_offset)
