@@ -482,7 +482,10 @@ def _normalised(
     arrays_of = _column_arrays(frame, m)
     numbers = np.empty((len(layout.groups["f"]), n), dtype=np.float64)
     dates = np.empty((len(layout.groups["M"]), n), dtype="datetime64[ns]")
-    objects = np.empty((len(layout.groups["O"]), n), dtype=object)
+    width = len(layout.groups["O"])
+    # (made when a column other than the plain Arrow texts needs it: when none does, the
+    # texts' own conversion is the block, see _fill_texts)
+    objects = None if width else np.empty((0, n), dtype=object)
     text_codes: dict[str, tuple[np.ndarray, list[str]]] = {}
     text_present: list[np.ndarray] = []  # where the object columns have a value
     raw_dates: list[tuple[int, Any, bool]] = []  # the reader's dates, checked together below
@@ -501,24 +504,28 @@ def _normalised(
         elif group == "f":
             values = _number_values(a, n)
             numbers[j] = values if values is not None else pd.to_numeric(frame[col.name], errors="coerce").astype("float64").to_numpy()
-        elif col.kind == "bool":
-            s = frame[col.name] if a is not None else pd.Series([None] * n, index=frame.index, dtype=object)
-            objects[j] = s.astype(object).to_numpy()
-            text_present.append(pd.notna(objects[j]))
-        elif a is None:
-            objects[j] = np.nan
-            text_codes[col.name] = (np.full(n, -1, dtype=np.int64), [])
-        elif isinstance(a.dtype, pd.StringDtype) and getattr(a.dtype, "storage", "") == "pyarrow" and (
-                n <= _SMALL or n - a.__arrow_array__().null_count <= _SMALL):  # (few texts: a long column of notes)
+        elif (col.kind != "bool" and a is not None and isinstance(a.dtype, pd.StringDtype) and getattr(a.dtype, "storage", "") == "pyarrow"
+              and (n <= _SMALL or n - a.__arrow_array__().null_count <= _SMALL)):  # (few texts: a long column of notes)
             short_texts.append((j, col, a.__arrow_array__()))
         else:
-            objects[j], text_codes[col.name] = _text_values(frame, col.name, a, n, objects[j])
-            text_present.append(text_codes[col.name][0] >= 0)
+            if objects is None:
+                objects = np.empty((width, n), dtype=object)
+            if col.kind == "bool":
+                s = frame[col.name] if a is not None else pd.Series([None] * n, index=frame.index, dtype=object)
+                objects[j] = s.astype(object).to_numpy()
+                text_present.append(pd.notna(objects[j]))
+            elif a is None:
+                objects[j] = np.nan
+                text_codes[col.name] = (np.full(n, -1, dtype=np.int64), [])
+            else:
+                objects[j], text_codes[col.name] = _text_values(frame, col.name, a, n, objects[j])
+                text_present.append(text_codes[col.name][0] >= 0)
     if raw_dates:
         _fill_dates(dates, raw_dates, frame)
     done: list[tuple[Any, np.ndarray]] = []  # (column, missing) of the texts left uncoded
     if short_texts:
-        for j, col, missing in _fill_texts(objects, short_texts):
+        objects, filled_texts = _fill_texts(objects, width, short_texts)
+        for j, col, missing in filled_texts:
             if missing is None:  # not already plain text: value by value
                 objects[j], text_codes[col.name] = _text_values(frame, col.name, arrays_of[position[col.name]], n)
                 text_present.append(text_codes[col.name][0] >= 0)
@@ -668,14 +675,17 @@ def _fill_dates(dates: np.ndarray, raw: list[tuple[int, np.ndarray, bool, str]],
     dates.view(np.int64)[rows] = ns
 
 
-def _fill_texts(objects: np.ndarray, texts: list[tuple[int, Any, Any]]) -> list[tuple[int, Any, np.ndarray | None]]:
+def _fill_texts(objects: np.ndarray | None, width: int,
+                texts: list[tuple[int, Any, Any]]) -> tuple[np.ndarray, list[tuple[int, Any, np.ndarray | None]]]:
     """Arrow text columns already plain (no blank, nothing to strip at either end) into
-    their rows of ``objects`` with one conversion for all: ``(row, column, missing)`` for
-    each, ``missing`` None for a column to take value by value."""
+    their rows of ``objects`` with one conversion for all. Returns the object block
+    (``width`` rows; made here when ``objects`` is None, i.e. when these texts are all its
+    rows, in order) and ``(row, column, missing)`` for each, ``missing`` None for a column
+    to take value by value."""
     chunks = [c.chunk(0) if c.num_chunks == 1 else c.combine_chunks() for _, _, c in texts]
     kind = chunks[0].type
     if any(c.type != kind for c in chunks) or kind not in (_LARGE, _STRING):
-        return [(j, col, None) for j, col, _ in texts]
+        return (np.empty((width, len(chunks[0])), dtype=object) if objects is None else objects), [(j, col, None) for j, col, _ in texts]
     combined = pa.concat_arrays(chunks) if len(chunks) > 1 else chunks[0]
     n = len(chunks[0])
     m = len(combined)
@@ -705,10 +715,12 @@ def _fill_texts(objects: np.ndarray, texts: list[tuple[int, Any, Any]]) -> list[
     values = combined.to_numpy(zero_copy_only=False).reshape(len(chunks), n)
     if missing is not None:
         values[missing] = np.nan
-    rows = [j for j, _, _ in texts]
-    objects[rows] = values
+    if objects is None:  # (the conversion is the block: no second one filled by a copy)
+        objects = values
+    else:
+        objects[[j for j, _, _ in texts]] = values
     none = np.zeros(n, dtype=bool)
-    return [(j, col, (missing[r] if missing is not None else none) if ok[r] else None) for r, (j, col, _) in enumerate(texts)]
+    return objects, [(j, col, (missing[r] if missing is not None else none) if ok[r] else None) for r, (j, col, _) in enumerate(texts)]
 
 
 _LARGE, _STRING = (pa.large_string(), pa.string()) if pa is not None else (None, None)
