@@ -4,6 +4,8 @@ context's isna/codes/arrays on top."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -97,3 +99,21 @@ def test_edge_tables():
     _check(_frame([("a", 1.0, "b", "c")], LARGE, False))  # one row, all plain
     _check(_frame([(None, None, None, None), ("a", None, None, None)], LARGE, False))  # all-missing columns, a blank row
     _check(_frame([(" a", None, "b ", "")] * 3, LARGE, True))  # nothing plain
+
+
+DATED = Table("tblD", "D", (Column("D", "date"), Column("S", "text"), Column("U", "text")))
+
+
+def test_a_blank_row_is_dropped_when_no_column_is_full():
+    # the blank row (5): a date column with a gap, a plain text column with a gap, a column
+    # with no empty cell that is not plain (its "  " strips to blank)
+    index = pd.Index([4, 5, 6], name="row")
+    frame = pd.DataFrame({
+        "D": pd.Series([dt.datetime(2026, 1, 2), None, dt.datetime(2026, 1, 5)], index=index, dtype="datetime64[us]"),
+        "S": _text(["a", None, "b"], index, pa.large_string(), False),
+        "U": _text(["x", "  ", "y"], index, pa.large_string(), False),
+    }, index=index)
+    slow, _ = assert_normalised_as_pandas(frame, DATED, ("S", "U"))
+    assert slow.index.tolist() == [4, 6]
+    full = frame.assign(D=pd.Series([dt.datetime(2026, 1, 2)] * 3, index=index, dtype="datetime64[us]"))
+    assert assert_normalised_as_pandas(full, DATED, ("S", "U"))[0].index.tolist() == [4, 5, 6]

@@ -488,6 +488,7 @@ def _normalised(
     objects = None if width else np.empty((0, n), dtype=object)
     text_codes: dict[str, tuple[np.ndarray, list[str]]] = {}
     text_present: list[np.ndarray] = []  # where the object columns have a value
+    text_missing: list[np.ndarray] = []  # (or where they have none)
     raw_dates: list[tuple[int, Any, bool]] = []  # the reader's dates, checked together below
     short_texts: list[tuple[int, Any, Any]] = []  # the reader's Arrow texts, converted together below
     for col, (group, j) in zip(spec.columns, layout.slots):
@@ -520,21 +521,23 @@ def _normalised(
             else:
                 objects[j], text_codes[col.name] = _text_values(frame, col.name, a, n, objects[j])
                 text_present.append(text_codes[col.name][0] >= 0)
+    full = False  # a column known to have a value on every row: no row is blank
     if raw_dates:
-        _fill_dates(dates, raw_dates, frame)
+        full = _fill_dates(dates, raw_dates, frame)
     done: list[tuple[Any, np.ndarray]] = []  # (column, missing) of the texts left uncoded
     if short_texts:
-        objects, filled_texts = _fill_texts(objects, width, short_texts)
+        objects, filled_texts, full_text = _fill_texts(objects, width, short_texts)
+        full = full or full_text
         for j, col, missing in filled_texts:
             if missing is None:  # not already plain text: value by value
                 objects[j], text_codes[col.name] = _text_values(frame, col.name, arrays_of[position[col.name]], n)
                 text_present.append(text_codes[col.name][0] >= 0)
             else:
                 done.append((col, j, missing))
-                text_present.append(~missing)
-    filled = _any_value(numbers, dates, text_present, n)
+                text_missing.append(missing)
     index = frame.index
-    if np.count_nonzero(filled) < len(filled):
+    filled = None if full else _any_value(numbers, dates, text_present, text_missing, n)
+    if filled is not None and np.count_nonzero(filled) < len(filled):
         numbers, dates, objects = numbers[:, filled], dates[:, filled], objects[:, filled]
         text_codes = {k: (c[filled], u) for k, (c, u) in text_codes.items()}
         done = [(col, j, missing[filled]) for col, j, missing in done]
@@ -643,10 +646,11 @@ def _frame_from_blocks(blocks: list[tuple[np.ndarray, np.ndarray]], index: pd.In
     return pd.DataFrame._from_mgr(manager, manager.axes)
 
 
-def _fill_dates(dates: np.ndarray, raw: list[tuple[int, np.ndarray, bool, str]], frame: pd.DataFrame) -> None:
+def _fill_dates(dates: np.ndarray, raw: list[tuple[int, np.ndarray, bool, str]], frame: pd.DataFrame) -> bool:
     """The reader's dates (datetime64[us], as int64) into their rows of ``dates``, checked
     together: within what nanoseconds hold, whole days for a ``date`` column (when they
-    are not, each column is taken on its own, :func:`_date_values`)."""
+    are not, each column is taken on its own, :func:`_date_values`). True when every one
+    of these cells has a date."""
     ints = np.stack([a for _, a, _, _ in raw]) if len(raw) > 1 else raw[0][1].reshape(1, -1)
     known = ints != _NAT
     every = np.count_nonzero(known) == known.size
@@ -662,30 +666,32 @@ def _fill_dates(dates: np.ndarray, raw: list[tuple[int, np.ndarray, bool, str]],
         for j, a, date, name in raw:
             values = _date_values(a.view(_US), len(a), date)
             dates[j] = values if values is not None else _date_column(frame[name], len(a), date).to_numpy()
-        return
+        return False
     rows = [j for j, _, _, _ in raw]
     if rows == list(range(len(dates))):  # (every date column: multiplied straight into the block)
         np.multiply(clean, 1000, out=dates.view(np.int64))  # astype("datetime64[ns]") of what is within bounds (several times faster)
         if not every:
             dates.view(np.int64)[~known] = _NAT
-        return
+        return every
     ns = clean * 1000
     if not every:
         ns[~known] = _NAT
     dates.view(np.int64)[rows] = ns
+    return every
 
 
 def _fill_texts(objects: np.ndarray | None, width: int,
-                texts: list[tuple[int, Any, Any]]) -> tuple[np.ndarray, list[tuple[int, Any, np.ndarray | None]]]:
+                texts: list[tuple[int, Any, Any]]) -> tuple[np.ndarray, list[tuple[int, Any, np.ndarray | None]], bool]:
     """Arrow text columns already plain (no blank, nothing to strip at either end) into
     their rows of ``objects`` with one conversion for all. Returns the object block
     (``width`` rows; made here when ``objects`` is None, i.e. when these texts are all its
-    rows, in order) and ``(row, column, missing)`` for each, ``missing`` None for a column
-    to take value by value."""
+    rows, in order), ``(row, column, missing)`` for each, ``missing`` None for a column
+    to take value by value, and True when one of them has a text on every row."""
     chunks = [c.chunk(0) if c.num_chunks == 1 else c.combine_chunks() for _, _, c in texts]
     kind = chunks[0].type
     if any(c.type != kind for c in chunks) or kind not in (_LARGE, _STRING):
-        return (np.empty((width, len(chunks[0])), dtype=object) if objects is None else objects), [(j, col, None) for j, col, _ in texts]
+        block = np.empty((width, len(chunks[0])), dtype=object) if objects is None else objects
+        return block, [(j, col, None) for j, col, _ in texts], False
     combined = pa.concat_arrays(chunks) if len(chunks) > 1 else chunks[0]
     n = len(chunks[0])
     m = len(combined)
@@ -711,7 +717,12 @@ def _fill_texts(objects: np.ndarray | None, width: int,
         missing = ~np.unpackbits(bits, count=combined.offset + m, bitorder="little")[combined.offset:].view(bool)
         plain |= missing
         missing = missing.reshape(len(chunks), n)
-    ok = plain.reshape(len(chunks), n).all(axis=1)
+    if np.count_nonzero(plain) == m:  # (every column plain: no reduction by column)
+        ok = [True] * len(chunks)
+    else:
+        ok = plain.reshape(len(chunks), n).all(axis=1).tolist()
+    # (a plain column without an empty cell has a text on every row)
+    full = any(k and not c.null_count for k, c in zip(ok, chunks))
     values = combined.to_numpy(zero_copy_only=False).reshape(len(chunks), n)
     if missing is not None:
         values[missing] = np.nan
@@ -720,7 +731,7 @@ def _fill_texts(objects: np.ndarray | None, width: int,
     else:
         objects[[j for j, _, _ in texts]] = values
     none = np.zeros(n, dtype=bool)
-    return objects, [(j, col, (missing[r] if missing is not None else none) if ok[r] else None) for r, (j, col, _) in enumerate(texts)]
+    return objects, [(j, col, (missing[r] if missing is not None else none) if ok[r] else None) for r, (j, col, _) in enumerate(texts)], full
 
 
 _LARGE, _STRING = (pa.large_string(), pa.string()) if pa is not None else (None, None)
@@ -750,8 +761,9 @@ def _codes_of(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
     return codes, list(seen)
 
 
-def _any_value(numbers: np.ndarray, dates: np.ndarray, present: list[np.ndarray], n: int) -> np.ndarray:
-    """Rows with at least one value."""
+def _any_value(numbers: np.ndarray, dates: np.ndarray, present: list[np.ndarray], missing: list[np.ndarray], n: int) -> np.ndarray:
+    """Rows with at least one value (``present``: where object columns have one,
+    ``missing``: where others have none)."""
     filled = np.zeros(n, dtype=bool)
     if len(numbers):
         filled |= ~np.isnan(numbers).all(axis=0)
@@ -759,6 +771,8 @@ def _any_value(numbers: np.ndarray, dates: np.ndarray, present: list[np.ndarray]
         filled |= ~np.isnat(dates).all(axis=0)
     for p in present:
         filled |= p
+    for m in missing:
+        filled |= ~m
     return filled
 
 
