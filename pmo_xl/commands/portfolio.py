@@ -24,6 +24,7 @@ warnings name duplicate or missing ProjectCodes and mixed currencies.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import glob
 import math
 import os
@@ -209,19 +210,21 @@ def _latest(frame: "pd.DataFrame", column: str) -> Any:
     import numpy as np
 
     from ..engine._columns import column_array
-    from ..io.portfolio_book import plain
 
-    if column not in frame.columns:
+    try:
+        a = column_array(frame, column)
+    except KeyError:  # (no such column)
         return None
-    a = column_array(frame, column)
     if isinstance(a.dtype, np.dtype) and a.dtype.kind == "M" and a.ndim == 1:  # (the reader's dates: numpy's max)
-        dates = np.asarray(a)
+        dates = a._ndarray if hasattr(a, "_ndarray") else np.asarray(a)
         latest = np.fmax.reduce(dates) if len(dates) else None  # (fmax skips NaT: no mask first)
         if latest is None or np.isnat(latest):
             return None
-        day = latest.astype("datetime64[D]")
-        if np.datetime64("0001-01-01") <= day <= np.datetime64("9999-12-31"):
-            return day.astype(object)
+        day = latest.astype("datetime64[D]").astype(object)
+        if type(day) is _dt.date:  # (numpy gives an int for a day outside date's years 1..9999)
+            return day
+    from ..io.portfolio_book import plain
+
     finishes = frame[column].dropna()
     if not len(finishes):
         return None
@@ -232,26 +235,25 @@ def _latest(frame: "pd.DataFrame", column: str) -> Any:
 def _count_statuses(changes: "pd.DataFrame") -> dict[str, int]:
     """CRs by status, as :func:`pmo_xl.engine.changes.change_stats` counts them (a blank
     status is Draft; unknown ones are "(other)") without its per-row ageing work."""
-    from ..engine.changes import STATUSES
-
-    out = {s: 0 for s in STATUSES}
-    if "Status" not in changes.columns or not len(changes):
-        return out
-    from collections import Counter
-
     import pandas as pd
 
     from ..engine._columns import column_array
+    from ..engine.changes import STATUSES
 
-    status = column_array(changes, "Status")
+    out = {s: 0 for s in STATUSES}
+    if not len(changes):
+        return out
+    try:
+        status = column_array(changes, "Status")
+    except KeyError:  # (no Status column)
+        return out
     # (Arrow text's own list: str, None for a blank; else the Series' list)
     values = status._pa_array.to_pylist() if hasattr(status, "_pa_array") else changes["Status"].tolist()
-    # str.strip() strips what pandas' .str.strip() does; a missing status is blank
-    counts = Counter((str(v).strip() or "Draft") if not (v is None or v is pd.NA or v != v) else "Draft"
-                     for v in values)
-    for s, n in counts.items():
+    for v in values:
+        # str.strip() strips what pandas' .str.strip() does; a missing status is blank
+        s = "Draft" if v is None or v is pd.NA or v != v else (str(v).strip() or "Draft")
         key = s if s in out else "(other)"
-        out[key] = out.get(key, 0) + int(n)
+        out[key] = out.get(key, 0) + 1
     return out
 
 
@@ -301,16 +303,29 @@ def _column_rows(columns: dict[Any, Any], headers: list[str], n: int) -> list[li
 _DATETIME_TYPES = ("<M8[s]", "<M8[ms]", "<M8[us]")
 
 
-def _plain_values(values: Any) -> list[Any] | None:
-    """:func:`~pmo_xl.io.portfolio_book.plain_column` of a column; a short float or date
-    column in plain Python (a few hundred values cost less than numpy's dispatch of the
-    finiteness and date-range tests): the same values."""
+@functools.cache
+def _plain_kit() -> tuple[Any, Any, Any]:
+    """numpy, :func:`~pmo_xl.io.portfolio_book.plain_column` and pandas' StringDtype,
+    imported on first use (the module loads without them; ~30 columns a record)."""
     import numpy as np
+    import pandas as pd
 
     from ..io.portfolio_book import plain_column
 
+    return np, plain_column, pd.StringDtype
+
+
+def _plain_values(values: Any) -> list[Any] | None:
+    """:func:`~pmo_xl.io.portfolio_book.plain_column` of a column; a short float or date
+    column in plain Python (a few hundred values cost less than numpy's dispatch of the
+    finiteness and date-range tests), Arrow text whose blank is NaN by its own list (as
+    there, without its checks): the same values."""
+    np, plain_column, string_dtype = _plain_kit()
     a = values
-    if not isinstance(a, np.ndarray) and isinstance(a.dtype, np.dtype) and a.dtype.kind == "M" and hasattr(a, "_ndarray"):
+    dtype = a.dtype
+    if type(dtype) is string_dtype and isinstance(dtype.na_value, float) and hasattr(a, "_pa_array"):
+        return a._pa_array.to_pylist()
+    if not isinstance(a, np.ndarray) and isinstance(dtype, np.dtype) and dtype.kind == "M" and hasattr(a, "_ndarray"):
         a = a._ndarray  # (dates without a time zone: their numpy array, as plain_column takes it)
     if type(a) is np.ndarray and a.ndim == 1 and len(a) <= 512:
         kind = a.dtype.kind
@@ -326,7 +341,6 @@ def _plain_values(values: Any) -> list[Any] | None:
 
 def _rows(frame: "pd.DataFrame", headers: list[str]) -> list[list[Any]]:
     from ..engine._columns import positions
-    from ..io.portfolio_book import plain
 
     if not headers:
         return []
@@ -337,6 +351,8 @@ def _rows(frame: "pd.DataFrame", headers: list[str]) -> list[list[Any]]:
             return rows
     # the other kinds of column: one object array for the whole table, plain() per value
     # (a missing column comes back as NaN, which plain() turns into None)
+    from ..io.portfolio_book import plain
+
     if list(frame.columns) == list(headers):
         sub = frame
     elif frame.columns.is_unique:
