@@ -157,7 +157,8 @@ class RuleContext:
         """The table's frame, normalised: every schema column present, dates as
         ``datetime64``, numbers as float (NaN for empty), text stripped (NaN for blank);
         rows that are entirely empty are dropped."""
-        return self._frames(name)
+        got = self._frame_cache.get(name)  # (asked a hundred times a workbook: made once)
+        return got if got is not None else self._frames(name)
 
     @cached_property
     def _frame_cache(self) -> dict[str, pd.DataFrame]:
@@ -505,7 +506,8 @@ def _normalised(
         elif group == "f":
             values = _number_values(a, n)
             numbers[j] = values if values is not None else pd.to_numeric(frame[col.name], errors="coerce").astype("float64").to_numpy()
-        elif (col.kind != "bool" and a is not None and isinstance(a.dtype, pd.StringDtype) and getattr(a.dtype, "storage", "") == "pyarrow"
+        elif (col.kind != "bool" and a is not None
+              and (type(a) is _ARROW_TEXT or (isinstance(a.dtype, pd.StringDtype) and getattr(a.dtype, "storage", "") == "pyarrow"))
               and (n <= _SMALL or n - a.__arrow_array__().null_count <= _SMALL)):  # (few texts: a long column of notes)
             short_texts.append((j, col, a.__arrow_array__()))
         else:
@@ -561,6 +563,8 @@ def _normalised(
 
 
 _US = np.dtype("datetime64[us]")
+#: The reader's Arrow text array (its dtype is always Arrow text: no dtype properties to ask)
+_ARROW_TEXT = getattr(pd.arrays, "ArrowStringArray", None)
 
 #: id of a frame's column labels (their ``str`` array) -> (that array, how many, label ->
 #: position): the reader's frames of one table shape share the array of one Index (its
@@ -689,7 +693,7 @@ def _fill_texts(objects: np.ndarray | None, width: int,
     to take value by value, and True when one of them has a text on every row."""
     chunks = [c.chunk(0) if c.num_chunks == 1 else c.combine_chunks() for _, _, c in texts]
     kind = chunks[0].type
-    if any(c.type != kind for c in chunks) or kind not in (_LARGE, _STRING):
+    if kind not in (_LARGE, _STRING) or len({c.type for c in chunks}) > 1:
         block = np.empty((width, len(chunks[0])), dtype=object) if objects is None else objects
         return block, [(j, col, None) for j, col, _ in texts], False
     combined = pa.concat_arrays(chunks) if len(chunks) > 1 else chunks[0]
@@ -798,19 +802,19 @@ def _column_arrays(frame: pd.DataFrame, m: int) -> list[Any]:
     try:
         out: list[Any] = [None] * m
         found = 0  # (the manager's blocks all have the index's length: only coverage to check)
-        for block in frame._mgr.blocks:
+        for block in frame._mgr.blocks:  # (the placement's attribute, not its Python property)
             values = block.values
-            if values.ndim == 1:  # (an extension array: one column, no list of positions made)
-                out[block.mgr_locs.as_array[0]] = values
+            if type(values) is not np.ndarray and values.ndim == 1:  # (an extension array: one column, no list of positions made)
+                out[block._mgr_locs.as_array[0]] = values
                 found += 1
                 continue
-            locs = block.mgr_locs.as_array.tolist()
+            locs = block._mgr_locs.as_array.tolist()
             if not isinstance(values, np.ndarray) and isinstance(values.dtype, np.dtype):
                 values = np.asarray(values)  # (a naive DatetimeArray/TimedeltaArray: its ndarray)
             for r, k in enumerate(locs):
                 out[k] = values[r]
             found += len(locs)
-        if found != m or any(a is None for a in out):
+        if found != m or type(None) in map(type, out):
             raise ValueError
         return out
     except (AttributeError, TypeError, ValueError, IndexError):  # pragma: no cover - other pandas
