@@ -9,6 +9,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from pmo_xl.engine import finance as F
@@ -35,6 +36,17 @@ def test_as_days_is_numpys_cast(unit, values, pad):
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
     assert not np.shares_memory(got, d)
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_as_days_within_a_day_of_nat_is_numpys_cast_overflow_included(unit):
+    # numpy's cast overflows for a date within a day of the int64 minimum (1677-09-21 in
+    # nanoseconds, pd.Timestamp.min): the long-column path must give what it gives
+    per_day = F._PER_DAY[np.dtype(f"datetime64[{unit}]")]
+    for near in ([NAT + 1], [NAT + per_day - 1, NAT], [NAT + per_day, NAT]):
+        ints = np.array(near + [0] * 1_200, dtype=np.int64)
+        d = ints.view(f"datetime64[{unit}]")
+        np.testing.assert_array_equal(F._as_days(d).view(np.int64), d.astype("datetime64[D]").view(np.int64))
 
 
 def test_days_of_the_readers_dates_column_and_series():

@@ -153,10 +153,15 @@ def _as_days(d: np.ndarray) -> np.ndarray:
     if per_day is None or len(d) < 1_000:
         return d.astype("datetime64[D]")
     i = d.view(np.int64)
-    out = np.floor_divide(i, per_day)
-    if i.min() == _NAT:  # NaT stays NaT
-        out[i == _NAT] = _NAT
-    return out.view("datetime64[D]")
+    lowest = i.min()
+    if lowest < _NAT + per_day:  # NaT, or a date within a day of it, where numpy's cast overflows
+        nat = i == _NAT
+        if np.count_nonzero(i[~nat] < _NAT + per_day):
+            return d.astype("datetime64[D]")  # (the same answer as numpy, overflow included)
+        out = np.floor_divide(i, per_day)
+        out[nat] = _NAT  # NaT stays NaT
+        return out.view("datetime64[D]")
+    return np.floor_divide(i, per_day).view("datetime64[D]")
 
 
 def _floats(series: pd.Series | Any) -> np.ndarray:
