@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from pmo_xl.engine.rules import run_rules
-from support.books import clean_tables, make_book
+from support.books import make_book
 from support.rulecheck import broken, findings, where
 
 
@@ -126,12 +125,8 @@ def big_book(n_tasks: int = 5000, n_rows: int = 200_000, seed: int = 1):
     return book
 
 
-def test_speed_5000_tasks_200000_timesheet_rows():
-    book = big_book()
-    t0 = time.perf_counter()
-    fs = run_rules(book)
-    elapsed = time.perf_counter() - t0
+def test_5000_tasks_200000_timesheet_rows_give_no_false_finding():
+    # (its speed is measured by benchmarks/run.py's large validate, not here)
+    fs = run_rules(big_book())
     rules = {f.rule for f in fs}
     assert not rules & {"FN001", "FN002", "FN006", "FN009", "FN010", "PL020", "PL029"}, rules
-    # the machine is shared: a generous bound that per-row Python loops would still miss
-    assert elapsed < 3.0, elapsed

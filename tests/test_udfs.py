@@ -444,24 +444,13 @@ def test_no_pro_module_is_imported():
     assert "xlwings" in mods and not any(m.startswith(("xlwings.server", "xlwings.pro.udfs")) for m in mods)
 
 
-# --------------------------------------------------------------------------- speed (printed)
+# --------------------------------------------------------------------------- light import
 
 
-def test_import_is_light_and_a_scalar_call_is_fast(capsys):
-    code = textwrap.dedent(
-        """
-        import sys, time, timeit
-        t0 = time.perf_counter(); import pmo_udfs; t1 = time.perf_counter()
-        n = 20000
-        per_call = timeit.timeit("f(2500.0, 2800.0)", globals={"f": pmo_udfs.pmo_cpi}, number=n) / n
-        heavy = sorted(m for m in ("pandas", "numpy", "xlwings", "openpyxl") if m in sys.modules)
-        print(f"{(t1 - t0) * 1000:.1f} {per_call * 1e6:.2f} {','.join(heavy)}")
-        """
-    )
+def test_import_loads_no_heavy_module():
+    # (the import and call times are measured by benchmarks/run.py, not here)
+    code = "import sys, pmo_udfs; pmo_udfs.pmo_cpi(2500.0, 2800.0); " \
+           "print(','.join(sorted(m for m in ('pandas', 'numpy', 'xlwings', 'openpyxl') if m in sys.modules)))"
     run = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 0, run.stderr
-    import_ms, call_us, heavy = (run.stdout.split() + [""])[:3]
-    with capsys.disabled():
-        print(f"\n  import pmo_udfs: {import_ms} ms; PMO_CPI call: {call_us} µs; heavy modules loaded: {heavy or 'none'}")
-    assert heavy == ""  # no pandas/numpy/xlwings at import on Linux
-    assert float(call_us) < 1000  # generous sanity bound (measured ~2 µs)
+    assert run.stdout.strip() == ""  # no pandas/numpy/xlwings at import on Linux
