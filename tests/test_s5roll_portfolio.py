@@ -16,6 +16,7 @@ from pmo_xl import schema
 from pmo_xl.commands import portfolio as P
 from pmo_xl.engine.changes import change_stats
 from pmo_xl.io.portfolio_book import plain, plain_column
+from support.portfolio_rows import latest_by_pandas
 
 texts = st.lists(st.one_of(st.none(), st.sampled_from(["Draft", " Approved ", "", "x", "Ünïcode", "Closed"])), max_size=15)
 TEXT_TYPES = ["str", "string", "object", "large_string[pyarrow]"]
@@ -58,16 +59,6 @@ def test_status_counts_without_a_status_column_or_rows():
     assert P._count_statuses(pd.DataFrame({"Status": ["Bogus", np.nan]}))["(other)"] == 1
 
 
-def _latest_by_pandas(frame, column):
-    if column not in frame.columns:
-        return None
-    finishes = frame[column].dropna()
-    if not len(finishes):
-        return None
-    latest = plain(finishes.max())
-    return latest.date() if isinstance(latest, dt.datetime) else latest
-
-
 @pytest.mark.filterwarnings("ignore:Discarding nonzero nanoseconds")  # (the pandas reference's, on wrapped ns)
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.integers(-800_000, 3_000_000), st.integers(-20_000, 40_000)), max_size=8),
@@ -80,6 +71,6 @@ def test_latest_is_the_pandas_maximum(offsets, unit):
     except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
         return
     got = P._latest(frame, "Baseline Finish")
-    want = _latest_by_pandas(frame, "Baseline Finish")
+    want = latest_by_pandas(frame, "Baseline Finish")
     assert got == want and type(got) is type(want)
     assert P._latest(frame, "Missing") is None
