@@ -11,10 +11,9 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmo_xl.engine.rules._context import RuleContext, _normalised
-from pmo_xl.model import Book, TableData
+from pmo_xl.engine.rules._context import _normalised
 from pmo_xl.schema import Column, Table
-from support.normalised import assert_normalised_as_pandas
+from support.normalised import assert_normalised_as_pandas, plan_context
 
 SPEC = Table("tblT", "T", (
     Column("S", "text"),
@@ -62,13 +61,7 @@ def _frame(rows: list[tuple], sliced: bool) -> pd.DataFrame:
 def _check(frame: pd.DataFrame) -> None:
     slow, slow_codes = assert_normalised_as_pandas(frame, SPEC, ("S", "C", "U", "Gone"))
     # the context: codes on demand, isna/isin before and after they are made
-    book = Book("t.xlsx", {}, tables={"tblPlan": TableData("tblPlan", "Plan", frame, {})})
-    ctx = RuleContext(book)
-    import pmo_xl.engine.rules._context as module
-
-    saved = module.schema.TABLES["tblPlan"]
-    module.schema.TABLES["tblPlan"] = SPEC
-    try:
+    with plan_context(frame, SPEC) as ctx:
         plan = ctx.frame("tblPlan")
         pd.testing.assert_frame_equal(plan, slow, check_exact=True)
         for c in ("S", "C", "U", "Gone"):
@@ -79,8 +72,6 @@ def _check(frame: pd.DataFrame) -> None:
             assert np.array_equal(ctx.isna("tblPlan", c), slow[c].isna().to_numpy())
             got = ctx.array("tblPlan", c)
             assert not got.flags.writeable and [type(v) for v in got.tolist()] == [type(v) for v in slow[c].tolist()]
-    finally:
-        module.schema.TABLES["tblPlan"] = saved
 
 
 @settings(max_examples=400, deadline=None)

@@ -12,11 +12,8 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import pmo_xl.engine.rules._context as module
-from pmo_xl.engine.rules._context import RuleContext
-from pmo_xl.model import Book, TableData
 from pmo_xl.schema import Column, Table
-from support.normalised import assert_normalised_as_pandas
+from support.normalised import assert_normalised_as_pandas, plan_context
 
 #: every object column a text the frame has (no bool, none missing)
 SPEC = Table("tblT", "T", (
@@ -58,11 +55,7 @@ def _frame(rows: list[tuple], kinds: tuple[pa.DataType, ...], sliced: bool) -> p
 
 def _check(frame: pd.DataFrame) -> None:
     slow, slow_codes = assert_normalised_as_pandas(frame, SPEC, TEXTS)
-    book = Book("t.xlsx", {}, tables={"tblPlan": TableData("tblPlan", "Plan", frame, {})})
-    ctx = RuleContext(book)
-    saved = module.schema.TABLES["tblPlan"]
-    module.schema.TABLES["tblPlan"] = SPEC
-    try:
+    with plan_context(frame, SPEC) as ctx:
         plan = ctx.frame("tblPlan")
         pd.testing.assert_frame_equal(plan, slow, check_exact=True)
         for c in TEXTS:
@@ -74,8 +67,6 @@ def _check(frame: pd.DataFrame) -> None:
             assert np.array_equal(codes, slow_codes[c][0]) and texts == slow_codes[c][1]
             assert np.array_equal(ctx.isna("tblPlan", c), slow[c].isna().to_numpy())
         pd.testing.assert_frame_equal(ctx.frame("tblPlan"), slow, check_exact=True)  # nothing above wrote into it
-    finally:
-        module.schema.TABLES["tblPlan"] = saved
 
 
 LARGE = (pa.large_string(),) * 3

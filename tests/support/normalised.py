@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
 
-from pmo_xl.engine.rules._context import _normalised, _normalised_by_pandas
+from pmo_xl.engine.rules import _context
+from pmo_xl.engine.rules._context import RuleContext, _normalised, _normalised_by_pandas
+from pmo_xl.model import Book, TableData
 
 
 def assert_normalised_as_pandas(frame: pd.DataFrame, spec: Any, texts: Iterable[str]) -> tuple[pd.DataFrame, dict]:
@@ -26,3 +29,17 @@ def assert_normalised_as_pandas(frame: pd.DataFrame, spec: Any, texts: Iterable[
     for k, (codes, uniques) in fast_codes.items():
         assert np.array_equal(codes, slow_codes[k][0]) and codes.dtype == np.int64 and uniques == slow_codes[k][1], k
     return slow, slow_codes
+
+
+@contextmanager
+def plan_context(frame: pd.DataFrame, spec: Any) -> Iterator[RuleContext]:
+    """A rule context over a book whose tblPlan is ``frame``, read with ``spec`` as
+    tblPlan's contract while the block is open."""
+    book = Book("t.xlsx", {}, tables={"tblPlan": TableData("tblPlan", "Plan", frame, {})})
+    ctx = RuleContext(book)
+    saved = _context.schema.TABLES["tblPlan"]
+    _context.schema.TABLES["tblPlan"] = spec
+    try:
+        yield ctx
+    finally:
+        _context.schema.TABLES["tblPlan"] = saved
