@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.util
+import os
 import random
 import subprocess
 import sys
@@ -21,7 +22,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "benchmarks" / ".cache"
+#: where the generated workbooks are kept (``PMO_BENCH_CACHE`` sets another folder)
+CACHE = Path(os.environ.get("PMO_BENCH_CACHE") or ROOT / "benchmarks" / ".cache")
 TASKS = 5_000
 TIMESHEET_ROWS = 200_000
 

@@ -34,11 +34,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-CACHE = HERE / ".cache"
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "udfs"))
 
-from read import _best, big_workbook  # noqa: E402  (the reader helper's benchmark)
+from read import CACHE, _best, big_workbook  # noqa: E402  (the reader helper's benchmark; CACHE: PMO_BENCH_CACHE or .cache/)
 
 PMO = str(Path(sys.executable).with_name("pmo-xl"))
 
@@ -53,6 +52,11 @@ QUICK = {"files": 20, "tasks": 60, "rows": 1_200, "big_tasks": 1_000, "big_rows"
 # --------------------------------------------------------------------------- workbooks
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the clone when it lies in it (the cache may be elsewhere)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def _demo(path: Path, seed: int, tasks: int, rows: int) -> None:
     subprocess.run([PMO, "demo", str(path), "--seed", str(seed), "--tasks", str(tasks), "--timesheet-rows", str(rows),
                     "--force"], check=True, capture_output=True)
@@ -65,7 +69,7 @@ def portfolio_folder(files: int, tasks: int, rows: int) -> Path:
     wanted = [(folder / f"project-{s:03d}.xlsx", s) for s in range(1, files + 1)]
     missing = [(p, s) for p, s in wanted if not p.exists()]
     if missing:
-        print(f"building {len(missing)} demo workbooks in {folder.relative_to(ROOT)} (once) ...", file=sys.stderr)
+        print(f"building {len(missing)} demo workbooks in {_shown(folder)} (once) ...", file=sys.stderr)
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # each is a pmo-xl process
             list(pool.map(lambda ps: _demo(ps[0], ps[1], tasks, rows), missing))
     return folder
@@ -302,7 +306,7 @@ def profile(cfg: dict, large: Path) -> None:
         prof.stop()
         text = prof.output_text(unicode=True, color=False, show_all=False)
         (report / f"{name}.txt").write_text(text, encoding="utf-8")
-        print(f"profile    {name}: benchmarks/.cache/profiles/{name}.txt")
+        print(f"profile    {name}: {_shown(report / f'{name}.txt')}")
 
 
 # --------------------------------------------------------------------------- main

@@ -40,9 +40,13 @@ def _cold() -> None:
     """Forget what an earlier run remembered, so each run is a first validation."""
     from pmo_xl.engine import links
 
-    cache = getattr(links, "_parse_text", None)
-    if cache is not None:
-        cache.cache_clear()
+    clear = getattr(links, "clear_parse_caches", None)
+    if clear is not None:
+        clear()
+        return
+    for value in vars(links).values():  # an older tree: its lru_cache'd parsers
+        if callable(getattr(value, "cache_clear", None)):
+            value.cache_clear()
 
 
 def _timed(fn, spent: list[float]):

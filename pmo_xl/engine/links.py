@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["LINK_TYPES", "Link", "LinkProblem", "format_links", "parse_predecessors"]
+__all__ = ["LINK_TYPES", "Link", "LinkProblem", "clear_parse_caches", "format_links", "parse_predecessors"]
 
 LINK_TYPES: tuple[str, ...] = ("FS", "SS", "FF", "SF")
 
@@ -163,6 +163,13 @@ def _parse_part(part: str) -> tuple[Link | None, str]:
 
 _remembered_text = lru_cache(maxsize=1 << 16)(_parse_text_now)
 _remembered_part = lru_cache(maxsize=1 << 16)(_parse_part)
+
+
+def clear_parse_caches() -> None:
+    """Forget every Predecessors text and part parsed so far (what a benchmark does before
+    each run, so that each is a first validation)."""
+    _remembered_text.cache_clear()
+    _remembered_part.cache_clear()
 
 
 def format_links(links: list[Link]) -> str:
