@@ -47,6 +47,8 @@ from .. import schema
 from ..errors import NotAPmoWorkbook, NotAWorkbook
 from ..model import Book, CellIssue, Deferred, StructureIssue, TableData
 from .package import Package, TablePart, column_letter, open_package, split_cell
+from .rust_notes import is_panic as _is_panic
+from .rust_notes import rust_notes_quiet
 
 # Masks are tested with np.count_nonzero: on short arrays .any()/.all() cost more (docs/performance.md).
 
@@ -1267,12 +1269,6 @@ def _quote(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
 
 
-def _is_panic(exc: BaseException) -> bool:
-    """A panic of the Rust readers (fastexcel, python-calamine): pyo3 raises it as a
-    ``BaseException``, which no ``except Exception`` catches."""
-    return type(exc).__name__ == "PanicException"
-
-
 def _panic_text(exc: BaseException) -> str:
     return f"a cell's value is outside what the reader handles, e.g. a date-formatted number far beyond Excel's dates: {_one_line(exc)}"
 
@@ -1300,7 +1296,7 @@ def load(path: str | Path) -> Book:
     'Plan!G12'
     """
     path = Path(path)
-    with open_package(path) as pkg:
+    with rust_notes_quiet(), open_package(path) as pkg:  # (a Rust reader's panic is our one-line error)
         found = {name: pkg.table(name) for name in schema.TABLES}
         names = {s.name for s in schema.SETTINGS if pkg.defined_name(s.name) is not None}
         if not any(found.values()) and not names:
