@@ -441,24 +441,34 @@ def _cells(path: Path, sheets: set[str]) -> dict[str, dict[str, Any]]:
     """{sheet (lower case): {"A1": value}} for the given sheets, read with python-calamine."""
     from python_calamine import CalamineWorkbook
 
+    from .errors import NotAWorkbook
     from .io.package import column_letter
+    from .io.rust_notes import is_panic, rust_notes_quiet
 
     out: dict[str, dict[str, Any]] = {}
     if not sheets:
         return out
-    wb = CalamineWorkbook.from_path(str(path))
-    by_lower = {n.lower(): n for n in wb.sheet_names}
-    for sheet in sheets:
-        real = by_lower.get(sheet.lower())
-        if real is None:
-            continue
-        ws = wb.get_sheet_by_name(real)
-        grid: dict[str, Any] = {}
-        for i, row in enumerate(ws.to_python(skip_empty_area=False)):
-            for j, v in enumerate(row):
-                if v != "":
-                    grid[f"{column_letter(j + 1)}{i + 1}"] = v
-        out[sheet.lower()] = grid
+    try:
+        with rust_notes_quiet():
+            wb = CalamineWorkbook.from_path(str(path))
+            by_lower = {n.lower(): n for n in wb.sheet_names}
+            for sheet in sheets:
+                real = by_lower.get(sheet.lower())
+                if real is None:
+                    continue
+                rows = wb.get_sheet_by_name(real).to_python(skip_empty_area=False)
+                grid: dict[str, Any] = {}
+                for i, row in enumerate(rows):
+                    for j, v in enumerate(row):
+                        if v != "":
+                            grid[f"{column_letter(j + 1)}{i + 1}"] = v
+                out[sheet.lower()] = grid
+    except Exception as exc:
+        raise NotAWorkbook(f"the stored settings cannot be read ({exc})", path=str(path)) from None
+    except BaseException as exc:  # a panic of the Rust reader (a date-formatted -1e20)
+        if not is_panic(exc):
+            raise
+        raise NotAWorkbook(f"the stored settings cannot be read ({exc})", path=str(path)) from None
     return out
 
 

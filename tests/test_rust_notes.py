@@ -161,3 +161,28 @@ def test_the_commands_print_one_line_and_no_rust_note(tmp_path: Path, backtrace:
     assert "panicked" not in run.stderr and "backtrace" not in run.stderr, run.stderr
     assert [f["path"] for f in json.loads(run.stdout)["failed"]] == [str(far)]
 
+
+def test_stored_settings_the_rust_reader_panics_on_are_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    """A ``cfg…`` name on a Lists sheet holding a date-formatted -1e20: python-calamine
+    panics reading that sheet. ``read_stored`` says so as NotAWorkbook; the commands fall
+    back to the standard's limits, as for any unreadable stored block."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    from pmo_xl.config import STORED_SHEET, read_stored
+
+    wb = openpyxl.load_workbook(EXAMPLE)
+    ws = wb[STORED_SHEET]
+    ws["Z1"] = 0.9
+    ws["Z2"] = -1e20
+    ws["Z2"].number_format = "yyyy-mm-dd"
+    wb.defined_names["cfgRagGreen"] = DefinedName("cfgRagGreen", attr_text=f"{STORED_SHEET}!$Z$1")
+    path = tmp_path / "cfg.xlsx"
+    wb.save(path)
+    with pytest.raises(NotAWorkbook, match="stored settings cannot be read"):
+        read_stored(path)
+    env = {k: v for k, v in os.environ.items() if k != "PMO_XL_DEBUG"}
+    run = subprocess.run([sys.executable, "-m", "pmo_xl", "rollup", str(path), "--format", "json"],
+                         capture_output=True, text=True, env={**env, "RUST_BACKTRACE": "1"})
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    assert json.loads(run.stdout)["files"][0]["ok"] is True
