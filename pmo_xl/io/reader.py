@@ -84,6 +84,9 @@ EXPECTED: dict[str, str] = {
 _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
 _MAX_SERIAL = 2_958_465  # 9999-12-31
+#: The largest whole number an "int" column takes: 2**53, the last a double (an Excel
+#: number) holds exactly; beyond it (1e20) the value is a cell issue, not an int64 overflow.
+_MAX_WHOLE = 2**53
 #: Dates pmo-xl accepts in a date column: a plan or booking outside these years is a
 #: placeholder (9999-12-31) or a typing slip, reported at its cell and read as empty.
 _FIRST_YEAR, _LAST_YEAR = 1900, 2199
@@ -228,11 +231,13 @@ def _coerce_other(value: Any, kind: str) -> Any:
             if kind == "int":
                 if not float(value).is_integer():
                     raise _Bad(f"holds {_describe(value)}")
+                if abs(value) > _MAX_WHOLE:  # past int64 (and past what a double holds exactly)
+                    raise _Bad(f"holds {_describe(value)}")
                 return int(value)
             return float(value)
         if isinstance(value, str):
             number = _parse_number_text(value)
-            if number is not None and (kind != "int" or number.is_integer()):
+            if number is not None and (kind != "int" or (number.is_integer() and abs(number) <= _MAX_WHOLE)):
                 converted = int(number) if kind == "int" else number
                 raise _Bad(f"holds a number typed as text {value!r}; read as {number_text(converted)}", converted)
         raise _Bad(f"holds {_describe(value)}")
@@ -976,18 +981,17 @@ class _Reader:
             return arr.to_numpy(zero_copy_only=False).astype("float64", copy=False)
         if kind == "int" and pa.types.is_floating(t):
             values = arr.to_numpy(zero_copy_only=False)
-            if not arr.null_count and np.count_nonzero(values == np.floor(values)) == len(values) and np.abs(values).max(initial=0) < 2**63:
+            if not arr.null_count and np.count_nonzero(values == np.floor(values)) == len(values) and np.abs(values).max(initial=0) <= _MAX_WHOLE:
                 # no empty cell, all whole (what most ID columns are): the general path's answer
                 return pd.arrays.IntegerArray(values.astype("int64"), np.zeros(len(values), dtype=bool))
             missing = np.isnan(values)
-            whole = missing | (values == np.floor(values))
+            huge = ~missing & (np.abs(np.where(missing, 0, values)) > _MAX_WHOLE)  # 1e20, inf: past int64
+            whole = missing | ((values == np.floor(values)) & ~huge)
             if np.count_nonzero(whole) < len(whole):
                 for i in np.flatnonzero(~whole):
                     self.cell_issue(sheet, table, name, int(rows[i]), col, float(values[i]), kind, f"holds {_describe(float(values[i]))}")
                 missing = ~whole | missing
-            if np.abs(values[~missing]).max(initial=0) < 2**63:
-                return pd.arrays.IntegerArray(np.where(missing, 0, values).astype("int64"), missing)
-            return pd.array(np.where(missing, np.nan, values), dtype="Float64").astype("Int64")  # raises, as before
+            return pd.arrays.IntegerArray(np.where(missing, 0, values).astype("int64"), missing)
         if pa.types.is_integer(t):
             arr, t = arr.cast(pa.float64()), pa.float64()
         if kind in ("date", "datetime") and (pa.types.is_timestamp(t) or pa.types.is_date(t)):
