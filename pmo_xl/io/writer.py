@@ -244,7 +244,10 @@ class WorkbookEditor:
         import zipfile
         import zlib
 
-        raw = self._src.raw(info)
+        try:
+            raw = self._src.raw(info)
+        except ZipProblem as exc:  # a central directory that lies about the part's size or place
+            raise NotAWorkbook(f"the workbook is damaged: {exc}", path=str(self.path)) from None
         try:
             if info.compress_type == zipfile.ZIP_STORED:
                 data = raw
@@ -843,7 +846,10 @@ class WorkbookEditor:
     def _sheet_doc(self, part: str) -> SheetDoc:
         holder = self._parts.get(part)
         if not isinstance(holder, _SheetHolder):
-            holder = _SheetHolder(SheetDoc(self._xml(part), part))
+            try:
+                holder = _SheetHolder(SheetDoc(self._xml(part), part))
+            except ValueError as exc:  # a cell or row reference that is not one ("5C", r="x")
+                raise NotAWorkbook(f"the workbook is damaged: {part}: {exc}", path=str(self.path)) from None
             self._parts[part] = holder
         return holder.doc
 
