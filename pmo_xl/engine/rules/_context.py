@@ -81,7 +81,7 @@ def fmt_dates(dates: pd.Series) -> list[str]:
 
 
 def fmt_pct(value: float) -> str:
-    return f"{value * 100:g} %"
+    return f"{float(value) * 100:g} %"  # a Python float: 1e308 * 100 is inf, not numpy's overflow warning
 
 
 class RuleContext:

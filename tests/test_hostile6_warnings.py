@@ -1,0 +1,43 @@
+"""Huge numbers in a workbook (a date-formatted 1e308 in % Complete) give findings, not
+numpy's "RuntimeWarning: overflow encountered" lines on stderr (SPEC §9: one plain line
+or none, nothing from the internals)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+
+import pmo_xl
+
+from pmo_xl.engine.rules._context import fmt_pct
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "workbooks" / "Example_Project.xlsx"
+
+
+def test_fmt_pct_of_a_huge_numpy_value_warns_nothing() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fmt_pct(np.float64(1e308)) == "inf %"
+        assert fmt_pct(np.float64(0.5)) == "50 %"
+
+
+def test_validate_of_a_huge_percent_complete_prints_no_warning(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(EXAMPLE)
+    for col in "NGH":  # % Complete, Start, Finish of one task
+        wb["Plan"][f"{col}5"] = 1e308
+        wb["Plan"][f"{col}5"].number_format = "yyyy-mm-dd"
+    path = tmp_path / "huge.xlsx"
+    wb.save(path)
+    env = {k: v for k, v in os.environ.items() if k != "PMO_XL_DEBUG"}
+    env["PYTHONPATH"] = str(Path(pmo_xl.__file__).resolve().parents[1])  # the code under test
+    for argv in (["validate"], ["rollup"]):
+        run = subprocess.run([sys.executable, "-m", "pmo_xl", *argv, str(path)], capture_output=True, text=True, env=env)
+        assert run.returncode in (0, 1), run.stderr
+        assert "Warning" not in run.stderr and "Traceback" not in run.stderr, run.stderr
