@@ -447,7 +447,7 @@ def workbook_version(ed: UpgradeEditor) -> tuple[int | None, str | None]:
     if target is None:
         try:
             return int(float(formula.lstrip("="))), None
-        except ValueError:
+        except (ValueError, OverflowError):  # not a number, NaN, or 1E+400 (infinity)
             return None, None
     sheet, cell = target
     value = ed.cell_value(sheet, cell)
@@ -476,7 +476,8 @@ def plan_upgrade(ed: UpgradeEditor) -> UpgradePlan:
     version, version_cell = workbook_version(ed)
     if version is not None and version > schema.TEMPLATE_VERSION:
         raise PmoError(
-            f"template version {version} is newer than this pmo-xl (version {schema.TEMPLATE_VERSION}); "
+            f"template version {version if version < 10**6 else f'{float(version):g}'} is newer than this pmo-xl "
+            f"(version {schema.TEMPLATE_VERSION}); "
             "upgrade pmo-xl instead",
             path=str(ed.path),
         )
