@@ -333,7 +333,9 @@ def _text(value: Any, key: str, fail: Any) -> str:
 
 
 def _number(value: Any, key: str, fail: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):  # TOML's inf, nan, 1e400
+        raise fail(key, f"must be a finite number, not {value}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise fail(key, f"must be a number, not {_type(value)}" + (f" {value!r}" if isinstance(value, str) else ""))
     return value
 
