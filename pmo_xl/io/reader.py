@@ -1279,6 +1279,8 @@ def _panic_text(exc: BaseException) -> str:
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
+    if " " not in text and text != type(exc).__name__:  # a bare token (python-calamine's XmlError "t"): say what failed
+        text = f"{type(exc).__name__}: {text}"
     return text if len(text) <= 200 else text[:197] + "..."
 
 
