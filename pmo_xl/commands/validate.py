@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -313,4 +314,9 @@ def render_junit(files: list[dict[str, Any]]) -> str:
     out.append(f'<testsuites name="pmo-xl validate" tests="{total}" failures="{fails}" errors="{errs}">')
     out += suites
     out.append("</testsuites>")
-    return "\n".join(out) + "\n"
+    # cell text may hold characters XML 1.0 cannot carry (a _x0001_ or ESC in a cell):
+    # shown as U+FFFD so the report stays well-formed for the CI that parses it
+    return _NOT_XML_CHAR.sub("\ufffd", "\n".join(out)) + "\n"
+
+
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
