@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -461,6 +462,11 @@ def upgrade(paths: tuple[str, ...], dry_run: bool, fmt: str, jobs: int) -> None:
 
 
 def main() -> None:
+    # numpy's floating-point warnings (a hostile 1e308 overflowing a sum to inf) are not for
+    # the terminal: the results show inf/nan; pmo_xl.engine silences its own lines in any
+    # process, this also numpy's reductions (forked workers inherit it)
+    warnings.filterwarnings("ignore", message=r"(overflow|invalid value|divide by zero) encountered",
+                            category=RuntimeWarning)
     cli(prog_name="pmo-xl")
 
 

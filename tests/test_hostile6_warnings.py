@@ -41,3 +41,23 @@ def test_validate_of_a_huge_percent_complete_prints_no_warning(tmp_path: Path) -
         run = subprocess.run([sys.executable, "-m", "pmo_xl", *argv, str(path)], capture_output=True, text=True, env=env)
         assert run.returncode in (0, 1), run.stderr
         assert "Warning" not in run.stderr and "Traceback" not in run.stderr, run.stderr
+
+
+def _one(tmp_path: Path, sheet: str, ref: str) -> Path:
+    wb = openpyxl.load_workbook(EXAMPLE)
+    wb[sheet][ref] = 1e308
+    path = tmp_path / f"huge_{sheet}_{ref}.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_a_roll_up_overflowing_to_inf_prints_no_numpy_warning(tmp_path: Path) -> None:
+    """% Complete 1e308 (EV = budget x 1e308: the engine's own lines) and a rate of 1e308
+    (a cost sum overflowing inside numpy's reduction), alone and with --jobs 2."""
+    paths = [str(_one(tmp_path, "Plan", "N5")), str(_one(tmp_path, "Resources", "C5"))]
+    env = {k: v for k, v in os.environ.items() if k not in ("PMO_XL_DEBUG", "PYTHONWARNINGS")}
+    env["PYTHONPATH"] = str(Path(pmo_xl.__file__).resolve().parents[1])
+    for argv in (["rollup", paths[0]], ["rollup", paths[1]], ["rollup", "--jobs", "2", *paths]):
+        run = subprocess.run([sys.executable, "-m", "pmo_xl", *argv], capture_output=True, text=True, env=env)
+        assert run.returncode == 0, run.stderr
+        assert run.stderr == "", run.stderr

@@ -1,2 +1,14 @@
 """engine: pure calculations on plain tables and settings. Never imports xlwings,
 openpyxl or touches the file system; testable with no workbook at all."""
+
+import warnings as _warnings
+
+# Hostile numbers (a % Complete of 1e308, an amount of 1e300) overflow to inf/nan in the
+# engine's numpy arithmetic; the results show them as such. numpy's floating-point
+# RuntimeWarnings from the engine's own lines are not for the user's terminal (SPEC §9).
+_warnings.filterwarnings(
+    "ignore",
+    message=r"(overflow|invalid value|divide by zero) encountered",
+    category=RuntimeWarning,
+    module=r"pmo_xl\.engine",
+)
