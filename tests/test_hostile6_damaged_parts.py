@@ -62,3 +62,21 @@ def test_a_lying_central_directory_is_a_damaged_workbook(tmp_path: Path, argv: l
 
 def test_upgrade_of_a_sheet_with_a_bad_cell_reference_is_refused(tmp_path: Path) -> None:
     _refused(["upgrade", "{f}"], _bad_ref(tmp_path, "xl/worksheets/sheet3.xml", "C5"), "not a cell reference")
+
+
+def test_content_types_named_in_another_case_is_written_under_its_own_name(tmp_path: Path) -> None:
+    """OPC part names are case-insensitive: "[CONTENT_TYPES].XML" passes the package check,
+    and the writer used the exact name ("internal error: KeyError '[Content_Types].xml'")."""
+    with zipfile.ZipFile(EXAMPLE) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    parts["[CONTENT_TYPES].XML"] = parts.pop("[Content_Types].xml")
+    path = tmp_path / "upper.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    result = CliRunner().invoke(cli, ["validate", "--write", str(path)])
+    assert result.exit_code == 1, result.stdout + result.stderr
+    with zipfile.ZipFile(path) as z:
+        names = [i.filename for i in z.infolist()]
+        assert names.count("[CONTENT_TYPES].XML") == 1 and "[Content_Types].xml" not in names
+        assert b"/xl/worksheets/sheet10.xml" in z.read("[CONTENT_TYPES].XML")

@@ -302,10 +302,15 @@ class WorkbookEditor:
         return holder
 
     def _content_types(self) -> ContentTypes:
-        holder = self._parts.get("[Content_Types].xml")
+        # the part's name as the zip spells it: the package check finds it in any case
+        # ("[CONTENT_TYPES].XML"), and it is saved back under that name
+        name = self._find("[Content_Types].xml") or "[Content_Types].xml"
+        holder = self._parts.get(name)
         if holder is None:
-            holder = ContentTypes(self._read("[Content_Types].xml"))
-            self._parts["[Content_Types].xml"] = holder
+            if not self._has(name):
+                raise NotAWorkbook("the workbook is damaged: it has no [Content_Types].xml", path=str(self.path))
+            holder = ContentTypes(self._read(name))
+            self._parts[name] = holder
         return holder
 
     def _app(self) -> AppXml | None:
