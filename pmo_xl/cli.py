@@ -211,6 +211,7 @@ def validate(paths: tuple[str, ...], fmt: str, status_date: str | None, write: b
     """
     import datetime as dt
 
+    from .commands._common import STATUS_YEARS
     from .commands.validate import render_junit, render_text, validate_files
 
     day = None
@@ -219,6 +220,9 @@ def validate(paths: tuple[str, ...], fmt: str, status_date: str | None, write: b
             day = dt.date.fromisoformat(status_date)
         except ValueError:
             raise click.BadParameter(f"{status_date!r} is not a date YYYY-MM-DD", param_hint="--status-date") from None
+        first, last = STATUS_YEARS
+        if not first <= day.year <= last:
+            raise click.BadParameter(f"{status_date!r} is outside the years {first}–{last}", param_hint="--status-date")
     files = validate_files(paths, day, write=write, jobs=jobs)
     _show_files(files, fmt, render_text, echo={"junit": render_junit})
     if any(f["summary"]["error"] for f in files):

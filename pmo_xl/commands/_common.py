@@ -135,8 +135,22 @@ def refuse_newer_template(book: "Book") -> None:
 def status_date_of(book: "Book", override: Any = None) -> _dt.date | None:
     """``override`` (a date or ISO text) if given, else the book's ``StatusDate``."""
     if override is not None:
-        return parse_date(override, "--status-date")
+        return parse_status_date(override)
     return _day(book.settings.get("StatusDate"))
+
+
+#: The years a status date may have: those of the dates the reader accepts in a workbook
+#: (a StatusDate cell of 9999-12-31 is a cell issue; the same date given on the command
+#: line would set the schedule and the S-curve counting working days to the year 9999).
+STATUS_YEARS = (1900, 2199)
+
+
+def parse_status_date(value: Any, what: str = "--status-date") -> _dt.date | None:
+    """:func:`parse_date`, refusing a date outside :data:`STATUS_YEARS` (PmoError)."""
+    day = parse_date(value, what)
+    if day is not None and not STATUS_YEARS[0] <= day.year <= STATUS_YEARS[1]:
+        raise PmoError(f"{what} {day.isoformat()} is outside the years {STATUS_YEARS[0]}–{STATUS_YEARS[1]}")
+    return day
 
 
 def parse_date(value: Any, what: str = "date") -> _dt.date | None:

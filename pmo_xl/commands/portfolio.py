@@ -481,11 +481,11 @@ def portfolio(
     only the portfolio workbook needs.
     """
     from ..progress import progress
-    from ._common import parse_date
+    from ._common import parse_status_date
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    day = parse_date(status_date, "--status-date") if status_date is not None else None
+    day = parse_status_date(status_date) if status_date is not None else None
     if jobs is None:
         jobs = os.cpu_count() or 1
     if jobs < 1:

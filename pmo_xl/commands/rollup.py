@@ -34,16 +34,15 @@ def validation_errors(book: "Book", status_date: Any = None) -> int | None:
     status_date).errors``, counted by the rules alone (DCMA checks are no findings, and
     the warning-only checks are skipped); None when the validator is not available in
     this installation."""
-    import datetime as _dt
-
     try:
         from ..engine.rules import count_errors
     except ImportError:  # pragma: no cover - the validator ships with pmo_xl
         return None
     from ..config import thresholds_for
+    from ._common import parse_status_date
 
-    if isinstance(status_date, str):
-        status_date = _dt.date.fromisoformat(status_date)
+    if status_date is not None:
+        status_date = parse_status_date(status_date)
     thresholds_for(book)  # the organisation's lists stored in the workbook (as validate_book)
     return count_errors(book, status_date)
 
@@ -126,9 +125,9 @@ def rollup_files(
     """SPEC §8 ``files`` entries; an unreadable file is ``ok: false`` with its error and
     the other files are still rolled up."""
     if status_date is not None:
-        from ._common import parse_date
+        from ._common import parse_status_date
 
-        status_date = parse_date(status_date, "--status-date")
+        status_date = parse_status_date(status_date)  # a usage error, before any file
     return for_each_file(paths, functools.partial(rollup_file, status_date=status_date, write=write), jobs, "Rolling up")
 
 

@@ -60,9 +60,9 @@ def schedule_files(
     """SPEC §8 ``files`` entries; an unreadable file is ``ok: false`` with its error and
     the other files are still scheduled."""
     if status_date is not None:
-        from ._common import parse_date
+        from ._common import parse_status_date
 
-        status_date = parse_date(status_date, "--status-date")  # a usage error, before any file
+        status_date = parse_status_date(status_date)  # a usage error, before any file
     return for_each_file(paths, functools.partial(schedule_file, status_date=status_date, write=write), jobs, "Scheduling")
 
 

@@ -116,8 +116,10 @@ def _validate_book(book: "Book", status_date: Any, thresholds: "DcmaThresholds |
     from ..engine.rules import run_rules
     from ..engine.rules._context import RuleContext
 
-    if isinstance(status_date, str):
-        status_date = _dt.date.fromisoformat(status_date)
+    if status_date is not None:
+        from ._common import parse_status_date
+
+        status_date = parse_status_date(status_date)
     from ..config import stored_config, thresholds_for
 
     if ctx is not None and ctx.book is not book:
