@@ -33,7 +33,9 @@ def _emit_json(data: Any) -> None:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"pmo-xl: {message}", err=True)
+    from .commands import printable
+
+    click.echo(printable(f"pmo-xl: {message}"), err=True)
     sys.exit(code)
 
 
@@ -41,9 +43,11 @@ def _unreadable_to_stderr(files: Any) -> None:
     """One plain line per file that could not be processed, on stderr (text output: the
     report on stdout may be redirected, the terminal still shows what failed; json/junit
     carry it as an ``ok: false`` entry instead, so stdout stays parseable)."""
+    from .commands import printable
+
     for f in files:
         if not f.get("ok", False):
-            click.echo(f"pmo-xl: {f['path']}: {f['error']}", err=True)
+            click.echo(printable(f"pmo-xl: {f['path']}: {f['error']}"), err=True)
 
 
 def _show_files(

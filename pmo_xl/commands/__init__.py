@@ -11,10 +11,41 @@ still processed.
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..errors import PmoError
+
+#: What a workbook's text must not send to a terminal: the C0 controls but tab and newline,
+#: DEL and the C1 controls (ESC and CSI start the sequences that move the cursor, clear the
+#: screen or set the window's title).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` for a terminal: each control character shown as U+FFFD, a carriage
+    return dropped (a cell's Windows line break stays one line break)."""
+    return _CONTROL.sub(lambda m: "" if m.group() == "\r" else "\ufffd", text)
+
+
+def text_console(**options: Any) -> Any:
+    """A rich ``Console`` for the text reports: every string it renders (a cell's text in
+    a table, a finding, a CR title) goes through :func:`printable` first, so a workbook
+    cannot drive the terminal; rich's own colours are added after, as ever."""
+    return _safe_console_class()(**options)
+
+
+@functools.cache
+def _safe_console_class() -> type:
+    from rich.console import Console
+
+    class SafeConsole(Console):
+        def render_str(self, text: str, **options: Any) -> Any:
+            return super().render_str(printable(text), **options)
+
+    return SafeConsole
 
 
 def file_entry(path: str | Path, **fields: Any) -> dict[str, Any]:

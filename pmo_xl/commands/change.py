@@ -374,9 +374,9 @@ def _e(value: Any) -> str:
 
 
 def render_written(result: dict[str, Any]) -> None:
-    from rich.console import Console
+    from . import text_console
 
-    out = Console()
+    out = text_console()
     out.print(f"[bold]{result['cr_id']}[/]  {_e(result['message'].split(': ', 1)[-1])}", highlight=False)
     for line in result["budget"]:
         where = f"task {line['task_id']}" if line["task_id"] else "project level"
@@ -392,10 +392,11 @@ _STATUS_STYLE = {
 
 
 def render_list(result: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    out = Console()
+    from . import text_console
+
+    out = text_console()
     wide = out.width >= 120  # Type, Priority and Owner only when there is room for them
     table = Table(title=f"Change register — {_e(result['path'])}", title_justify="left")
     columns = [("CR ID", "cr_id"), ("Title", "title"), ("Status", "status")]
@@ -456,10 +457,11 @@ def render_list(result: dict[str, Any]) -> None:
 
 
 def render_show(result: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    out = Console()
+    from . import text_console
+
+    out = text_console()
     c = result["change"]
     style = _STATUS_STYLE.get(c["status"], "")
     out.print(f"[bold]{_e(c['cr_id'])}[/]  {_e(c['title'])}  [{style or 'none'}]{_e(c['status'])}[/]", highlight=False)

@@ -57,16 +57,16 @@ def info_files(paths: Iterable[str | Path], jobs: int | None = 1) -> list[dict[s
 
 def render_text(result: dict[str, Any]) -> None:
     """Human-readable ``info`` (rich tables on a terminal, plain text when piped)."""
-    from rich.console import Console
+    import click
     from rich.table import Table
 
-    import click
+    from . import printable, text_console
 
-    out = Console()
+    out = text_console()
     for entry in result["files"]:
         if not entry["ok"]:
             # One plain line per unreadable file, never wrapped (scripts grep these).
-            click.echo(f"pmo-xl: {entry['path']}: {entry['error']}", err=True)
+            click.echo(printable(f"pmo-xl: {entry['path']}: {entry['error']}"), err=True)
             continue
         s = entry["settings"]
         out.print(

@@ -661,14 +661,15 @@ _RAG_STYLE = {"Green": "bold green", "Amber": "bold yellow", "Red": "bold red"}
 
 def render_text(result: Portfolio, *, console: Any = None) -> None:
     """A table of the projects (RAG, CPI and SPI in colour on a terminal), then failures."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table, box
+
+    from . import text_console
 
     import sys
 
     if console is None:  # piped: wide enough that nothing is cut (no terminal to fit)
-        console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
+        console = text_console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
     con = console
 
     def money(v: Any) -> str:

@@ -186,11 +186,12 @@ KPIS = (("BAC", "bac", _money), ("PV", "pv", _money), ("EV", "ev", _money), ("AC
 
 def render_text(files: list[dict[str, Any]], *, console: Any = None) -> None:
     """Per file: the KPI block (RAG in colour), then the category and month tables."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table, box
 
-    con = console or Console(highlight=False, soft_wrap=True)
+    from . import text_console
+
+    con = console or text_console(highlight=False, soft_wrap=True)
     for entry in files:
         if not print_heading(con, entry):
             continue

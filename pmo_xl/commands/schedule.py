@@ -72,11 +72,12 @@ def schedule_files(
 def render_text(files: list[dict[str, Any]], *, console: Any = None) -> None:
     """Per file: a compact table (critical rows highlighted on a terminal), the forecast
     finish, the critical path, loops and problems."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table, box
 
-    con = console or Console(highlight=False, soft_wrap=True)
+    from . import text_console
+
+    con = console or text_console(highlight=False, soft_wrap=True)
     for entry in files:
         if not print_heading(con, entry):
             continue

@@ -235,11 +235,13 @@ def stamp_projects(
 def render_text(files: list[dict[str, Any]]) -> None:
     import click
 
+    from . import printable
+
     for f in files:
         if f["ok"]:
             click.echo(f"Created {f['path']}")
         else:
-            click.echo(f"pmo-xl: {f['error']}", err=True)
+            click.echo(printable(f"pmo-xl: {f['error']}"), err=True)
     made = sum(f["ok"] for f in files)
     failed = len(files) - made
     click.echo(f"{made} workbook(s) created" + (f", {failed} row(s) failed" if failed else ""))

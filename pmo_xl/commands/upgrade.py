@@ -59,10 +59,11 @@ def render_text(files: list[dict[str, Any]]) -> None:
     import click
 
     from ..io.upgrade import Change
+    from . import printable
 
     for f in files:
         if not f["ok"]:
-            click.echo(f"pmo-xl: {f['path']}: {f['error']}", err=True)
+            click.echo(printable(f"pmo-xl: {f['path']}: {f['error']}"), err=True)
             continue
         old = "unversioned" if f["from_version"] is None else f"version {f['from_version']}"
         if not f["changes"]:
@@ -73,4 +74,4 @@ def render_text(files: list[dict[str, Any]]) -> None:
             for c in f["changes"]:
                 click.echo(f"  {Change(**c)}")
         for note in f["notes"]:
-            click.echo(f"  note: {note}")
+            click.echo(printable(f"  note: {note}"))

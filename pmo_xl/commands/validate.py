@@ -215,10 +215,11 @@ _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 def render_text(files: list[dict[str, Any]], *, console: Any = None) -> None:
     """Findings grouped by file and sheet, then the DCMA table and the counts."""
-    from rich.console import Console
     from rich.markup import escape
 
-    con = console or Console(highlight=False, soft_wrap=True)
+    from . import text_console
+
+    con = console or text_console(highlight=False, soft_wrap=True)
     for entry in files:
         con.print(f"[bold]{escape(entry['path'])}[/bold]")
         if not entry["ok"]:
