@@ -51,6 +51,16 @@ _KIND_WORDS = {
     "bool": "TRUE or FALSE",
 }
 
+#: DT001's hint by the type its column expects (the rule's own hint is the date one)
+_KIND_HINTS = {
+    "int": "Type a whole number, without text or decimals (e.g. 12).",
+    "number": "Type a number, without text or units (e.g. 1500, not '1,500 EUR').",
+    "percent": "Type a percentage (e.g. 50%).",
+    "text": "Type the value again as plain text.",
+    "choice": "Pick a value from the drop-down.",
+    "bool": "Type TRUE or FALSE.",
+}
+
 declare(
     "DT001", "error", "Wrong type",
     "A cell holds a value of the wrong type for its column (text in a date or number "
@@ -143,7 +153,8 @@ def wrong_types(ctx: RuleContext) -> list[Finding]:
         elif not issue.table:
             key = issue.column
         r = RULES[rid]
-        out.append(Finding(r.severity, rid, issue.sheet, issue.cell, key, message, r.hint))
+        hint = r.hint if rid == "DT002" else _KIND_HINTS.get(issue.expected, r.hint)
+        out.append(Finding(r.severity, rid, issue.sheet, issue.cell, key, message, hint))
     return out
 
 
