@@ -285,6 +285,26 @@ def _change_common(fn: Any) -> Any:
     return _change_format(fn)
 
 
+class _FiniteFloat(click.ParamType):
+    """A float option that refuses ``nan`` and ``inf`` (click's float takes them, and a
+    NaN impact would then read as "not given")."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        import math
+
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+_NUMBER = _FiniteFloat()
+
 _WAIT_OPTION = click.option(
     "--wait", type=click.FloatRange(min=0), default=None,
     help="Seconds to wait for another pmo-xl process writing the same file (default 5, or PMO_XL_LOCK_WAIT).",
@@ -308,8 +328,8 @@ def _change_written(result: dict[str, Any], fmt: str) -> None:
 @click.option("--type", "type_", metavar="Scope|Schedule|Cost|Quality|Other", help="Type of change.")
 @click.option("--priority", metavar="Low|Medium|High|Critical", help="Priority.")
 @click.option("--rationale", help="Why the change is needed.")
-@click.option("--cost-impact", type=float, help="Cost impact in the project currency (may be negative).")
-@click.option("--schedule-impact", type=float, help="Schedule impact in working days.")
+@click.option("--cost-impact", type=_NUMBER, help="Cost impact in the project currency (may be negative).")
+@click.option("--schedule-impact", type=_NUMBER, help="Schedule impact in working days.")
 @click.option("--affected-tasks", help='Task IDs, e.g. "3,5".')
 @click.option("--funding", metavar='"New Funding"|Contingency|"Management Reserve"', help="Who pays for it.")
 @click.option("--owner", help="Who owns the change request.")
@@ -356,8 +376,8 @@ def change_set_status_cmd(path: str, cr_id: str, status: str, note: str | None, 
 @click.option("--by", "by", required=True, help="Who decided (Decision By).")
 @click.option("--date", "date_", help="Decision Date (YYYY-MM-DD, default today).")
 @click.option("--note", help="Decision Notes.")
-@click.option("--cost-impact", type=float, help="Approved cost impact (needed to approve unless in the register).")
-@click.option("--schedule-impact", type=float, help="Approved schedule impact in working days (likewise).")
+@click.option("--cost-impact", type=_NUMBER, help="Approved cost impact (needed to approve unless in the register).")
+@click.option("--schedule-impact", type=_NUMBER, help="Approved schedule impact in working days (likewise).")
 @click.option("--category", metavar="CATEGORY", help="Cost category of the budget line an approval adds "
               "(Labour, Contractors, Hardware, Software, Travel, Training, Other; default Other).")
 @_WAIT_OPTION
