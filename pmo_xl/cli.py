@@ -213,20 +213,13 @@ def validate(paths: tuple[str, ...], fmt: str, status_date: str | None, write: b
     Exit code 0 when no file has an error finding, 1 when one has, 2 when a file cannot
     be read (or the usage is wrong). Rules: docs/rules.md.
     """
-    import datetime as dt
-
-    from .commands._common import STATUS_YEARS
+    from .commands._common import parse_status_date
     from .commands.validate import render_junit, render_text, validate_files
 
-    day = None
-    if status_date is not None:
-        try:
-            day = dt.date.fromisoformat(status_date)
-        except ValueError:
-            raise click.BadParameter(f"{status_date!r} is not a date YYYY-MM-DD", param_hint="--status-date") from None
-        first, last = STATUS_YEARS
-        if not first <= day.year <= last:
-            raise click.BadParameter(f"{status_date!r} is outside the years {first}–{last}", param_hint="--status-date")
+    try:
+        day = parse_status_date(status_date)
+    except PmoError as exc:  # a usage error, before any file
+        raise click.BadParameter(exc.message.removeprefix("--status-date "), param_hint="--status-date") from None
     files = validate_files(paths, day, write=write, jobs=jobs)
     _show_files(files, fmt, render_text, echo={"junit": render_junit})
     if any(f["summary"]["error"] for f in files):
