@@ -485,7 +485,7 @@ def portfolio(
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    day = parse_status_date(status_date) if status_date is not None else None
+    day = parse_status_date(status_date)
     if jobs is None:
         jobs = os.cpu_count() or 1
     if jobs < 1:

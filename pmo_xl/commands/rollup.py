@@ -41,8 +41,7 @@ def validation_errors(book: "Book", status_date: Any = None) -> int | None:
     from ..config import thresholds_for
     from ._common import parse_status_date
 
-    if status_date is not None:
-        status_date = parse_status_date(status_date)
+    status_date = parse_status_date(status_date)  # (None stays None)
     thresholds_for(book)  # the organisation's lists stored in the workbook (as validate_book)
     return count_errors(book, status_date)
 

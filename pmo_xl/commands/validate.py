@@ -112,16 +112,13 @@ def validate_book(
 
 def _validate_book(book: "Book", status_date: Any, thresholds: "DcmaThresholds | None",
                    with_dcma: bool = True, ctx: "RuleContext | None" = None) -> ValidationReport:
+    from ..config import stored_config, thresholds_for
     from ..engine.dcma import assess
     from ..engine.rules import run_rules
     from ..engine.rules._context import RuleContext
+    from ._common import parse_status_date
 
-    if status_date is not None:
-        from ._common import parse_status_date
-
-        status_date = parse_status_date(status_date)
-    from ..config import stored_config, thresholds_for
-
+    status_date = parse_status_date(status_date)  # (None stays None)
     if ctx is not None and ctx.book is not book:
         raise ValueError("validate_book: the context was made for another book")
     if ctx is not None and ctx.status_date != RuleContext(book, status_date).status_date:
