@@ -122,8 +122,15 @@ def project_record(path: str | os.PathLike[str], status_date: _dt.date | None = 
     Returns ``{"ok": True, "project": {...}, "detail": {...}}`` or ``{"ok": False, "path",
     "error"}``. Runs in a worker process: everything returned is plain Python.
     """
+    from ..engine.cpm import collector_paused
+
     try:
-        return _project_record(Path(path), status_date, detail)
+        # The collector paused for the whole record: its objects make no cycle, and they are
+        # freed (the book, the context, the roll-up) before it resumes, so no collection
+        # walks them on the way (inner pauses ended with thousands alive, and the first
+        # allocation after each then ran one that found nothing, every file).
+        with collector_paused():
+            return _project_record(Path(path), status_date, detail)
     except PmoError as exc:
         return {"ok": False, "path": str(path), "error": exc.message}
     except Exception as exc:  # a bug on one file must not stop the batch
