@@ -36,6 +36,7 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/read.py
 	$(PY) benchmarks/validate.py
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/contention.py
 
 clean:
 	rm -rf out .pytest_cache

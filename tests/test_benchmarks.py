@@ -69,6 +69,44 @@ def test_validate_benchmark_starts_each_run_without_the_parse_caches() -> None:
     assert proc.stdout.split() == ["(1,", "2)", "(0,", "0)"], proc.stdout
 
 
+def test_contention_benchmark_prints_a_ratio_for_each_neighbour(small: Path, tmp_path: Path) -> None:
+    """``contention.py`` measures the record and the raw read in turn beside each neighbour
+    (started, warm, then stopped: none is left running)."""
+    import shutil
+
+    folder = tmp_path / "books"
+    folder.mkdir()
+    for name in ("a.xlsx", "b.xlsx"):
+        shutil.copy(small, folder / name)
+    out = _run("contention.py", "--folder", str(folder), "--repeat", "1", "--neighbours", "idle,spin,stream,record",
+               cache=tmp_path)
+    for name in ("idle", "spin", "stream", "record"):
+        assert re.search(rf"^{name} +record {NUMBER} ms  raw read {NUMBER} ms  ratio {NUMBER}$", out, re.M), out
+    assert re.search(r"^1 files of .*books, CPU per file, median of 1 round\(s\)$", out, re.M), out
+    assert _neighbours_running() == [], "a neighbour is still running"
+
+
+def _neighbours_running() -> list[str]:
+    """The command lines of contention.py neighbours still alive (Linux: /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # (a process that ended meanwhile)
+            continue
+        if "deadline = time.time" in text:
+            found.append(text)
+    return found
+
+
+def test_contention_benchmark_refuses_an_unknown_neighbour(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, str(BENCH / "contention.py"), "--neighbours", "idle,loud"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env=dict(os.environ, PMO_BENCH_CACHE=str(tmp_path)))
+    assert proc.returncode == 2
+    assert "unknown neighbour 'loud'" in proc.stderr
+
+
 @pytest.mark.slow
 def test_quick_run_prints_every_figure(tmp_path: Path) -> None:
     """``run.py --quick`` builds its workbooks into the cache it is given and prints each
