@@ -121,7 +121,9 @@ def main() -> None:
     others = every[half:] or every
     print(machine())
     what = f"of {folder}" if args.folder else f"of {cfg['tasks']} tasks and {cfg['rows']:,} timesheet rows"
-    print(f"{len(paths)} files {what}, CPU per file, median of {repeat} round(s)")
+    files = f"{len(paths)} file" + ("s" if len(paths) != 1 else "")
+    rounds = f"{repeat} round" + ("s" if repeat != 1 else "")
+    print(f"{files} {what}, CPU per file, median of {rounds}")
     project_record(paths[0])  # imports and caches warm for both sides
     fastexcel_read(paths[0])
     for name in names:

@@ -82,7 +82,7 @@ def test_contention_benchmark_prints_a_ratio_for_each_neighbour(small: Path, tmp
                cache=tmp_path)
     for name in ("idle", "spin", "stream", "record"):
         assert re.search(rf"^{name} +record {NUMBER} ms  raw read {NUMBER} ms  ratio {NUMBER}$", out, re.M), out
-    assert re.search(r"^1 files of .*books, CPU per file, median of 1 round\(s\)$", out, re.M), out
+    assert re.search(r"^1 file of .*books, CPU per file, median of 1 round$", out, re.M), out
     assert _neighbours_running() == [], "a neighbour is still running"
 
 
