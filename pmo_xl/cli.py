@@ -97,8 +97,19 @@ class _Group(click.Group):
             _fail(f"internal error: {type(exc).__name__}: {exc} (set PMO_XL_DEBUG=1 for details)", 2)
 
 
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: the version and the build (pure Python, or native and how much)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from ._native import build_description
+
+    click.echo(f"pmo-xl, version {__version__} ({build_description()})")
+    ctx.exit()
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="pmo-xl")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version and the build (pure Python or native), and exit.")
 def cli() -> None:
     """pmo-xl: validate plans, roll up actuals vs budget and keep the change register of
     the standard PMO workbook."""

@@ -23,7 +23,7 @@ from pmo_xl.io import package as pk
 from pmo_xl.io.package import open_package, parse_reference, parse_xml
 
 ROOT = Path(__file__).resolve().parents[1]
-PMO_XL = ROOT / ".venv" / "bin" / "pmo-xl"
+PMO_XL = Path(sys.executable).with_name("pmo-xl")  # the pmo-xl of the venv running the tests
 
 
 def _digest(path: Path) -> str:
