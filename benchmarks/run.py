@@ -331,8 +331,10 @@ def machine() -> str:
     load = ""
     if hasattr(os, "getloadavg"):
         load = ", load average %.1f" % os.getloadavg()[0]
+    # which build the figures are of: pure Python, or native (docs/native.md)
+    build = subprocess.run([PMO, "--version"], capture_output=True, text=True).stdout.strip()
     return (f"{platform.platform()}, {os.cpu_count()} CPUs{mem}{load}, Python {platform.python_version()}\n"
-            f"{', '.join(libs)}")
+            f"{', '.join(libs)}\n{build}")
 
 
 def main() -> None:

@@ -113,6 +113,7 @@ def test_quick_run_prints_every_figure(tmp_path: Path) -> None:
     figure of docs/performance.md with its ratio."""
     out = _run("run.py", "--quick", cache=tmp_path)
     expected = [
+        r"^pmo-xl, version \S+ \((pure Python|native: \d+ of \d+ modules compiled with mypyc)\)$",
         rf"^help +pmo-xl --help {NUMBER} ms",
         rf"^udf +pmo_cpi\(ev, ac\) {NUMBER} µs per call",
         rf"^portfolio +20 files, \d+ processes, 2 pairs: .* ratio {NUMBER} \(goal <= 1\.3",
