@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from itertools import compress, repeat
 from operator import itemgetter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -275,6 +275,8 @@ class ScheduleResult:
         extra = dict(kwargs.get("extra") or {})
         extra[task_id] = extra.get(task_id, 0) + int(days)
         if self._network is None:
+            if tasks is None:
+                raise ValueError("this result cannot be re-run")
             return schedule(tasks, **{**kwargs, "extra": extra})
         # same tasks, same network: only the passes depend on the durations
         problems = list(kwargs["problems"])
@@ -441,7 +443,7 @@ def _plan_columns(frame: pd.DataFrame, calendar: Calendar, with_names: bool = Fa
 
     # ---- links, problems (in row order), the columns ----------------------------------
     links: list[Sequence[Link]] = []
-    bad_links: dict[int, tuple[LinkProblem, ...]] = {}
+    bad_links: dict[int, Sequence[LinkProblem]] = {}
     if coded is not None:  # codes: each distinct text parsed once, handed to its rows
         parsed = [*map(_parse_text, coded[1]), ((), ())]  # (-1: blank)
         links = [parsed[c][0] for c in preds]
@@ -449,6 +451,8 @@ def _plan_columns(frame: pd.DataFrame, calendar: Calendar, with_names: bool = Fa
             bad_links = {j: parsed[c][1] for j, c in enumerate(preds) if parsed[c][1]}
     else:
         for j, v in enumerate(preds):
+            found: Sequence[Link]
+            wrong: Sequence[LinkProblem]
             if type(v) is str:  # parse_predecessors' own cache: its tuples, shared (read only)
                 found, wrong = _parse_text(v)
             elif v is None:
@@ -459,7 +463,7 @@ def _plan_columns(frame: pd.DataFrame, calendar: Calendar, with_names: bool = Fa
             links.append(found)
             if wrong:
                 bad_links[j] = wrong
-    task_ids = list(map(int, ids))
+    task_ids = list(map(int, cast("list[float]", ids)))  # (None is not in the kept rows)
     if distinct_cons != {"ASAP"} or bad_links:
         # the rows with something to report: a bad link or a constraint other than ASAP
         flagged = sorted(set(bad_links).union(compress(range(m), map("ASAP".__ne__, cons))))
@@ -543,7 +547,7 @@ def _values(frame: pd.DataFrame, name: str, where: _Where = None) -> Any:
     """The column's array (:func:`~pmo_xl.engine._columns.column_array`); None when the
     column is missing. ``where``: the frame's :func:`~pmo_xl.engine._columns.positions`,
     when the caller reads many columns, or the plan's :class:`PlanColumns`."""
-    if type(where) is PlanColumns:
+    if isinstance(where, PlanColumns):
         return where.array(name)
     if where is not None:
         return column_array(frame, name, where) if name in where else None
@@ -595,8 +599,8 @@ def _texts(frame: pd.DataFrame, name: str, meaning: Callable[[str | None], Any] 
     if distinct and (float not in kinds or 0.0 not in distinct):
         # text, empty cells, NaN: no two of them are equal with different texts (as 1,
         # 1.0 and True or 0.0 and -0.0 are), so one dict keyed by value maps them in C
-        of = {v: meaning(_text(v)) for v in distinct}
-        return list(map(of.__getitem__, values))
+        by_value = {v: meaning(_text(v)) for v in distinct}
+        return list(map(by_value.__getitem__, values))
     seen: dict[Any, Any] = {}
     out: list[Any] = []
     for v in values:
@@ -1023,7 +1027,7 @@ def _times(network: _Network, status_day: int | None, extra: dict[int, int], lat
             if c in ("SNLT", "MSO"):
                 late_start = _min(late_start, _start_bound(cday[i], d))
             elif c in ("FNLT", "MFO"):
-                late_finish = min(late_finish, int(cday[i]))
+                late_finish = min(late_finish, _finish_bound(cday[i]))
             if state[i] == _IN_PROGRESS:  # its start is history: only the finish is bounded
                 lf[i] = late_finish
                 ls[i] = es[i]
@@ -1113,19 +1117,20 @@ def _forward(
                 if c in ("SNET", "MSO"):
                     start = max(start, _start_bound(cday[i], d))
                 elif c in ("FNET", "MFO"):
-                    start = max(start, int(cday[i]) - d)
+                    start = max(start, _finish_bound(cday[i]) - d)
                 if alap_start is not None and c == "ALAP":
                     start = max(start, alap_start[i])
             es[i] = start
             ef[i] = start + d
             resume[i] = start
             continue
+        started, finished = astart[i], afinish[i]
         if st == _COMPLETE:
-            if astart[i] is not None:
-                es[i] = int(astart[i] - 1)
-                ef[i] = int(afinish[i]) if afinish[i] is not None else es[i] + d
-            elif afinish[i] is not None:
-                ef[i] = int(afinish[i])
+            if started is not None:
+                es[i] = int(started - 1)
+                ef[i] = int(finished) if finished is not None else es[i] + d
+            elif finished is not None:
+                ef[i] = int(finished)
                 es[i] = ef[i] - d
             else:  # 100 % without actual dates: where the network puts it
                 es[i] = _network_start(i, d, incoming, es, ef, 0)
@@ -1135,8 +1140,8 @@ def _forward(
             continue
         # in progress
         done = dur[i] - rem[i]
-        if astart[i] is not None:
-            es[i] = int(astart[i] - 1)
+        if started is not None:
+            es[i] = int(started - 1)
         else:  # started, date unknown: where the network puts it, not after the status date
             es[i] = _network_start(i, d, incoming, es, ef, 0)
             if status is not None:
@@ -1197,7 +1202,7 @@ def _passes(
     calendar: Calendar | None,
     problems: list[ScheduleProblem],
     extra: dict[int, int],
-    inputs: tuple[list[CpmTask], dict[str, Any]],
+    inputs: tuple[list[CpmTask] | None, dict[str, Any]],
 ) -> ScheduleResult:
     """Durations, forward and backward passes, floats, summaries, critical paths."""
     is_summary = network.is_summary
@@ -1297,7 +1302,16 @@ def _min(a: int | None, b: int) -> int:
 def _start_bound(day: int | None, duration: int) -> int:
     """Early-start time of a start constraint on working day ``day``: the task occupies
     that day, so it starts at ``day - 1``; a milestone is dated at the end of its day."""
-    return int(day) - 1 if duration > 0 else int(day)
+    bound = _finish_bound(day)
+    return bound - 1 if duration > 0 else bound
+
+
+def _finish_bound(day: int | None) -> int:
+    """Early-finish time of a finish constraint on working day ``day`` (its end). The day
+    of a dated constraint is never None (:func:`_network` makes it ASAP then)."""
+    if day is None:
+        raise ValueError("a dated constraint without its day")
+    return int(day)
 
 
 def _network_start(i: int, d: int, incoming: list[list[tuple[int, int, int]]], es: np.ndarray, ef: np.ndarray, floor: int) -> int:

@@ -108,7 +108,9 @@ def _parse_text_now(text: str) -> tuple[tuple[Link, ...], tuple[LinkProblem, ...
     """:func:`_parse_text` without the cache."""
     bare = text.strip()
     if bare.isdecimal() and int(bare) > 0:  # the common case: one FS link, no lag
-        return (_part(bare)[0],), ()
+        link = _part(bare)[0]
+        assert link is not None  # (a bare ID > 0 is always a link)
+        return (link,), ()
     links: list[Link] = []
     problems: list[LinkProblem] = []
     seen: set[int] = set()
