@@ -19,7 +19,7 @@ from pmo_xl.engine import cpm, links
 from pmo_xl.engine.rules._context import RuleContext, _codes_of, _normalise
 from pmo_xl.model import Book, TableData
 from support import links_before
-from test_cpm_columns import ROW, calendar, frame_of, result_of
+from test_cpm_columns import ROW, calendar, fields_of, frame_of, result_of
 
 TEXT_COLUMNS = [c.name for c in schema.TABLES["tblPlan"].columns if c.kind not in ("date", "datetime", "int", "number", "percent", "bool")]
 
@@ -51,7 +51,7 @@ def test_schedule_of_the_context_columns_is_the_frame_schedule(rows, coded, coun
     plan_old, names_old, problems_old = cpm._plan_columns(frame, calendar(country), with_names=True)
     # (a blank cell's links: () from the codes, [] from parse_predecessors(NaN): both none)
     plan.links, plan_old.links = list(map(tuple, plan.links)), list(map(tuple, plan_old.links))
-    assert (vars(plan), names, problems) == (vars(plan_old), names_old, problems_old)
+    assert (fields_of(plan), names, problems) == (fields_of(plan_old), names_old, problems_old)
 
 
 @settings(max_examples=200, deadline=None)
@@ -87,6 +87,6 @@ def test_predecessors_parse_as_before(parts, separators):
     for _ in range(2):  # parsed, then remembered
         got, problems = links.parse_predecessors(text)
         want, want_problems = links_before.parse_predecessors(text)
-        assert [vars(link) for link in got] == [vars(link) for link in want]
-        assert [vars(p) for p in problems] == [vars(p) for p in want_problems]
+        assert [fields_of(link) for link in got] == [fields_of(link) for link in want]
+        assert [fields_of(p) for p in problems] == [fields_of(p) for p in want_problems]
         assert [str(link) for link in got] == [str(link) for link in want]

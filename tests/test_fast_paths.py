@@ -100,7 +100,7 @@ def test_delayed_finish_is_the_delayed_schedules_finish(seed, status_day, days):
         delayed = result.delay(t.id, days)
         assert result.delayed_finish(t.id, days) == delayed.project_finish
         again = schedule(result._inputs[0], status_day=status_day, extra={t.id: days})  # from scratch
-        assert [vars(x) for x in delayed.tasks] == [vars(x) for x in again.tasks]
+        assert delayed.tasks == again.tasks  # (dataclasses: every field equal)
         assert delayed.critical_paths == again.critical_paths and delayed.problems == again.problems
 
 

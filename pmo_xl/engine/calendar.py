@@ -47,7 +47,7 @@ _DAY = np.timedelta64(1, "D")
 _YEAR_MARGIN = 2
 
 
-def parse_workweek(workweek: str) -> list[bool]:
+def parse_workweek(workweek: Any) -> list[bool]:
     """``"1111100"`` -> ``[True]*5 + [False]*2``; ValueError with a plain message otherwise."""
     text = "" if workweek is None else str(workweek).strip()
     if len(text) != 7 or any(ch not in "01" for ch in text):
@@ -89,52 +89,68 @@ class Calendar:
     Args:
         start: the project's ``StartDate``; working day 1 is the first working day on or
             after it.
-        workweek: 7 characters Mon..Sun, ``1`` = working (validated: ValueError).
+        workweek: 7 characters Mon..Sun, ``1`` = working (validated: ValueError); a
+            setting read as a number (1111100) is its text.
         holidays: explicit non-working dates (``tblHolidays``); empties are skipped.
         country: ISO 3166 code (optionally ``CC-SUBDIV``, e.g. ``DE-BY``) whose public
             holidays are non-working; an unknown code raises ValueError.
+
+    ``copy.copy`` of a calendar is an independent calendar (a Calendar only ever replaces
+    its attributes) made without computing anything again.
     """
+
+    workweek: str
+    weekmask: list[bool]
+    explicit_holidays: frozenset[_dt.date]
+    country: str | None
+    _subdiv: str | None
+    _country_holidays: dict[_dt.date, str]
+    _years: tuple[int, int] | None  # country years computed, inclusive
+    start: _dt.date
+    _busdaycal: Any  # numpy.busdaycalendar
+    first_day: _dt.date
 
     def __init__(
         self,
         start: _dt.date,
-        workweek: str = "1111100",
+        workweek: Any = "1111100",
         holidays: Iterable[Any] = (),
-        country: str | None = None,
+        country: Any = None,
+        *,
+        _copy_of: Calendar | None = None,
     ) -> None:
+        if _copy_of is not None:  # (__copy__: the same attributes)
+            self.workweek, self.weekmask = _copy_of.workweek, _copy_of.weekmask
+            self.explicit_holidays = _copy_of.explicit_holidays
+            self.country, self._subdiv = _copy_of.country, _copy_of._subdiv
+            self._country_holidays, self._years = _copy_of._country_holidays, _copy_of._years
+            self.start, self._busdaycal, self.first_day = _copy_of.start, _copy_of._busdaycal, _copy_of.first_day
+            return
         start_date = to_date(start)
         if start_date is None:
             raise ValueError("the calendar needs a start date (StartDate is empty)")
         self.workweek = str(workweek).strip()
         self.weekmask = parse_workweek(self.workweek)
-        self.explicit_holidays: frozenset[_dt.date] = frozenset(
+        self.explicit_holidays = frozenset(
             d for d in (to_date(h) for h in holidays) if d is not None
         )
-        self.country: str | None = None
-        self._subdiv: str | None = None
-        self._country_holidays: dict[_dt.date, str] = {}
-        self._years: tuple[int, int] | None = None  # country years computed, inclusive
+        self.country = None
+        self._subdiv = None
         if country is not None and str(country).strip():
-            self._init_country(str(country).strip())
+            self.country, self._subdiv = _country_code(str(country).strip())
+        self._country_holidays = {}
+        self._years = None
         self.start = start_date
         if self.country is not None:
             self._cover_years(start_date.year - 1, start_date.year + _YEAR_MARGIN)
         else:
             self._rebuild()
-        self.first_day: _dt.date = self.next_working(start_date)
+        self.first_day = self.next_working(start_date)
+
+    def __copy__(self) -> Calendar:
+        return Calendar(self.start, _copy_of=self)
 
     # ------------------------------------------------------------------ holidays
-    def _init_country(self, code: str) -> None:
-        country, _, subdiv = code.upper().partition("-")
-        try:
-            _country_table(country, subdiv or None, 2000, 2000)
-        except NotImplementedError:
-            raise ValueError(
-                f"HolidayCountry {code!r} is not a country the holidays package knows "
-                "(use an ISO 3166 alpha-2 code such as FR, DE, US, or CC-SUBDIV such as DE-BY)"
-            ) from None
-        self.country = country
-        self._subdiv = subdiv or None
 
     def _cover_years(self, lo: int, hi: int) -> None:
         """Make sure the country's holidays of years lo..hi are in the busday calendar."""
@@ -317,6 +333,20 @@ class Calendar:
             f"Calendar(start={self.start.isoformat()}, workweek={self.workweek!r}, "
             f"holidays={len(self.explicit_holidays)}{extra})"
         )
+
+
+def _country_code(code: str) -> tuple[str, str | None]:
+    """``HolidayCountry`` text -> (country, subdivision or None); ValueError when the
+    holidays package does not know it."""
+    country, _, subdiv = code.upper().partition("-")
+    try:
+        _country_table(country, subdiv or None, 2000, 2000)
+    except NotImplementedError:
+        raise ValueError(
+            f"HolidayCountry {code!r} is not a country the holidays package knows "
+            "(use an ISO 3166 alpha-2 code such as FR, DE, US, or CC-SUBDIV such as DE-BY)"
+        ) from None
+    return country, subdiv or None
 
 
 @functools.lru_cache(maxsize=64)
