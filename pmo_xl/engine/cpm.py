@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import compress, repeat
 from operator import itemgetter
@@ -534,7 +534,7 @@ class PlanColumns:
 
     __slots__ = ("array", "codes")
 
-    def __init__(self, array: Callable[[str], np.ndarray],
+    def __init__(self, array: Callable[[Hashable], np.ndarray],
                  codes: Callable[[str], tuple[np.ndarray, list[str]] | None]) -> None:
         self.array, self.codes = array, codes
 
@@ -543,7 +543,7 @@ class PlanColumns:
 _Where = dict[Any, int] | PlanColumns | None
 
 
-def _values(frame: pd.DataFrame, name: str, where: _Where = None) -> Any:
+def _values(frame: pd.DataFrame, name: Hashable, where: _Where = None) -> Any:
     """The column's array (:func:`~pmo_xl.engine._columns.column_array`); None when the
     column is missing. ``where``: the frame's :func:`~pmo_xl.engine._columns.positions`,
     when the caller reads many columns, or the plan's :class:`PlanColumns`."""
@@ -1314,7 +1314,7 @@ def _finish_bound(day: int | None) -> int:
     return int(day)
 
 
-def _network_start(i: int, d: int, incoming: list[list[tuple[int, int, int]]], es: np.ndarray, ef: np.ndarray, floor: int) -> int:
+def _network_start(i: int, d: int, incoming: list[list[tuple[int, int, int]]], es: list[int], ef: list[int], floor: int) -> int:
     start = floor
     for p, k, lag in incoming[i]:
         if k == _FS:
@@ -1400,12 +1400,12 @@ def _critical_paths(
     order: list[int],
     incoming: list[list[tuple[int, int, int]]],
     outgoing: list[list[tuple[int, int, int]]],
-    es: np.ndarray,
-    ef: np.ndarray,
-    resume: np.ndarray,
-    state: np.ndarray,
-    critical: np.ndarray,
-    total: np.ndarray,
+    es: list[int],
+    ef: list[int],
+    resume: list[int],
+    state: list[int],
+    critical: list[bool],
+    total: list[int],
 ) -> list[list[int]]:
     """Chains of critical tasks joined by driving links (the link that sets the
     successor's date in the forward pass), from a task no critical link drives to one
