@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-from functools import cached_property
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -84,6 +83,10 @@ def fmt_pct(value: float) -> str:
     return f"{float(value) * 100:g} %"  # a Python float: 1e308 * 100 is inf, not numpy's overflow warning
 
 
+#: A lazy attribute not computed yet (None is a value: no calendar, no CPM…).
+_UNSET: Final = object()
+
+
 class RuleContext:
     """The book under validation, with cached derived data for the rules."""
 
@@ -93,6 +96,25 @@ class RuleContext:
         #: findings are all warnings or info, and need costly data (the CPM), may skip.
         self.errors_only = errors_only
         self._status_override = _safe_date(status_date) if status_date is not None else None
+        # the caches, filled as the rules ask
+        self._frame_cache: dict[str, pd.DataFrame] = {}
+        self._sources: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
+        self._codes_cache: dict[tuple[str, str], tuple[np.ndarray, list[str]]] = {}
+        #: Text columns whose codes are made when a rule first asks: (values, missing).
+        self._pending_codes: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._array_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._rows_cache: dict[str, np.ndarray] = {}
+        # the properties below, each computed on first use (_UNSET until then)
+        self._status_date: Any = _UNSET
+        self._status_ts: Any = _UNSET
+        self._start_date: Any = _UNSET
+        self._calendar: Any = _UNSET
+        self._issue_cells: Any = _UNSET
+        self._plan: Any = _UNSET
+        self._task_ids: Any = _UNSET
+        self._plan_by_id: Any = _UNSET
+        self._links: Any = _UNSET
+        self._cpm: Any = _UNSET
 
     # ------------------------------------------------------------------ settings
     def setting(self, name: str) -> Any:
@@ -104,24 +126,44 @@ class RuleContext:
             pass
         return v
 
-    @cached_property
+    @property
     def status_date(self) -> _dt.date | None:
+        if self._status_date is _UNSET:
+            self._status_date = self._make_status_date()
+        return self._status_date
+
+    def _make_status_date(self) -> _dt.date | None:
         if self._status_override is not None:
             return self._status_override
         return _safe_date(self.setting("StatusDate"))
 
-    @cached_property
+    @property
     def status_ts(self) -> pd.Timestamp | None:
+        if self._status_ts is _UNSET:
+            self._status_ts = self._make_status_ts()
+        return self._status_ts
+
+    def _make_status_ts(self) -> pd.Timestamp | None:
         return pd.Timestamp(self.status_date) if self.status_date else None
 
-    @cached_property
+    @property
     def start_date(self) -> _dt.date | None:
+        if self._start_date is _UNSET:
+            self._start_date = self._make_start_date()
+        return self._start_date
+
+    def _make_start_date(self) -> _dt.date | None:
         return _safe_date(self.setting("StartDate"))
 
-    @cached_property
+    @property
     def calendar(self) -> Calendar | None:
         """The project calendar, or None when StartDate/WorkWeek/HolidayCountry are unusable
         (those are reported by the structure and data rules)."""
+        if self._calendar is _UNSET:
+            self._calendar = self._make_calendar()
+        return self._calendar
+
+    def _make_calendar(self) -> Calendar | None:
         start = self.start_date
         if start is None:
             # (the earliest plan Start off the column's array: min of the days, as
@@ -160,10 +202,6 @@ class RuleContext:
         got = self._frame_cache.get(name)  # (asked a hundred times a workbook: made once)
         return got if got is not None else self._frames(name)
 
-    @cached_property
-    def _frame_cache(self) -> dict[str, pd.DataFrame]:
-        return {}
-
     def _frames(self, name: str) -> pd.DataFrame:
         if name not in self._frame_cache:
             codes: dict[str, tuple[np.ndarray, list[str]]] = {}
@@ -178,10 +216,6 @@ class RuleContext:
                 self._sources[name] = (source, {c: _arrow_data(source, c) for c in _SOURCES_KEPT[name]})
         return self._frame_cache[name]
 
-    @cached_property
-    def _sources(self) -> dict[str, tuple[pd.DataFrame, dict[str, Any]]]:
-        return {}
-
     def unchanged_since_coded(self, name: str, column: str) -> bool:
         """True when ``column`` of the book's table ``name`` is still the very Arrow text
         this context coded (same frame, same immutable Arrow data), so another engine may
@@ -193,15 +227,6 @@ class RuleContext:
             return False
         frame = self.book.tables[name].frame if name in self.book.tables else None
         return frame is kept[0] and _arrow_data(frame, column) is kept[1][column]
-
-    @cached_property
-    def _codes_cache(self) -> dict[tuple[str, str], tuple[np.ndarray, list[str]]]:
-        return {}
-
-    @cached_property
-    def _pending_codes(self) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
-        """Text columns whose codes are made when a rule first asks: (values, missing)."""
-        return {}
 
     def _text_codes(self, name: str, column: str) -> tuple[np.ndarray, list[str]] | None:
         """:meth:`codes`, None for a column that is not text."""
@@ -272,32 +297,44 @@ class RuleContext:
             self._rows_cache[name] = got
         return got
 
-    @cached_property
-    def _array_cache(self) -> dict[tuple[str, str], np.ndarray]:
-        return {}
-
-    @cached_property
-    def _rows_cache(self) -> dict[str, np.ndarray]:
-        return {}
-
-    @cached_property
+    @property
     def issue_cells(self) -> set[tuple[str, int, str]]:
         """(table, row, column) of every cell the reader could not type (reported by DT)."""
+        if self._issue_cells is _UNSET:
+            self._issue_cells = self._make_issue_cells()
+        return self._issue_cells
+
+    def _make_issue_cells(self) -> set[tuple[str, int, str]]:
         return {(i.table, int(i.row), i.column) for i in self.book.issues}
 
     # ------------------------------------------------------------------ plan
-    @cached_property
+    @property
     def plan(self) -> pd.DataFrame:
+        if self._plan is _UNSET:
+            self._plan = self._make_plan()
+        return self._plan
+
+    def _make_plan(self) -> pd.DataFrame:
         return self.frame("tblPlan")
 
-    @cached_property
+    @property
     def task_ids(self) -> set[int]:
+        if self._task_ids is _UNSET:
+            self._task_ids = self._make_task_ids()
+        return self._task_ids
+
+    def _make_task_ids(self) -> set[int]:
         ids = self.array("tblPlan", "ID")
         return {int(v) for v in ids[~np.isnan(ids)].tolist()}
 
-    @cached_property
+    @property
     def plan_by_id(self) -> pd.DataFrame:
         """Plan rows by task ID (first row of a duplicated ID), with ``row`` = Excel row."""
+        if self._plan_by_id is _UNSET:
+            self._plan_by_id = self._make_plan_by_id()
+        return self._plan_by_id
+
+    def _make_plan_by_id(self) -> pd.DataFrame:
         plan = self.plan
         ids = self.array("tblPlan", "ID")
         known = np.flatnonzero(~np.isnan(ids))
@@ -315,18 +352,28 @@ class RuleContext:
         index = pd.Index(ids[keep].astype(np.int64), name="ID")
         return _frame_of(columns, [*plan.columns, "row"], index)
 
-    @cached_property
+    @property
     def links(self) -> dict[int, tuple[list[Any], list[Any]]]:
         """Excel row -> (links, problems) of its Predecessors (``pmo_xl.engine.links``)."""
+        if self._links is _UNSET:
+            self._links = self._make_links()
+        return self._links
+
+    def _make_links(self) -> dict[int, tuple[list[Any], list[Any]]]:
         from ..links import parse_predecessors
 
         present = ~self.isna("tblPlan", "Predecessors")
         rows = self.rows("tblPlan")[present].tolist()
         return {int(row): parse_predecessors(v) for row, v in zip(rows, self.array("tblPlan", "Predecessors")[present].tolist())}
 
-    @cached_property
+    @property
     def cpm(self) -> Any:
         """The CPM result for the plan (None when there is no calendar or no task)."""
+        if self._cpm is _UNSET:
+            self._cpm = self._make_cpm()
+        return self._cpm
+
+    def _make_cpm(self) -> Any:
         from ..cpm import PlanColumns, schedule_plan
 
         cal = self.calendar
@@ -486,11 +533,11 @@ def _normalised(
     width = len(layout.groups["O"])
     # (made when a column other than the plain Arrow texts needs it: when none does, the
     # texts' own conversion is the block, see _fill_texts)
-    objects = None if width else np.empty((0, n), dtype=object)
+    objects: Any = None if width else np.empty((0, n), dtype=object)  # (an array by the time the block is cut below)
     text_codes: dict[str, tuple[np.ndarray, list[str]]] = {}
     text_present: list[np.ndarray] = []  # where the object columns have a value
     text_missing: list[np.ndarray] = []  # (or where they have none)
-    raw_dates: list[tuple[int, Any, bool]] = []  # the reader's dates, checked together below
+    raw_dates: list[tuple[int, Any, bool, str]] = []  # the reader's dates, checked together below
     short_texts: list[tuple[int, Any, Any]] = []  # the reader's Arrow texts, converted together below
     for col, (group, j) in zip(spec.columns, layout.slots):
         k = position.get(col.name)
@@ -526,7 +573,7 @@ def _normalised(
     full = False  # a column known to have a value on every row: no row is blank
     if raw_dates:
         full = _fill_dates(dates, raw_dates, frame)
-    done: list[tuple[Any, np.ndarray]] = []  # (column, missing) of the texts left uncoded
+    done: list[tuple[Any, int, np.ndarray]] = []  # (column, row, missing) of the texts left uncoded
     if short_texts:
         objects, filled_texts, full_text = _fill_texts(objects, width, short_texts)
         full = full or full_text
@@ -988,15 +1035,15 @@ def _text(s: pd.Series) -> tuple[pd.Series, np.ndarray, tuple[np.ndarray, list[s
     values = np.empty(len(uniques) + 1, dtype=object)  # the last slot is for the empties (-1)
     present = np.zeros(len(uniques) + 1, dtype=bool)
     canonical = np.full(len(uniques) + 1, -1, dtype=np.int64)  # code of the stripped text
-    texts: dict[str, int] = {}
+    numbered: dict[str, int] = {}
     for k, v in enumerate(uniques.astype(object).tolist()):
         text = v.strip() if isinstance(v, str) else fmt(v).strip()
         values[k] = text if text else np.nan
         present[k] = bool(text)
         if text:
-            canonical[k] = texts.setdefault(text, len(texts))
+            canonical[k] = numbered.setdefault(text, len(numbered))
     values[-1] = np.nan
-    return pd.Series(values[codes], index=s.index, dtype=object), present[codes], (canonical[codes], list(texts))
+    return pd.Series(values[codes], index=s.index, dtype=object), present[codes], (canonical[codes], list(numbered))
 
 
 #: Up to this many rows a text column is stripped and coded in plain Python: the
