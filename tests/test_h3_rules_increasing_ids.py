@@ -5,8 +5,6 @@ number them): each row is then its ID's first. Those fast paths must give what
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -37,10 +35,32 @@ def _first_ks_before(values: np.ndarray) -> np.ndarray | None:
     return ks[np.sort(np.unique(known, return_index=True)[1])] if len(ks) else ks
 
 
+def _plan_rows(values: np.ndarray) -> list[dict]:
+    """Plan rows with these task IDs (NaN: an empty ID cell)."""
+    plan = []
+    for k, tid in enumerate(values.tolist()):
+        r = task(1, f"{k + 1}", f"T{k}", start="2026-01-05", finish="2026-01-09")
+        r["ID"] = None if tid != tid else tid
+        plan.append(r)
+    return plan
+
+
+def _context_of(values: np.ndarray) -> RuleContext:
+    """A context whose plan's ID column is exactly these floats, inf and 1.5 included (a
+    real context: the compiled rules take no stand-in object)."""
+    book = make_book(plan_rows=_plan_rows(np.full(len(values), np.nan)))
+    table = book.tables["tblPlan"]
+    table.frame = table.frame.assign(ID=values)
+    ctx = RuleContext(book, None)
+    got = ctx.array("tblPlan", "ID")
+    assert np.array_equal(got, values, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(values))
+    return ctx
+
+
 @settings(max_examples=300, deadline=None)
 @given(ids())
 def test_first_ks_is_np_unique_first_occurrences(values):
-    got = _Plan.first_ks(SimpleNamespace(id_arr=values, _first_ks=None))
+    got = _Plan(_context_of(values)).first_ks()
     want = _first_ks_before(values)
     assert (got is None) == (want is None)
     if want is not None:
@@ -50,11 +70,7 @@ def test_first_ks_is_np_unique_first_occurrences(values):
 @settings(max_examples=150, deadline=None)
 @given(ids())
 def test_first_rows_are_plan_by_id(values):
-    plan = []
-    for k, tid in enumerate(values.tolist()):
-        r = task(1, f"{k + 1}", f"T{k}", start="2026-01-05", finish="2026-01-09")
-        r["ID"] = None if tid != tid else tid
-        plan.append(r)
+    plan = _plan_rows(values)
     try:
         pb = RuleContext(make_book(plan_rows=plan), None).plan_by_id
     except Exception as exc:  # (IDs pandas cannot make int64 of: the same error both ways)
@@ -72,6 +88,6 @@ def test_first_rows_are_plan_by_id(values):
 @settings(max_examples=200, deadline=None)
 @given(ids())
 def test_may_repeat_on_increasing_ids(values):
-    ctx = SimpleNamespace(array=lambda name, column: values, isna=lambda name, column: np.isnan(values))
+    ctx = _context_of(values)
     present = values[~np.isnan(values)]
     assert _may_repeat(ctx, "tblPlan", "ID") == (len(np.unique(present)) < len(present))

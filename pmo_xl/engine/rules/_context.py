@@ -394,7 +394,7 @@ class RuleContext:
         self,
         rule_id: str,
         table: str,
-        row: int | None,
+        row: Any,  # an Excel row (a Python or a numpy integer), None for no cell
         column: str | None,
         key: Any,
         message: str,
@@ -410,7 +410,7 @@ class RuleContext:
             cell = f"{letter}{int(row)}" if letter else ""
         return Finding(r.severity, rule_id, t.sheet, cell, fmt(key), message, hint if hint is not None else r.hint)
 
-    def where(self, table: str, row: int, column: str) -> str:
+    def where(self, table: str, row: Any, column: str) -> str:
         """``Plan!G12`` for messages (the sheet alone when the column is missing)."""
         return self.table(table).where(int(row), column)
 
@@ -668,12 +668,14 @@ def _layout(spec: schema.Table) -> _Layout:
 
 try:  # a datetime block handed over as pandas' own array: the constructor's re-check skipped
     from pandas.core.arrays import DatetimeArray as _DatetimeArray
-
-    def _block(values: np.ndarray) -> Any:
-        return _DatetimeArray._simple_new(values, dtype=values.dtype) if values.dtype.kind == "M" else values
 except ImportError:  # pragma: no cover
-    def _block(values: np.ndarray) -> Any:
-        return values
+    _DatetimeArray = None
+
+
+def _block(values: np.ndarray) -> Any:
+    if _DatetimeArray is not None and values.dtype.kind == "M":
+        return _DatetimeArray._simple_new(values, dtype=values.dtype)
+    return values
 
 
 try:  # the blocks of a normalised table made as pandas' constructor makes them (see below)
@@ -704,7 +706,7 @@ def _fill_dates(dates: np.ndarray, raw: list[tuple[int, np.ndarray, bool, str]],
     of these cells has a date."""
     ints = np.stack([a for _, a, _, _ in raw]) if len(raw) > 1 else raw[0][1].reshape(1, -1)
     known = ints != _NAT
-    every = np.count_nonzero(known) == known.size
+    every = bool(np.count_nonzero(known) == known.size)  # (a bool, not numpy's: it is returned)
     clean = ints if every else np.where(known, ints, 0)  # (day 0, 1970-01-01, passes every test)
     lo, hi = _NS_BOUNDS["us"]
     ok = lo <= clean.min() and clean.max() <= hi

@@ -127,7 +127,7 @@ def row_key(table: str) -> str | None:
     return schema.TABLES[table].key or ROW_KEY.get(table)
 
 
-def _key(frame: pd.DataFrame, table: str, row: int) -> Any:
+def _key(frame: pd.DataFrame, table: str, row: Any) -> Any:
     k = row_key(table)
     return frame.at[row, k] if k and k in frame.columns else ""
 
