@@ -20,7 +20,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from typing import Any, Sequence
+from typing import Any, Sequence, TypeVar
+
+_C = TypeVar("_C")
+
+
+def _python_class(cls: _C) -> _C:
+    """The class itself. As a class decorator it keeps the class a plain Python class when
+    the module is compiled with mypyc (a class with a decorator other than ``dataclass``
+    is not made a native one): a frozen dataclass (its ``__setattr__`` refuses a compiled
+    ``__init__``), a descriptor, or a class whose instances keep a ``__dict__``."""
+    return cls
 
 #: The keys of ``evm`` in the ``rollup`` JSON (SPEC §8), in order.
 EVM_KEYS: tuple[str, ...] = (
@@ -104,47 +114,48 @@ def _mul(a: float | None, b: float | None) -> float | None:
 # One small function per metric, so the Excel layer can call the same code.
 
 
-def cv(ev: float, ac: float) -> float | None:
+def cv(ev: float | None, ac: float | None) -> float | None:
     """Cost variance CV = EV − AC (PMI Practice Standard for EVM)."""
     return _sub(_num(ev), _num(ac))
 
 
-def sv(ev: float, pv: float) -> float | None:
+def sv(ev: float | None, pv: float | None) -> float | None:
     """Schedule variance SV = EV − PV (PMI Practice Standard for EVM)."""
     return _sub(_num(ev), _num(pv))
 
 
-def cpi(ev: float, ac: float) -> float | None:
+def cpi(ev: float | None, ac: float | None) -> float | None:
     """Cost performance index CPI = EV / AC (PMI Practice Standard for EVM)."""
     return ratio(ev, ac)
 
 
-def spi(ev: float, pv: float) -> float | None:
+def spi(ev: float | None, pv: float | None) -> float | None:
     """Schedule performance index SPI = EV / PV (PMI Practice Standard for EVM)."""
     return ratio(ev, pv)
 
 
-def eac(bac: float, cpi_: float | None) -> float | None:
+def eac(bac: float | None, cpi_: float | None) -> float | None:
     """Estimate at completion EAC = BAC / CPI (PMI Practice Standard for EVM)."""
     return ratio(bac, cpi_)
 
 
-def eac_ac_plus_remaining(bac: float, ev: float, ac: float) -> float | None:
+def eac_ac_plus_remaining(bac: float | None, ev: float | None, ac: float | None) -> float | None:
     """EAC = AC + (BAC − EV): the remaining work done at the budgeted rate (PMI)."""
     return _add(_num(ac), _sub(_num(bac), _num(ev)))
 
 
-def eac_cpi_spi(bac: float, ev: float, ac: float, cpi_: float | None, spi_: float | None) -> float | None:
+def eac_cpi_spi(bac: float | None, ev: float | None, ac: float | None, cpi_: float | None,
+                spi_: float | None) -> float | None:
     """EAC = AC + (BAC − EV) / (CPI × SPI): cost and schedule both weigh (PMI)."""
     return _add(_num(ac), ratio(_sub(_num(bac), _num(ev)), _mul(_num(cpi_), _num(spi_))))
 
 
-def tcpi(bac: float, ev: float, ac: float) -> float | None:
+def tcpi(bac: float | None, ev: float | None, ac: float | None) -> float | None:
     """To-complete performance index TCPI = (BAC − EV) / (BAC − AC) (PMI, BAC based)."""
     return ratio(_sub(_num(bac), _num(ev)), _sub(_num(bac), _num(ac)))
 
 
-def earned_schedule(cum_pv: Sequence[float], ev: float) -> float | None:
+def earned_schedule(cum_pv: Sequence[float], ev: float | None) -> float | None:
     """Earned schedule ES in working days (Lipke 2003).
 
     ``cum_pv[j]`` is the cumulative PV at the end of working day ``j + 1`` of the plan
@@ -188,6 +199,7 @@ def ieac_t(planned_duration: float | None, spi_t_: float | None) -> float | None
 # --------------------------------------------------------------------------- the set
 
 
+@_python_class  # (frozen: see _python_class)
 @dataclass(frozen=True)
 class EVM:
     """Earned value metrics at the status date. Money in the project currency; ES, SV(t),
@@ -230,10 +242,10 @@ assert tuple(f.name for f in fields(EVM)) == EVM_KEYS
 
 
 def compute_evm(
-    bac: float,
-    pv: float,
-    ev: float,
-    ac: float,
+    bac: float | None,
+    pv: float | None,
+    ev: float | None,
+    ac: float | None,
     cum_pv: Sequence[float] = (),
     at: float | None = None,
 ) -> EVM:
@@ -250,7 +262,7 @@ def compute_evm(
     """
     m = cost_metrics(bac, pv, ev, ac)
     pd_ = float(len(cum_pv)) if len(cum_pv) else None
-    es_ = earned_schedule(cum_pv, m["ev"]) if pd_ else None  # type: ignore[arg-type]
+    es_ = earned_schedule(cum_pv, m["ev"]) if pd_ else None
     spi_t_ = spi_t(es_, at)
     return EVM(**m, es=es_, sv_t=sv_t(es_, at), spi_t=spi_t_, ieac_t=ieac_t(pd_, spi_t_))
 
@@ -259,35 +271,36 @@ def compute_evm(
 COST_KEYS: tuple[str, ...] = EVM_KEYS[:EVM_KEYS.index("es")]
 
 
-def cost_metrics(bac: float, pv: float, ev: float, ac: float) -> dict[str, float | None]:
+def cost_metrics(bac: float | None, pv: float | None, ev: float | None, ac: float | None) -> dict[str, float | None]:
     """The :func:`compute_evm` metrics that need no PV curve (:data:`COST_KEYS`: BAC, PV,
     EV, AC, the variances, indices and estimates), by name: what a caller reading only
     those takes without the earned schedule."""
     bac_, pv_, ev_, ac_ = _num(bac), _num(pv), _num(ev), _num(ac)
-    cpi_ = cpi(ev_, ac_)  # type: ignore[arg-type]
-    spi_ = spi(ev_, pv_)  # type: ignore[arg-type]
-    eac_ = eac(bac_, cpi_)  # type: ignore[arg-type]
+    cpi_ = cpi(ev_, ac_)
+    spi_ = spi(ev_, pv_)
+    eac_ = eac(bac_, cpi_)
     return {
         "bac": bac_,
         "pv": pv_,
         "ev": ev_,
         "ac": ac_,
-        "cv": cv(ev_, ac_),  # type: ignore[arg-type]
-        "sv": sv(ev_, pv_),  # type: ignore[arg-type]
+        "cv": cv(ev_, ac_),
+        "sv": sv(ev_, pv_),
         "cpi": cpi_,
         "spi": spi_,
         "eac": eac_,
-        "eac_ac_plus_remaining": eac_ac_plus_remaining(bac_, ev_, ac_),  # type: ignore[arg-type]
-        "eac_cpi_spi": eac_cpi_spi(bac_, ev_, ac_, cpi_, spi_),  # type: ignore[arg-type]
+        "eac_ac_plus_remaining": eac_ac_plus_remaining(bac_, ev_, ac_),
+        "eac_cpi_spi": eac_cpi_spi(bac_, ev_, ac_, cpi_, spi_),
         "etc": _sub(eac_, ac_),
         "vac": _sub(bac_, eac_),
-        "tcpi": tcpi(bac_, ev_, ac_),  # type: ignore[arg-type]
+        "tcpi": tcpi(bac_, ev_, ac_),
     }
 
 
 # --------------------------------------------------------------------------- RAG
 
 
+@_python_class  # (frozen: see _python_class)
 @dataclass(frozen=True)
 class RagThresholds:
     """RAG limits on CPI and SPI (SPEC §5): Green when both ≥ ``green`` and there are no

@@ -53,7 +53,7 @@ except ImportError:  # pragma: no cover - pandas 2: DataFrame(dict)
 
 from pmo_xl.errors import PmoError
 from pmo_xl.engine._columns import column_array, positions
-from pmo_xl.engine.evm import COST_KEYS, EVM, RagThresholds, _num, compute_evm, cost_metrics, rag
+from pmo_xl.engine.evm import COST_KEYS, EVM, RagThresholds, _num, _python_class, compute_evm, cost_metrics, rag
 from pmo_xl.schema import LISTS, TABLES
 
 # Masks are tested with np.count_nonzero: on short arrays .any()/.all() cost more (docs/performance.md).
@@ -317,7 +317,7 @@ def _sorted_groups_by_reduceat() -> bool:
 
 
 def _setting_number(settings: Mapping[str, Any], name: str, default: float = 0.0) -> float:
-    v = settings.get(name)
+    v: Any = settings.get(name)
     try:
         f = float(v)
     except (TypeError, ValueError):
@@ -523,6 +523,7 @@ def _daily(before: np.ndarray, n: np.ndarray, amount: np.ndarray, total: int) ->
 # --------------------------------------------------------------------------- result
 
 
+@_python_class  # (its instances keep a __dict__, read through _TableField)
 @dataclass
 class RollupResult:
     """Everything ``pmo-xl rollup`` reports for one workbook (SPEC §5, §8).
@@ -620,6 +621,7 @@ class _Later:
         self.fn, self.args = fn, args
 
 
+@_python_class  # (a data descriptor: compiled classes have no __set__ slot)
 class _TableField:
     """A :class:`RollupResult` table field (or its notes): a :class:`_Later` value is built
     on its first read and kept (a portfolio reads none of the seven frames, nor the notes;
@@ -941,7 +943,7 @@ def _actuals(
         counted = Actuals(is_ts[ok], date[ok], task[ok], all_person[ok], all_cat[ok], all_hours[ok], all_amount[ok],
                           people, categories)
     # (the arrays are the roll-up's own; _int_ids of IDs out of int64's range warns: built now)
-    excluded = _Later(_excluded, ~ok, timesheet.index.to_numpy(), costs.index.to_numpy(), date, task, all_person,
+    excluded: Any = _Later(_excluded, ~ok, timesheet.index.to_numpy(), costs.index.to_numpy(), date, task, all_person,
                       all_cat, all_hours, all_amount, people, categories, int_task_ids)
     if int_task_ids and not _castable(task):
         excluded = _built(excluded)
@@ -1098,7 +1100,7 @@ def _task_windows(plan: pd.DataFrame, dates: Mapping[str, np.ndarray] | None = N
         dates = {c: _days(plan[c]) for c in _PLAN_DATES}
     ids = _floats(plan["ID"])
     keep = ~np.isnan(ids)
-    ascending = np.count_nonzero(keep) == len(keep) and not np.count_nonzero(ids[1:] <= ids[:-1])
+    ascending = bool(np.count_nonzero(keep) == len(keep) and not np.count_nonzero(ids[1:] <= ids[:-1]))
     if ascending:  # every row is its ID's first (a usual plan): the columns as they are, no copies
         rows: Any = slice(None)
     else:
@@ -1227,7 +1229,8 @@ def _wbs_tree(codes: list[str], node_of: dict[str, int]) -> tuple[np.ndarray, np
     n_plan = len(codes)
     # the usual plan: every code's parent is a code met before it, every part a number;
     # each node's ancestors and sort key are then its parent's plus one
-    anc: list[list[int]] | None = []
+    anc: list[list[int]] = []
+    general = False  # found a code whose parent is not a code before it
     joined = "\n".join(codes)
     numbered = _ALL_NUMBERED.fullmatch(joined) is not None and joined.count("\n") == len(codes) - 1
     keys: list[tuple[int, ...]] = []
@@ -1240,12 +1243,12 @@ def _wbs_tree(codes: list[str], node_of: dict[str, int]) -> tuple[np.ndarray, np
             continue
         p = node_of.get(parent)
         if p is None or p >= j:
-            anc = None  # the general way
+            general = True  # the general way
             break
         anc.append([*anc[p], p])
         if numbered:
             keys.append(keys[p] + (int(last),))
-    if anc is None:
+    if general:
         prefixes: dict[str, list[str]] = {}  # WBS -> its ancestors' codes, outermost first
         for w in codes[:n_plan]:
             for a in _memo_prefixes(prefixes, w):
@@ -1420,12 +1423,17 @@ def _task_table(wbs_rows: list[str], name_rows: list[str], tasks: _Tasks, dkeys:
                 more_src.append(2 * n_nodes + k if k is not None and not in_plan[k] else zero)
                 if k is not None:
                     in_plan[k] = True
-                more_tid.append(t), more_name.append(names[i])
+                more_tid.append(t)
+                more_name.append(names[i])
     for k in np.flatnonzero(~in_plan & (dkeys != PROJECT_KEY)).tolist():
-        more_src.append(2 * n_nodes + k), more_tid.append(dkeys[k]), more_name.append(NOT_IN_PLAN)
+        more_src.append(2 * n_nodes + k)
+        more_tid.append(dkeys[k])
+        more_name.append(NOT_IN_PLAN)
     k = int(np.searchsorted(dkeys, PROJECT_KEY))
     if k < len(dkeys) and dkeys[k] == PROJECT_KEY:
-        more_src.append(2 * n_nodes + k), more_tid.append(np.nan), more_name.append(PROJECT_LEVEL)
+        more_src.append(2 * n_nodes + k)
+        more_tid.append(np.nan)
+        more_name.append(PROJECT_LEVEL)
 
     m = len(more_src)
     mat = np.vstack([own, total, dmat, np.zeros((1, len(values)))])
@@ -1478,10 +1486,14 @@ class _Budget:
     at: np.ndarray  # the task's position in the plan's tasks, -1 = none
     before: np.ndarray | None = None  # working days before the line's first day
     n: np.ndarray | None = None  # working days the line is spread over (>= 1)
+    _is_task: np.ndarray | None = field(default=None, repr=False, compare=False)  # see is_task
 
-    @functools.cached_property
+    @property
     def is_task(self) -> np.ndarray:
-        return ~np.isnan(self.task)
+        """A task line (not a project-level one), worked out once."""
+        if self._is_task is None:
+            self._is_task = ~np.isnan(self.task)
+        return self._is_task
 
 
 def _budget_windows(
@@ -1514,9 +1526,7 @@ def _budget_windows(
     start[has_period] = month.astype("datetime64[D]")
     end[has_period] = (month + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
     category = np.array(_text_list(budget["Category"], NO_CATEGORY), dtype=object)
-    lines = _Budget(amount, task, category, start, end, known, at)
-    lines.__dict__["is_task"] = is_task  # (its cached property, worked out above)
-    return lines
+    return _Budget(amount, task, category, start, end, known, at, _is_task=is_task)  # (is_task: worked out above)
 
 
 def _progress_windows(
@@ -1558,6 +1568,7 @@ def _s_curve(
     (:func:`_progress_windows`), level-of-effort lines as their PV. Its columns, made a
     frame when read (a portfolio takes them as rows: :meth:`RollupResult.table_columns`)."""
     before, n, amount = lines.before, lines.n, lines.amount
+    assert before is not None and n is not None  # (spread on the axis by rollup())
     active = amount != 0
     if w_status is None:
         w_status = axis.W_at(status)
@@ -1624,14 +1635,16 @@ def _earned_schedule_inputs(
     """Cumulative PV per working day from the project's first day (the earlier of
     StartDate and the first day carrying budget) to the last day carrying budget, and AT
     (working days from the first day through the status date)."""
+    before, n = lines.before, lines.n
+    assert before is not None and n is not None  # (spread on the axis by rollup())
     active = lines.amount != 0
     if not np.count_nonzero(active):
         return np.array([]), None
-    origin = int(lines.before[active].min())  # working days before day 1
+    origin = int(before[active].min())  # working days before day 1
     if start_setting is not None:
         origin = min(origin, axis.W_at(start_setting - np.timedelta64(1, "D")))
-    last = int((lines.before + lines.n)[active].max())
-    cum_pv = np.cumsum(_daily(lines.before, lines.n, lines.amount, axis.total))[origin:last]
+    last = int((before + n)[active].max())
+    cum_pv = np.cumsum(_daily(before, n, lines.amount, axis.total))[origin:last]
     return cum_pv, float(max(w_status - origin, 0))
 
 
@@ -1642,6 +1655,7 @@ class _EarnedSchedule:
     :func:`~pmo_xl.engine.evm.cost_metrics`), PD and AT. A portfolio reads only ``cost``."""
 
     __slots__ = ("args", "totals", "cost", "_inputs")
+    _inputs: tuple[np.ndarray, float | None] | None
 
     def __init__(self, args: tuple[Any, ...], totals: tuple[float, float, float, float], cost: dict[str, float | None]):
         self.args, self.totals, self.cost, self._inputs = args, totals, cost, None
@@ -1793,16 +1807,17 @@ def rollup(
     # by task, and its sums per task ID, when read; unless building it could fail: then now
     wbs = _text_list(plan["WBS"])
     if not _task_rollup_may_fail(wbs, tasks, lines, line_pv, line_ev, counted):
-        by_task = _Later(_task_rollup, wbs, _kept_texts(plan["Task"]), tasks, lines, line_pv, line_ev, counted)
+        by_task: Any = _Later(_task_rollup, wbs, _kept_texts(plan["Task"]), tasks, lines, line_pv, line_ev, counted)
     else:  # (the exact check, on the sums)
         dkeys, dmat = _task_sums(lines, line_pv, line_ev, counted)
         by_task = _Later(_task_table, wbs, _text_list(plan["Task"]), tasks, dkeys, dmat)
         if _task_table_fails(wbs, tasks, dkeys, dmat):
             by_task = _built(by_task)
+    # (a _Later field is built when read: see _TableField)
     return RollupResult(
         status_date=status.astype(object),
         currency=str(settings.get("Currency") or "EUR"),
-        evm=_Later(_EarnedSchedule.evm, schedule),
+        evm=_Later(_EarnedSchedule.evm, schedule),  # type: ignore[arg-type]
         rag=rag(cost["cpi"], cost["spi"], error_count, thresholds),
         by_task=by_task,
         by_category=_by_category(lines, line_pv, counted),
@@ -1811,9 +1826,9 @@ def rollup(
         reserves=_Later(_reserves_later, *_reserve_inputs(_table(tables, "tblChanges"), budget, settings)),
         after_status_date=excluded,
         unrated_people=unrated,
-        planned_duration=_Later(_EarnedSchedule.planned_duration, schedule),
-        actual_time=_Later(_EarnedSchedule.actual_time, schedule),
-        notes=_Later(_with_unrated_note, notes, unrated_hours),
+        planned_duration=_Later(_EarnedSchedule.planned_duration, schedule),  # type: ignore[arg-type]
+        actual_time=_Later(_EarnedSchedule.actual_time, schedule),  # type: ignore[arg-type]
+        notes=_Later(_with_unrated_note, notes, unrated_hours),  # type: ignore[arg-type]
     )
 
 

@@ -6,7 +6,8 @@ only loops over the rows that have a finding.
 
 from __future__ import annotations
 
-from typing import Any
+import builtins
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -155,7 +156,8 @@ class _Columns:
             self._lists[key] = self.ctx.frame(name)[column].tolist()
         return self._lists[key]
 
-    def people(self) -> list[Any]:
+    # (``list`` below is the method above: the type is builtins.list)
+    def people(self) -> builtins.list[Any]:
         """tblResources' Person as a list (a name or None), from the context's text codes
         (an Arrow string column's ``tolist`` costs more)."""
         key = ("tblResources", "Person")
@@ -167,12 +169,12 @@ class _Columns:
             self._lists[key] = [names[c] if c >= 0 else None for c in codes.tolist()]
         return self._lists[key]
 
-    def numbers(self, name: str, column: str) -> list[Any]:
+    def numbers(self, name: str, column: str) -> builtins.list[Any]:
         """``frame[column].tolist()`` of a float column, from its cached array."""
         a = self.array(name, column)
         return a.tolist() if a.dtype.kind == "f" else self.list(name, column)
 
-    def codes(self, name: str, column: str) -> tuple[np.ndarray, list[Any]]:
+    def codes(self, name: str, column: str) -> tuple[np.ndarray, builtins.list[Any]]:
         """``pd.factorize`` of a number column: (codes, distinct values as a list), -1 for NaN."""
         key = (name, column)
         if key not in self._codes:
@@ -221,12 +223,12 @@ class _FirstRows:
             self.finish = ctx.array("tblPlan", "Actual Finish")[keep]
             self.row = ctx.rows("tblPlan")[keep]
 
-    def row_of(self, task_id: int) -> Any:
+    def row_of(self, task_id: int) -> int:
         """``plan_by_id.at[task_id, "row"]``."""
-        return self.row[int((self.index == task_id).nonzero()[0][0])]
+        return int(self.row[int((self.index == task_id).nonzero()[0][0])])
 
 
-def _rows(frame: pd.DataFrame | None) -> bool:
+def _rows(frame: pd.DataFrame | None) -> TypeGuard[pd.DataFrame]:
     """``frame is not None and not frame.empty`` (without pandas' generic ``empty``)."""
     return frame is not None and len(frame.index) > 0 and len(frame.columns) > 0
 
@@ -269,14 +271,14 @@ def finance(ctx: RuleContext) -> list[Finding]:
         where = ctx.table(name).where
         index = frame.index
         for k in bad.nonzero()[0].tolist():
-            row, t = index[k], task[k]
+            row, t = int(index[k]), task[k]
             out.append(ctx.finding(rid, name, row, "Task ID", t,
-                                   f"{where(int(row), 'Task ID')}: task {fmt(t)} is not in the plan."))
+                                   f"{where(row, 'Task ID')}: task {fmt(t)} is not in the plan."))
         if on_summary is not None:
             for k in on_summary.nonzero()[0].tolist():
-                row, t = index[k], task[k]
+                row, t = int(index[k]), task[k]
                 out.append(ctx.finding("FN014", name, row, "Task ID", t,
-                                       f"{where(int(row), 'Task ID')}: task {fmt(t)} is a summary task."))
+                                       f"{where(row, 'Task ID')}: task {fmt(t)} is a summary task."))
 
     # ---- categories
     for name, frame in (("tblBudget", budget), ("tblCosts", costs)):
@@ -293,16 +295,16 @@ def finance(ctx: RuleContext) -> list[Finding]:
             hours_by_person = _hours_by_person(ctx, ts, cols) if _rows(ts) else {}
         where = ctx.table("tblResources").where
         for k in no_rate:
-            row = res.index[k]
-            if ("tblResources", int(row), "Rate") in ctx.issue_cells:
+            row = int(res.index[k])
+            if ("tblResources", row, "Rate") in ctx.issue_cells:
                 continue
             p = res_people[k]
             h = hours_by_person.get(p, 0.0)
-            booked = f" ({fmt(h)} hours booked)" if h else ""
+            hours_note = f" ({fmt(h)} hours booked)" if h else ""
             out.append(ctx.finding("FN004", "tblResources", row, "Rate", p,
-                                   f"{where(int(row), 'Rate')}: '{p}' has no rate{booked}."))
+                                   f"{where(row, 'Rate')}: '{p}' has no rate{hours_note}."))
 
-    if _rows(ts):
+    if _rows(ts) and ts_tasks is not None:  # (ts_tasks: None only without timesheet rows)
         out.extend(_timesheet(ctx, cols, ts, ts_tasks, people, pb, status, start))
     if ctx.errors_only:  # FN007-FN009, FN012, FN016, FN018 (below) are warnings
         return out
@@ -312,9 +314,9 @@ def finance(ctx: RuleContext) -> list[Finding]:
         task = cols.array("tblCosts", "Task ID")
         where = ctx.table("tblCosts").where
         for k in (amount < 0).nonzero()[0].tolist():
-            row = costs.index[k]
+            row = int(costs.index[k])
             out.append(ctx.finding("FN007", "tblCosts", row, "Amount", task[k],
-                                   f"{where(int(row), 'Amount')} (Amount) is {fmt(amount[k])}."))
+                                   f"{where(row, 'Amount')} (Amount) is {fmt(amount[k])}."))
     if _rows(budget):
         amount = cols.array("tblBudget", "Amount")
         task = cols.array("tblBudget", "Task ID")
@@ -324,17 +326,17 @@ def finance(ctx: RuleContext) -> list[Finding]:
             src = source if type(source) is str else "Original"
             if src.upper().startswith("CR-"):
                 continue
-            row = budget.index[k]
+            row = int(budget.index[k])
             out.append(ctx.finding("FN008", "tblBudget", row, "Amount", task[k],
-                                   f"{where(int(row), 'Amount')} (Amount) is {fmt(amount[k])} "
+                                   f"{where(row, 'Amount')} (Amount) is {fmt(amount[k])} "
                                    f"(Source '{src}')."))
         period = cols.array("tblBudget", "Period")
         # .dt.day != 1: the day differs from its month's first day
         off = ~np.isnat(period) & (period.astype("datetime64[D]") != period.astype("datetime64[M]"))
         for k in off.nonzero()[0].tolist():
-            row = budget.index[k]
+            row = int(budget.index[k])
             out.append(ctx.finding("FN018", "tblBudget", row, "Period", task[k],
-                                   f"{where(int(row), 'Period')} (Period) is {fmt(pd.Timestamp(period[k]))}, "
+                                   f"{where(row, 'Period')} (Period) is {fmt(pd.Timestamp(period[k]))}, "
                                    "not the first day of a month."))
 
     # ---- actuals without budget
