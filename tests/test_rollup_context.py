@@ -67,15 +67,27 @@ def _same(a, b) -> None:
 
 
 def _spy(monkeypatch) -> list:
+    """Whether each roll-up took the context's Person codes: then it factorises no Person
+    column of its own (``pd.factorize(..., use_na_sentinel=True)`` of the timesheet's
+    rows). Spied on pandas and on the module attribute ``rollup_book`` calls, both looked
+    up at each call: a compiled finance module's internal calls cannot be intercepted."""
     taken: list = []
-    real = F._shared_person_codes
+    coded: list = []
+    real_rollup, real_factorize = F.rollup, pd.factorize
 
-    def spy(person, codes):
-        got = real(person, codes)
-        taken.append(got is not None)
+    def factorize(values, *args, **kwargs):
+        coded.append((len(values), kwargs.get("use_na_sentinel")))
+        return real_factorize(values, *args, **kwargs)
+
+    def rollup(tables, *args, **kwargs):
+        coded.clear()
+        got = real_rollup(tables, *args, **kwargs)
+        rows = len(tables["tblTimesheet"].frame)
+        taken.append((rows, True) not in coded)
         return got
 
-    monkeypatch.setattr(F, "_shared_person_codes", spy)
+    monkeypatch.setattr(F, "rollup", rollup)
+    monkeypatch.setattr(pd, "factorize", factorize)
     return taken
 
 
