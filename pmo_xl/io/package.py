@@ -34,10 +34,9 @@ import stat
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 from lxml import etree
 
@@ -170,16 +169,16 @@ class TablePart:
     internal_name: str = ""  # the ``name`` attribute (usually equal to displayName)
     header_row_count: int = 1
     totals_row_count: int = 0
+    #: (row, column) 1-based of the top-left and bottom-right cells of ``ref``, parsed
+    #: when the part is made (the reader asks for them a dozen times per table; a bad
+    #: ``ref`` raises ValueError there)
+    first_cell: tuple[int, int] = field(init=False, repr=False, compare=False)
+    last_cell: tuple[int, int] = field(init=False, repr=False, compare=False)
 
-    @cached_property
-    def first_cell(self) -> tuple[int, int]:
-        """(row, column) 1-based of the top-left cell of ``ref`` (parsed once: the reader
-        asks for it a dozen times per table)."""
-        return split_cell(self.ref.split(":")[0])
-
-    @cached_property
-    def last_cell(self) -> tuple[int, int]:
-        return split_cell(self.ref.split(":")[-1])
+    def __post_init__(self) -> None:
+        # (frozen: set as dataclasses set a frozen instance's fields)
+        object.__setattr__(self, "first_cell", split_cell(self.ref.split(":")[0]))
+        object.__setattr__(self, "last_cell", split_cell(self.ref.split(":")[-1]))
 
     @property
     def header_row(self) -> int:
@@ -349,6 +348,14 @@ class Package:
         self._by_name: dict[str, TablePart] | None = None
         self._lookup: dict[str, TablePart] | None = None
         self._fd: tuple[int, int] | None = None  # (file descriptor, file size): see _read_small
+        # what the workbook part says, worked out on first use (the properties below)
+        self._workbook_part: str | None = None
+        self._strict: bool | None = None
+        self._facts_known: tuple[bool, tuple[tuple[int, str, str, str, str], ...], tuple[DefinedName, ...]] | None = None
+        self._sheets: list[SheetRef] | None = None
+        self._sheet_by_name: dict[str, SheetRef] | None = None
+        self._defined_names: list[DefinedName] | None = None
+        self._names_by_name: dict[str, DefinedName] | None = None
 
     # ---- raw access
 
@@ -432,9 +439,9 @@ class Package:
             fd, file_size = self._fd
             if info.header_offset + info.compress_size > file_size:
                 return None
-            name = info.orig_filename
+            text = info.orig_filename
             # an ASCII name is the same bytes in both encodings: the C codec, not cp437's Python one
-            name = name.encode("utf-8" if info.flag_bits & 0x800 or name.isascii() else "cp437")
+            name = text.encode("utf-8" if info.flag_bits & 0x800 or text.isascii() else "cp437")
             size = _LOCAL_HEADER.size + len(name) + info.compress_size
             # one read when the local header has no extra field (the usual case), else a second
             raw = _pread(fd, size, info.header_offset)
@@ -506,9 +513,14 @@ class Package:
 
     # ---- the workbook
 
-    @cached_property
+    @property
     def workbook_part(self) -> str:
         """Name of the workbook part (normally ``xl/workbook.xml``)."""
+        if self._workbook_part is None:
+            self._workbook_part = self._find_workbook_part()
+        return self._workbook_part
+
+    def _find_workbook_part(self) -> str:
         for rel in self.rels(""):
             if rel.kind == "officeDocument" and not rel.external and rel.target:
                 found = self.find(rel.target)
@@ -523,16 +535,23 @@ class Package:
     def workbook(self) -> etree._Element:
         return self.xml(self.workbook_part)
 
-    @cached_property
+    @property
     def strict(self) -> bool:
         """True for a strict-OOXML workbook (ISO 29500 strict namespaces)."""
-        return b"purl.oclc.org/ooxml/spreadsheetml" in self.read(self.workbook_part)[:4096]
+        if self._strict is None:
+            self._strict = b"purl.oclc.org/ooxml/spreadsheetml" in self.read(self.workbook_part)[:4096]
+        return self._strict
 
-    @cached_property
+    @property
     def _facts(self) -> tuple[bool, tuple[tuple[int, str, str, str, str], ...], tuple[DefinedName, ...]]:
         """What the workbook part says: (date1904, its sheets as (position, name, r:id,
         sheetId, state), its defined names). Remembered by the part's exact bytes, so a
         workbook part seen before (the same template) is not parsed again."""
+        if self._facts_known is None:
+            self._facts_known = self._read_facts()
+        return self._facts_known
+
+    def _read_facts(self) -> tuple[bool, tuple[tuple[int, str, str, str, str], ...], tuple[DefinedName, ...]]:
         data = self.read(self.workbook_part)
         known = _WORKBOOKS_SEEN.get(data)
         if known is not None:
@@ -565,14 +584,19 @@ class Package:
         _remember(_WORKBOOKS_SEEN, data, facts, len(data))
         return facts
 
-    @cached_property
+    @property
     def date1904(self) -> bool:
         """True when the workbook uses the 1904 date system."""
         return self._facts[0]
 
-    @cached_property
+    @property
     def sheets(self) -> list[SheetRef]:
         """The sheets in workbook order, with their part names."""
+        if self._sheets is None:
+            self._sheets = self._read_sheets()
+        return self._sheets
+
+    def _read_sheets(self) -> list[SheetRef]:
         rels = {r.id: r for r in self.rels(self.workbook_part)}
         out = []
         for index, name, rid, sheet_id_text, state in self._facts[1]:
@@ -597,24 +621,30 @@ class Package:
 
     def sheet(self, name: str) -> SheetRef | None:
         """The sheet called ``name`` (Excel sheet names are case-insensitive)."""
-        return self._sheet_index.get(name.lower())
+        index = self._sheet_by_name
+        if index is None:
+            index = self._sheet_by_name = self._sheet_index()
+        return index.get(name.lower())
 
-    @cached_property
     def _sheet_index(self) -> dict[str, SheetRef]:
         index: dict[str, SheetRef] = {}
         for s in self.sheets:
             index.setdefault(s.name.lower(), s)  # the first of equal names, as a scan finds it
         return index
 
-    @cached_property
+    @property
     def defined_names(self) -> list[DefinedName]:
-        return list(self._facts[2])
+        if self._defined_names is None:
+            self._defined_names = list(self._facts[2])
+        return self._defined_names
 
     def defined_name(self, name: str) -> DefinedName | None:
         """The workbook-scoped defined name ``name`` (case-insensitive), else a sheet-scoped one."""
-        return self._name_index.get(name.lower())
+        index = self._names_by_name
+        if index is None:
+            index = self._names_by_name = self._name_index()
+        return index.get(name.lower())
 
-    @cached_property
     def _name_index(self) -> dict[str, DefinedName]:
         """Lower-case name -> what :meth:`defined_name` answers: the first workbook-scoped
         definition, else the first sheet-scoped one."""
@@ -636,7 +666,7 @@ class Package:
         return list(self._tables[key])
 
     def _read_tables(self, sheet: SheetRef) -> list[TablePart]:
-        out = []
+        out: list[TablePart] = []
         for rel in self.rels(sheet.part):
             if rel.kind != "table" or rel.external or not rel.target:
                 continue
@@ -648,7 +678,7 @@ class Package:
             known = _TABLES_SEEN.get(key, _UNSEEN)
             if known is not _UNSEEN:  # the same bytes parsed before: the same table (or not a table)
                 if known is not None:
-                    out.append(known)
+                    out.append(cast(TablePart, known))
                 continue
             el = parse_xml(data, part=part, path=self.path)
             if el.tag != f"{M}table":
@@ -670,8 +700,7 @@ class Package:
                     internal_name=el.get("name", ""),
                     header_row_count=int(el.get("headerRowCount", "1") or 1),
                     totals_row_count=int(el.get("totalsRowCount", "0") or 0),
-                )
-                table.first_cell, table.last_cell  # noqa: B018 - validate ref now
+                )  # (its ref parsed: a bad one raises ValueError)
             except ValueError:
                 raise _refuse(f"the workbook is damaged: table part {part!r} has a bad range {el.get('ref')!r}", self.path) from None
             _remember(_TABLES_SEEN, key, table, len(data))
@@ -703,11 +732,12 @@ class Package:
 
 
 def _size(n: int) -> str:
+    size = float(n)  # (a float from the start: "5 bytes" reads the same)
     for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(size)
 
 
 def _sniff(path: Path) -> None:
@@ -806,4 +836,6 @@ def open_package(path: str | Path) -> Package:
 
 def iter_parts(pkg: Package, prefix: str = "") -> Iterator[str]:
     """Part names starting with ``prefix``, in package order."""
-    return (n for n in pkg.names if n.startswith(prefix))
+    for n in pkg.names:
+        if n.startswith(prefix):
+            yield n

@@ -115,8 +115,11 @@ def excel_serial_to_datetime(serial: float, date1904: bool = False) -> dt.dateti
     return _EPOCH_1900 + dt.timedelta(days=serial)
 
 
-def number_text(value: float) -> str:
-    """A number as Excel shows it in General format: 3.0 -> "3", 1.2 -> "1.2"."""
+def number_text(value: float | int) -> str:
+    """A number as Excel shows it in General format: 3.0 -> "3", 1.2 -> "1.2".
+
+    (Annotated ``float | int``, not ``float``: an int or a bool must reach the checks
+    below as itself, which a compiled ``float`` argument would not.)"""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
@@ -1240,7 +1243,7 @@ def missing_table(name: str, spec: schema.Table) -> tuple[StructureIssue, TableD
 
 def _rows_from(rows: list[list[Any]], first: int, n: int) -> list[list[Any]]:
     """``rows[first:first + n]`` padded with empty rows to ``n`` (negative ``first`` too)."""
-    head = [[] for _ in range(max(0, -first))]
+    head: list[list[Any]] = [[] for _ in range(max(0, -first))]
     body = rows[max(0, first) : max(0, first + n)]
     out = head + body
     return out + [[] for _ in range(n - len(out))]
