@@ -179,7 +179,9 @@ def test_cells_as_python_calamine(tmp_path: Path, columns: list[list[Any]], date
 
 
 def _calamine_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rd._Reader, "cells", lambda self, *a, **k: None)
+    # no fastexcel route: ``_Reader.cells`` answers None, python-calamine reads the cells (a
+    # module setting, not a patched method, so that a compiled reader obeys it too)
+    monkeypatch.setattr(rd, "_FAST_CELLS", [False])
 
 
 def _snapshot(book: Any) -> Any:
@@ -258,12 +260,24 @@ def test_load_as_with_python_calamine(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_typical_settings_read_without_python_calamine(monkeypatch: pytest.MonkeyPatch) -> None:
     """The template's settings and its tables need no python-calamine read."""
-    def fail(self: Any, sheet: str) -> Any:
-        raise AssertionError(f"python-calamine read of {sheet}")
+    import python_calamine
 
-    monkeypatch.setattr(rd._Reader, "exact_sheet", fail)
+    opened: list[str] = []
+
+    class Fail:  # (python-calamine itself watched: a compiled reader calls its own methods directly)
+        @staticmethod
+        def from_path(path: str) -> Any:
+            opened.append(path)
+            raise AssertionError(f"python-calamine read of {path}")
+
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Fail)
     book = rd.load(TEMPLATE)
-    assert book.settings
+    assert book.settings and not opened
+    with monkeypatch.context() as m:  # (the watch works: without the fastexcel route it sees the read)
+        _calamine_only(m)
+        with pytest.raises(NotAWorkbook, match="python-calamine read of"):
+            rd.load(TEMPLATE)
+    assert opened
 
 
 def test_an_older_fastexcel_reads_the_exact_cells_with_python_calamine(monkeypatch):

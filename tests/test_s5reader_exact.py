@@ -6,7 +6,10 @@ fastexcel's cell reports against the two it replaces, and a date cell typed in
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pmo_xl.io import reader as rd
+from pmo_xl.io.package import Package
 
 naive = st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31, 23, 59, 59, 999999))
 
@@ -113,13 +117,17 @@ def test_one_pattern_reads_reports_as_the_two_did(detail: str) -> None:
 # ---- a date cell typed without coerce
 
 
-class _Cells(rd._Reader):
-    """A reader whose exact cells are given."""
+_NOWHERE = Path(__file__).with_name("no such workbook.xlsx")
 
-    raws: list = []
 
-    def cells(self, sheet, first_row, n, col, text=None):  # type: ignore[override]
-        return list(self.raws)
+def _reader_of(raws: list, date1904: bool) -> rd._Reader:
+    """A reader whose exact cells are given: ``raws`` down column A from row 4, as
+    python-calamine's read of sheet Costs (a reader of no workbook: fastexcel has nothing
+    to open, so the exact route reads these; not a subclass replacing ``cells``: a compiled
+    reader cannot be subclassed)."""
+    reader = rd._Reader(path=_NOWHERE, pkg=Package(_NOWHERE, zipfile.ZipFile(io.BytesIO(), "w")), date1904=date1904)
+    reader._exact_sheets["Costs"] = ((0, 0), [[] for _ in range(3)] + [[raw] for raw in raws])
+    return reader
 
 
 _raws = st.lists(
@@ -133,8 +141,7 @@ _raws = st.lists(
 @given(_raws, st.sampled_from(["date", "datetime"]), st.booleans())
 @example([dt.date(1899, 12, 31), dt.date(1900, 1, 1), dt.date(2199, 12, 31), dt.date(2200, 1, 1), None], "date", False)
 def test_exact_column_as_coerce_types_each_cell(raws: list, kind: str, date1904: bool) -> None:
-    reader = _Cells(path=None, pkg=None, date1904=date1904)  # type: ignore[arg-type]
-    reader.raws = raws
+    reader = _reader_of(raws, date1904)
     rows = np.arange(4, 4 + len(raws), dtype="int64")
     got = reader._exact_column("tblCosts", "Costs", "Date", kind, 1, rows)
     want_issues: list = []
