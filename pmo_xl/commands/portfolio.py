@@ -30,7 +30,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, overload
 
 from ..errors import PmoError
 
@@ -391,8 +391,12 @@ class Portfolio:
     def __len__(self) -> int:
         return len(self.projects)
 
-    def __getitem__(self, i: int) -> dict[str, Any]:
-        return self.projects[i]
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        return self.projects[i]  # (a slice too, as a list: so annotated for a compiled build)
 
     @property
     def ok(self) -> bool:
@@ -658,7 +662,7 @@ def write_workbook(result: Portfolio, out: str | os.PathLike[str], *, generated:
         Block("tblIssues", [Col("Kind", "text"), Col("File", "text", width=50), Col("Message", "text", width=100)],
               issues, sheet="Issues"),
     ]
-    return write_portfolio_book(out, dashboard, sheets)
+    return write_portfolio_book(Path(out), dashboard, sheets)
 
 
 # --------------------------------------------------------------------------- text
