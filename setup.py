@@ -24,6 +24,9 @@ if os.environ.get("PMO_XL_MYPYC", "0") not in ("", "0"):
         setup(setup_requires=[MYPY])
     else:
         os.chdir(HERE)  # mypycify takes paths relative to the project
-        setup(ext_modules=mypycify([name.replace(".", "/") + ".py" for name in modules], opt_level="3"))
+        # One shared library for all of them, inside the package (not a top-level module
+        # named by a hash, which an in-place build would put in udfs/, the py-modules root).
+        setup(ext_modules=mypycify([name.replace(".", "/") + ".py" for name in modules], opt_level="3",
+                                   group_name="pmo_xl._compiled"))
 else:
     setup()

@@ -173,3 +173,15 @@ def test_docstring_examples():
     import pmo_xl.engine.calendar as module
 
     assert doctest.testmod(module).failed == 0
+
+
+def test_to_date_of_a_datetime64_past_year_9999_is_no_date():
+    """numpy gives an int for such a day, not a date: both builds refuse it the same way
+    (the compiled one would otherwise fail on its own return type)."""
+    from pmo_xl.engine.calendar import to_date
+    from pmo_xl.engine.rules._context import _safe_date
+
+    assert to_date(np.datetime64("2026-11-28")) == date(2026, 11, 28)
+    with pytest.raises(TypeError, match="outside the years 1 to 9999"):
+        to_date(np.datetime64("12000-01-01"))
+    assert _safe_date(np.datetime64("12000-01-01")) is None

@@ -74,7 +74,10 @@ def to_date(value: Any) -> _dt.date | None:
     if isinstance(value, np.datetime64):
         if np.isnat(value):
             return None
-        return value.astype("datetime64[D]").item()
+        day = value.astype("datetime64[D]").item()  # (an int past year 9999: no date)
+        if isinstance(day, _dt.date):
+            return day
+        raise TypeError(f"not a date: {value!r} is outside the years 1 to 9999")
     try:
         if value != value:  # float NaN, pandas.NA raises -> TypeError below
             return None

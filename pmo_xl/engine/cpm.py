@@ -534,7 +534,7 @@ class PlanColumns:
 
     __slots__ = ("array", "codes")
 
-    def __init__(self, array: Callable[[Hashable], np.ndarray],
+    def __init__(self, array: Callable[[str], np.ndarray],
                  codes: Callable[[str], tuple[np.ndarray, list[str]] | None]) -> None:
         self.array, self.codes = array, codes
 
@@ -548,7 +548,7 @@ def _values(frame: pd.DataFrame, name: Hashable, where: _Where = None) -> Any:
     column is missing. ``where``: the frame's :func:`~pmo_xl.engine._columns.positions`,
     when the caller reads many columns, or the plan's :class:`PlanColumns`."""
     if isinstance(where, PlanColumns):
-        return where.array(name)
+        return where.array(cast(str, name))  # (the plan's columns: named by the schema)
     if where is not None:
         return column_array(frame, name, where) if name in where else None
     return column_array(frame, name) if name in frame.columns else None

@@ -20,17 +20,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from typing import Any, Sequence, TypeVar
+from typing import Any, Sequence
 
-_C = TypeVar("_C")
+from pmo_xl._native import python_class
 
-
-def _python_class(cls: _C) -> _C:
-    """The class itself. As a class decorator it keeps the class a plain Python class when
-    the module is compiled with mypyc (a class with a decorator other than ``dataclass``
-    is not made a native one): a frozen dataclass (its ``__setattr__`` refuses a compiled
-    ``__init__``), a descriptor, or a class whose instances keep a ``__dict__``."""
-    return cls
 
 #: The keys of ``evm`` in the ``rollup`` JSON (SPEC §8), in order.
 EVM_KEYS: tuple[str, ...] = (
@@ -199,7 +192,7 @@ def ieac_t(planned_duration: float | None, spi_t_: float | None) -> float | None
 # --------------------------------------------------------------------------- the set
 
 
-@_python_class  # (frozen: see _python_class)
+@python_class  # (frozen: see python_class)
 @dataclass(frozen=True)
 class EVM:
     """Earned value metrics at the status date. Money in the project currency; ES, SV(t),
@@ -300,7 +293,7 @@ def cost_metrics(bac: float | None, pv: float | None, ev: float | None, ac: floa
 # --------------------------------------------------------------------------- RAG
 
 
-@_python_class  # (frozen: see _python_class)
+@python_class  # (frozen: see python_class)
 @dataclass(frozen=True)
 class RagThresholds:
     """RAG limits on CPI and SPI (SPEC §5): Green when both ≥ ``green`` and there are no

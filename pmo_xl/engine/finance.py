@@ -51,9 +51,10 @@ try:  # pandas >= 3: a frame straight from its blocks (see _result_frame)
 except ImportError:  # pragma: no cover - pandas 2: DataFrame(dict)
     _from_blocks = None
 
+from pmo_xl._native import python_class
 from pmo_xl.errors import PmoError
 from pmo_xl.engine._columns import column_array, positions
-from pmo_xl.engine.evm import COST_KEYS, EVM, RagThresholds, _num, _python_class, compute_evm, cost_metrics, rag
+from pmo_xl.engine.evm import COST_KEYS, EVM, RagThresholds, _num, compute_evm, cost_metrics, rag
 from pmo_xl.schema import LISTS, TABLES
 
 # Masks are tested with np.count_nonzero: on short arrays .any()/.all() cost more (docs/performance.md).
@@ -523,7 +524,7 @@ def _daily(before: np.ndarray, n: np.ndarray, amount: np.ndarray, total: int) ->
 # --------------------------------------------------------------------------- result
 
 
-@_python_class  # (its instances keep a __dict__, read through _TableField)
+@python_class  # (its instances keep a __dict__, read through _TableField)
 @dataclass
 class RollupResult:
     """Everything ``pmo-xl rollup`` reports for one workbook (SPEC §5, §8).
@@ -621,7 +622,7 @@ class _Later:
         self.fn, self.args = fn, args
 
 
-@_python_class  # (a data descriptor: compiled classes have no __set__ slot)
+@python_class  # (a data descriptor: compiled classes have no __set__ slot)
 class _TableField:
     """A :class:`RollupResult` table field (or its notes): a :class:`_Later` value is built
     on its first read and kept (a portfolio reads none of the seven frames, nor the notes;
