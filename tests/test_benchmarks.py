@@ -83,18 +83,19 @@ def test_contention_benchmark_prints_a_ratio_for_each_neighbour(small: Path, tmp
     for name in ("idle", "spin", "stream", "record"):
         assert re.search(rf"^{name} +record {NUMBER} ms  raw read {NUMBER} ms  ratio {NUMBER}$", out, re.M), out
     assert re.search(r"^1 file of .*books, CPU per file, median of 1 round$", out, re.M), out
-    assert _neighbours_running() == [], "a neighbour is still running"
+    assert _neighbours_running(folder) == [], "a neighbour is still running"
 
 
-def _neighbours_running() -> list[str]:
-    """The command lines of contention.py neighbours still alive (Linux: /proc)."""
+def _neighbours_running(folder: Path) -> list[str]:
+    """The command lines of contention.py neighbours on ``folder``'s workbooks still alive
+    (Linux: /proc; another run's neighbours, on their own files, are not this test's)."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:  # (a process that ended meanwhile)
             continue
-        if "deadline = time.time" in text:
+        if "deadline = time.time" in text and str(folder) in text:
             found.append(text)
     return found
 

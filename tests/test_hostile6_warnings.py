@@ -61,3 +61,25 @@ def test_a_roll_up_overflowing_to_inf_prints_no_numpy_warning(tmp_path: Path) ->
         run = subprocess.run([sys.executable, "-m", "pmo_xl", *argv], capture_output=True, text=True, env=env)
         assert run.returncode == 0, run.stderr
         assert run.stderr == "", run.stderr
+
+
+def test_the_python_api_on_huge_numbers_warns_nothing(tmp_path: Path) -> None:
+    """The same through the Python API, in a fresh interpreter where any RuntimeWarning not
+    silenced by pmo_xl is an error: also in the native build, where a compiled module's
+    warnings are attributed to its caller (docs/native.md)."""
+    paths = [_one(tmp_path, "Plan", "N5"), _one(tmp_path, "Resources", "C5")]
+    script = (
+        "import sys, pmo_xl\n"
+        "for path in sys.argv[1:]:\n"
+        "    book = pmo_xl.load(path)\n"
+        "    report = pmo_xl.validate(book)\n"
+        "    money = pmo_xl.rollup(book)\n"
+        "    plan = pmo_xl.schedule(book)\n"
+        "    print(report.summary, money.evm.cpi, money.by_task.shape, money.by_month.shape, len(plan.tasks))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("PMO_XL_DEBUG", "PYTHONWARNINGS")}
+    env["PYTHONPATH"] = str(Path(pmo_xl.__file__).resolve().parents[1])
+    run = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", script, *map(str, paths)],
+                         capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == "", run.stderr

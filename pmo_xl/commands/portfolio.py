@@ -122,6 +122,8 @@ def project_record(path: str | os.PathLike[str], status_date: _dt.date | None = 
     Returns ``{"ok": True, "project": {...}, "detail": {...}}`` or ``{"ok": False, "path",
     "error"}``. Runs in a worker process: everything returned is plain Python.
     """
+    import numpy as np
+
     from ..engine.cpm import collector_paused
 
     try:
@@ -129,7 +131,10 @@ def project_record(path: str | os.PathLike[str], status_date: _dt.date | None = 
         # freed (the book, the context, the roll-up) before it resumes, so no collection
         # walks them on the way (inner pauses ended with thousands alive, and the first
         # allocation after each then ran one that found nothing, every file).
-        with collector_paused():
+        # (and numpy's floating-point warnings off: a worker's overflow to inf is in the
+        # record, not for the terminal; the filter of pmo_xl.engine cannot see a compiled
+        # module's lines)
+        with collector_paused(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return _project_record(Path(path), status_date, detail)
     except PmoError as exc:
         return {"ok": False, "path": str(path), "error": exc.message}

@@ -5,10 +5,13 @@ import warnings as _warnings
 
 # Hostile numbers (a % Complete of 1e308, an amount of 1e300) overflow to inf/nan in the
 # engine's numpy arithmetic; the results show them as such. numpy's floating-point
-# RuntimeWarnings from the engine's own lines are not for the user's terminal (SPEC §9).
+# RuntimeWarnings from pmo_xl's own lines are not for the user's terminal (SPEC §9).
+# (All of pmo_xl, not only the engine: in the native build a compiled module has no
+# Python frame, so its warnings are attributed to its pure-Python caller: the API or a
+# command, docs/native.md.)
 _warnings.filterwarnings(
     "ignore",
     message=r"(overflow|invalid value|divide by zero) encountered",
     category=RuntimeWarning,
-    module=r"pmo_xl\.engine",
+    module=r"pmo_xl(\.|$)",
 )

@@ -860,16 +860,19 @@ def actuals(
 
 def _built(table: Any) -> Any:
     """A table, built now if it is a :class:`_Later` (the cyclic collector paused, as in
-    rollup_book: the objects made live on and make no cycle; see cpm.collector_paused)."""
+    rollup_book: the objects made live on and make no cycle; see cpm.collector_paused;
+    numpy's floating-point warnings off, as in the roll-up itself: the caller may be any
+    code, and pmo_xl's warning filter sees only its own lines)."""
     if type(table) is not _Later:
         return table
-    if not gc.isenabled():
-        return table.fn(*table.args)
-    gc.disable()
-    try:
-        return table.fn(*table.args)
-    finally:
-        gc.enable()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if not gc.isenabled():
+            return table.fn(*table.args)
+        gc.disable()
+        try:
+            return table.fn(*table.args)
+        finally:
+            gc.enable()
 
 
 def _castable(ids: np.ndarray) -> bool:
