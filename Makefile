@@ -65,7 +65,7 @@ test-native: $(NATIVE)/.built
 # pure-Python one). Both share the generated workbooks in benchmarks/.cache.
 bench: $(NATIVE)/.built
 	cd $(NATIVE) && for b in read validate run contention; do \
-		PMO_BENCH_CACHE=$(abspath benchmarks/.cache) $(NPY) benchmarks/$$b.py || exit 1; done
+		PMO_BENCH_CACHE=$${PMO_BENCH_CACHE:-$(abspath benchmarks/.cache)} $(NPY) benchmarks/$$b.py || exit 1; done
 
 bench-pure: $(VENV)/.installed
 	$(PY) benchmarks/read.py
