@@ -56,37 +56,30 @@ def _book(book_or_path: Any) -> "Book":
     return book_or_path
 
 
-def _quiet_numbers() -> Any:
-    """numpy's floating-point warnings off: hostile numbers (a rate of 1e308) overflow to
-    inf in the results, which show it; numpy's "overflow encountered" lines are not for
-    the user's terminal (SPEC §9), wherever numpy raises them (its own reductions, or a
-    module of the native build, which has no Python frame for pmo_xl's warning filter)."""
-    import numpy as np
-
-    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
-
-
 def validate(book: Any, status_date: Any = None) -> "ValidationReport":
     """Every finding (``.frame`` is a DataFrame), the DCMA 14-point checks and a summary."""
     from .commands.validate import validate_book
+    from .engine import quiet_numbers
 
-    with _quiet_numbers():
+    with quiet_numbers():
         return validate_book(_book(book), status_date)
 
 
 def schedule(book: Any, status_date: Any = None) -> "ScheduleResult":
     """The critical path method on tblPlan: early/late dates, floats, critical path(s)."""
     from .commands.schedule import schedule_book
+    from .engine import quiet_numbers
 
-    with _quiet_numbers():
+    with quiet_numbers():
         return schedule_book(_book(book), status_date)
 
 
 def rollup(book: Any, status_date: Any = None) -> "RollupResult":
     """Actuals vs budget and earned value at the status date, roll-up tables and RAG."""
     from .commands.rollup import rollup_book
+    from .engine import quiet_numbers
 
-    with _quiet_numbers():
+    with quiet_numbers():
         return rollup_book(_book(book), status_date)
 
 

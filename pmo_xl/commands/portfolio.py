@@ -122,8 +122,7 @@ def project_record(path: str | os.PathLike[str], status_date: _dt.date | None = 
     Returns ``{"ok": True, "project": {...}, "detail": {...}}`` or ``{"ok": False, "path",
     "error"}``. Runs in a worker process: everything returned is plain Python.
     """
-    import numpy as np
-
+    from ..engine import quiet_numbers
     from ..engine.cpm import collector_paused
 
     try:
@@ -134,7 +133,7 @@ def project_record(path: str | os.PathLike[str], status_date: _dt.date | None = 
         # (and numpy's floating-point warnings off: a worker's overflow to inf is in the
         # record, not for the terminal; the filter of pmo_xl.engine cannot see a compiled
         # module's lines)
-        with collector_paused(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with collector_paused(), quiet_numbers():
             return _project_record(Path(path), status_date, detail)
     except PmoError as exc:
         return {"ok": False, "path": str(path), "error": exc.message}

@@ -2,6 +2,7 @@
 openpyxl or touches the file system; testable with no workbook at all."""
 
 import warnings as _warnings
+from typing import Any
 
 # Hostile numbers (a % Complete of 1e308, an amount of 1e300) overflow to inf/nan in the
 # engine's numpy arithmetic; the results show them as such. numpy's floating-point
@@ -15,3 +16,13 @@ _warnings.filterwarnings(
     category=RuntimeWarning,
     module=r"pmo_xl(\.|$)",
 )
+
+
+def quiet_numbers() -> Any:
+    """A context in which numpy's floating-point warnings are off (``np.errstate``). The
+    filter above sees only pmo_xl's own lines, and not numpy's reductions or the native
+    build's compiled modules, which have no Python frame (docs/native.md); the API, the
+    roll-up's lazily built tables and the portfolio record run in this instead."""
+    import numpy as np
+
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")

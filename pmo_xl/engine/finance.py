@@ -53,6 +53,7 @@ except ImportError:  # pragma: no cover - pandas 2: DataFrame(dict)
 
 from pmo_xl._native import python_class
 from pmo_xl.errors import PmoError
+from pmo_xl.engine import quiet_numbers
 from pmo_xl.engine._columns import column_array, positions
 from pmo_xl.engine.evm import COST_KEYS, EVM, RagThresholds, _num, compute_evm, cost_metrics, rag
 from pmo_xl.schema import LISTS, TABLES
@@ -865,7 +866,7 @@ def _built(table: Any) -> Any:
     code, and pmo_xl's warning filter sees only its own lines)."""
     if type(table) is not _Later:
         return table
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with quiet_numbers():
         if not gc.isenabled():
             return table.fn(*table.args)
         gc.disable()
