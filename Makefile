@@ -63,15 +63,14 @@ test-native: $(NATIVE)/.built
 
 # The figures of docs/performance.md, measured on the native build (bench-pure: on the
 # pure-Python one). Both share the generated workbooks in benchmarks/.cache.
+BENCHES := read validate run contention
+
 bench: $(NATIVE)/.built
-	cd $(NATIVE) && for b in read validate run contention; do \
+	cd $(NATIVE) && for b in $(BENCHES); do \
 		PMO_BENCH_CACHE=$${PMO_BENCH_CACHE:-$(abspath benchmarks/.cache)} $(NPY) benchmarks/$$b.py || exit 1; done
 
 bench-pure: $(VENV)/.installed
-	$(PY) benchmarks/read.py
-	$(PY) benchmarks/validate.py
-	$(PY) benchmarks/run.py
-	$(PY) benchmarks/contention.py
+	for b in $(BENCHES); do $(PY) benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf out .pytest_cache build
